@@ -1,0 +1,146 @@
+"""The ``midistyle`` command line: subcommands that call the pipeline and public API.
+
+A :class:`~midistyle.errors.MidistyleError` becomes one line on stderr and its
+exit code (2 for bad input, 3 for a missing dependency); argparse's own usage
+errors also exit 2. Nothing here does work of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from midistyle.errors import MidistyleError
+
+EXAMPLES = {
+    "demo": "  midistyle demo              # out/demo/melody.{mid,musicxml}, melody_pianoroll.png\n"
+            "  midistyle demo -o /tmp/demo",
+    "data build": "  midistyle data build        # music21's chorales -> datasets/bach_chorales/\n"
+                  "  midistyle data build --out /tmp/chorales",
+    "data info": "  midistyle data info         # counts per split and why chorales were dropped",
+    "plot": "  midistyle plot chorale.mid -o roll.png\n"
+            "  midistyle plot tune.musicxml -o roll.png --title 'My tune'",
+    "convert": "  midistyle convert chorale.mid -o chorale.musicxml\n"
+               "  midistyle convert tune.mxl -o tune.mid",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="midistyle",
+        description="Compose in the style of Bach chorales and make it sound.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n" + "\n".join(EXAMPLES.values()),
+    )
+    from midistyle import __version__
+
+    parser.add_argument("--version", action="version", version=f"midistyle {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str, parent=commands, examples_key: str | None = None):
+        return parent.add_parser(
+            name, help=help_text, description=help_text,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog="examples:\n" + EXAMPLES[examples_key or name],
+        )
+
+    demo = add("demo", "run the main job on the embedded melody and print where the outputs are")
+    demo.add_argument("-o", "--out", default="out/demo", help="output folder (default: out/demo)")
+    demo.set_defaults(run=_run_demo)
+
+    data = commands.add_parser("data", help="build or inspect the Bach chorale dataset")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    build = add("build", "parse music21's bundled Bach chorales into the dataset cache and split",
+                parent=data_commands, examples_key="data build")
+    build.add_argument("--out", default=None, help="dataset folder (default: datasets/bach_chorales)")
+    build.add_argument("--allow-split-change", action="store_true",
+                       help="replace a committed split.json that the rebuild would change")
+    build.set_defaults(run=_run_data_build)
+    info = add("info", "print the dataset's counts and drop reasons", parent=data_commands,
+               examples_key="data info")
+    info.add_argument("--dataset", default=None, help="dataset folder (default: datasets/bach_chorales)")
+    info.set_defaults(run=_run_data_info)
+
+    plot = add("plot", "draw a score's piano roll (voices coloured, bar lines, pitch names) to PNG")
+    plot.add_argument("score", help="MIDI or MusicXML file")
+    plot.add_argument("-o", "--out", required=True, help="output .png")
+    plot.add_argument("--title", default=None, help="figure title (default: the score's title)")
+    plot.set_defaults(run=_run_plot)
+
+    convert = add("convert", "convert between MIDI and MusicXML (quantized to a 16th-note grid)")
+    convert.add_argument("score", help="MIDI or MusicXML file")
+    convert.add_argument("-o", "--out", required=True, help="output .mid, .midi, .musicxml or .xml")
+    convert.set_defaults(run=_run_convert)
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import run_demo
+
+    for what, path in run_demo(args.out).items():
+        print(f"{what:>16}: {path}")
+
+
+def _run_data_build(args: argparse.Namespace) -> None:
+    from midistyle.data.chorales import build_dataset
+
+    report = build_dataset(args.out, allow_split_change=args.allow_split_change)
+    _print_report(report)
+
+
+def _run_data_info(args: argparse.Namespace) -> None:
+    from midistyle.data.chorales import default_dataset_dir
+    from midistyle.errors import InputError
+
+    folder = Path(args.dataset) if args.dataset else default_dataset_dir()
+    try:
+        report = json.loads((folder / "chorales.json").read_text())["report"]
+    except FileNotFoundError:
+        raise InputError(f"{folder}: no chorale dataset here; run `midistyle data build`") from None
+    _print_report(report)
+
+
+def _print_report(report: dict) -> None:
+    print(f"corpus files: {report['corpus_files']}, kept: {report['kept']}")
+    print("split: " + ", ".join(f"{k} {v}" for k, v in report["split_counts"].items()))
+    for reason, items in report.get("dropped_chorales", {}).items():
+        print(f"dropped, {reason}: {len(items)}")
+        for item in items:
+            print(f"  {item}")
+    print(f"build time: {report['build_seconds']} s")
+
+
+def _run_plot(args: argparse.Namespace) -> None:
+    from midistyle.music.io import read_score
+    from midistyle.music.plot import plot_pianoroll
+    from midistyle.pipeline import refuse_overwriting_input
+
+    refuse_overwriting_input(Path(args.score), Path(args.out))
+    print(plot_pianoroll(read_score(args.score), args.out, title=args.title))
+
+
+def _run_convert(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import convert_score
+
+    print(convert_score(args.score, args.out))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``midistyle`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except MidistyleError as error:
+        print(f"midistyle: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("midistyle: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""read_score / write_score: pick the format from the file extension, write atomically.
+
+Every error about a file is an :class:`~midistyle.errors.InputError` whose
+message starts with the path, so the command line can print it as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from midistyle.errors import InputError
+from midistyle.music.score import Score
+
+MIDI_EXTENSIONS = (".mid", ".midi")
+MUSICXML_EXTENSIONS = (".musicxml", ".xml", ".mxl")
+SCORE_EXTENSIONS = MIDI_EXTENSIONS + MUSICXML_EXTENSIONS
+
+
+def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4) -> Score:
+    """Read a MIDI or MusicXML file into a :class:`Score` quantized to the step grid.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.mid``/``.midi`` or ``.musicxml``/``.xml``/``.mxl``.
+    steps_per_quarter : int, keyword-only
+        Grid resolution; the default 4 is a 16th-note grid.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, corrupt or note-less file, or an unknown extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SCORE_EXTENSIONS:
+        raise InputError(
+            f"{path}: unsupported extension {suffix or '(none)'!r}; use one of {', '.join(SCORE_EXTENSIONS)}"
+        )
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a score file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: is empty (0 bytes)")
+    try:
+        if suffix in MIDI_EXTENSIONS:
+            from midistyle.music.midi import read_midi
+
+            return read_midi(path, steps_per_quarter=steps_per_quarter)
+        from midistyle.music.musicxml import read_musicxml
+
+        return read_musicxml(path, steps_per_quarter=steps_per_quarter)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
+
+
+def write_score(score: Score, path: str | os.PathLike) -> Path:
+    """Write ``score`` as MIDI or MusicXML (by extension), atomically; return the path.
+
+    The file appears complete or not at all: it is written next to its target
+    and renamed into place.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in MIDI_EXTENSIONS:
+        from midistyle.music.midi import write_midi as writer
+    elif suffix in (".musicxml", ".xml"):
+        from midistyle.music.musicxml import write_musicxml as writer
+    else:
+        raise InputError(
+            f"{path}: cannot write extension {suffix or '(none)'!r}; use .mid, .midi, .musicxml or .xml"
+        )
+    if score.num_notes == 0:
+        raise InputError(f"{path}: refusing to write a score with no notes")
+    with atomic_path(path) as temporary:
+        writer(score, temporary)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    On any error the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name")
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)`` and move the result onto ``path`` in one step."""
+    with atomic_path(path) as temporary:
+        write(temporary)
+    return Path(path)

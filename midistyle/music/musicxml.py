@@ -1,0 +1,195 @@
+"""Score <-> MusicXML (``.musicxml``, ``.xml``, ``.mxl``), and Score <-> music21 streams.
+
+Reading expands repeats (the music as performed, as a MIDI export would play
+it), merges ties, and absorbs grace notes (they carry no time on the grid).
+Writing builds real measures: notes crossing a bar line are split and tied, a
+pickup becomes an incomplete measure 0, parts carry their names, key and meter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+from pathlib import Path
+
+from music21 import chord as m21chord
+from music21 import converter, instrument, key, meter, note, stream, tempo
+
+from midistyle.errors import InputError
+from midistyle.music.quantize import quantize_notes
+from midistyle.music.score import Key, Score, Voice, make_voices
+
+DEFAULT_SCORE_TEMPO_QPM = 100.0  # notation files without a tempo mark; a calm chorale pace
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def read_musicxml(path: Path, *, steps_per_quarter: int = 4) -> Score:
+    """Read a MusicXML file into a score (errors name the problem; the caller adds the path)."""
+    try:
+        parsed = converter.parse(str(path), format="musicxml", forceSource=True)
+    except Exception as error:  # music21 raises many types for malformed XML
+        message = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+        raise InputError(f"is not a readable MusicXML file ({message})") from None
+    return music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem)
+
+
+def music21_to_score(
+    parsed: stream.Score, *, steps_per_quarter: int = 4, title: str = "", require_on_grid: bool = False
+) -> Score:
+    """Quantize a music21 score (repeats expanded, ties merged) into a :class:`Score`.
+
+    Raises
+    ------
+    InputError
+        When the repeats cannot be expanded, no part has a note, or (with
+        ``require_on_grid``) a note had to be moved to fit the grid.
+    """
+    if parsed.recurse().getElementsByClass("Repeat") or parsed.recurse().getElementsByClass(
+        "RepeatBracket"
+    ):
+        try:
+            parsed = parsed.expandRepeats()
+        except Exception as error:
+            raise InputError(f"has repeats that cannot be expanded ({error})") from None
+    parts = list(parsed.parts) if parsed.hasPartLikeStreams() else [parsed]
+
+    notes_per_voice, names = [], []
+    for part in parts:
+        raw = []
+        for element in part.stripTies().flatten().notes:
+            if element.duration.isGrace:
+                continue  # a grace note is absorbed into the note it ornaments
+            onset = float(element.offset)
+            end = onset + float(element.quarterLength)
+            velocity = element.volume.velocity or 80 if element.volume is not None else 80
+            for pitch in getattr(element, "pitches", ()):
+                raw.append((onset, end, pitch.midi, velocity))
+        if raw:
+            notes, report = quantize_notes(raw, steps_per_quarter=steps_per_quarter)
+            if require_on_grid and report.num_off_grid:
+                raise InputError(
+                    f"has {report.num_off_grid} notes off the {steps_per_quarter}-steps-per-quarter grid"
+                )
+            notes_per_voice.append(notes)
+            names.append(part.partName)
+    if not notes_per_voice:
+        raise InputError("has no notes")
+
+    metadata_title = parsed.metadata.bestTitle if parsed.metadata is not None else None
+    return Score(
+        voices=make_voices(notes_per_voice, names),
+        steps_per_quarter=steps_per_quarter,
+        time_signature=_time_signature(parsed),
+        anacrusis_steps=_anacrusis_steps(parts[0], steps_per_quarter),
+        key=_key(parsed),
+        tempo_qpm=_tempo_qpm(parsed),
+        title=metadata_title or title,
+    )
+
+
+def _time_signature(parsed: stream.Stream) -> tuple[int, int]:
+    first = parsed.recurse().getElementsByClass(meter.TimeSignature).first()
+    return (first.numerator, first.denominator) if first is not None else (4, 4)
+
+
+def _anacrusis_steps(part: stream.Stream, steps_per_quarter: int) -> int:
+    measures = part.getElementsByClass(stream.Measure)
+    if not measures:
+        return 0
+    first = measures[0]
+    bar_quarters = float(first.barDuration.quarterLength)
+    if first.paddingLeft:
+        return round((bar_quarters - float(first.paddingLeft)) * steps_per_quarter)
+    content_quarters = float(first.highestTime)
+    if first.number == 0 and 0 < content_quarters < bar_quarters:
+        return round(content_quarters * steps_per_quarter)
+    return 0
+
+
+def _key(parsed: stream.Stream) -> Key | None:
+    signature = parsed.recurse().getElementsByClass(key.KeySignature).first()
+    if signature is None or not -7 <= signature.sharps <= 7:
+        return None
+    mode = getattr(signature, "mode", "major")
+    return Key(signature.sharps, "minor" if mode == "minor" else "major")
+
+
+def _tempo_qpm(parsed: stream.Stream) -> float:
+    mark = parsed.recurse().getElementsByClass(tempo.MetronomeMark).first()
+    if mark is None or not mark.getQuarterBPM():
+        return DEFAULT_SCORE_TEMPO_QPM
+    return min(max(float(mark.getQuarterBPM()), 1.0), 1000.0)
+
+
+# -- writing ----------------------------------------------------------------------------------------
+def score_to_music21(score: Score) -> stream.Score:
+    """A music21 score with measures, ties across bar lines, a pickup measure 0, named parts."""
+    result = stream.Score()
+    result.insert(0, _metadata(score.title))
+    for voice in score.voices:
+        result.insert(0, _voice_to_part(voice, score))
+    return result
+
+
+def write_musicxml(score: Score, path: Path) -> None:
+    """Write ``score`` as uncompressed MusicXML (the caller makes it atomic)."""
+    score_to_music21(score).write("musicxml", fp=str(path), makeNotation=True)
+
+
+def _metadata(title: str):
+    from music21 import metadata
+
+    info = metadata.Metadata()
+    info.title = title or "midistyle score"
+    return info
+
+
+def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
+    quarters_per_step = Fraction(1, score.steps_per_quarter)
+    flat = stream.Part()
+    part_instrument = instrument.instrumentFromMidiProgram(voice.program)
+    part_instrument.partName = voice.name
+    part_instrument.partAbbreviation = voice.name[:1]
+    flat.insert(0, part_instrument)
+    flat.partName = voice.name
+
+    same_span: dict[tuple[int, int], list[int]] = defaultdict(list)  # notes sounding together
+    for n in voice.notes:
+        same_span[(n.onset_step, n.duration_steps)].append(n.pitch)
+    for (onset_step, duration_steps), pitches in sorted(same_span.items()):
+        length = float(duration_steps * quarters_per_step)
+        element = (
+            note.Note(pitches[0], quarterLength=length)
+            if len(pitches) == 1
+            else m21chord.Chord(sorted(pitches), quarterLength=length)
+        )
+        flat.insert(float(onset_step * quarters_per_step), element)
+
+    numerator, denominator = score.time_signature
+    meters = stream.Stream()
+    if score.anacrusis_steps:
+        pickup = Fraction(score.anacrusis_steps, 4 * score.steps_per_quarter)  # whole notes
+        pickup_denominator = max(denominator, pickup.denominator)
+        meters.insert(0, meter.TimeSignature(f"{int(pickup * pickup_denominator)}/{pickup_denominator}"))
+    meters.insert(
+        float(score.anacrusis_steps * quarters_per_step), meter.TimeSignature(f"{numerator}/{denominator}")
+    )
+    measured = flat.makeMeasures(meterStream=meters, bestClef=True)
+    measured.makeTies(inPlace=True)
+    measures = list(measured.getElementsByClass(stream.Measure))
+    if score.anacrusis_steps and len(measures) > 1:
+        measures[0].removeByClass(meter.TimeSignature)
+        measures[0].insert(0, meter.TimeSignature(f"{numerator}/{denominator}"))
+        measures[1].removeByClass(meter.TimeSignature)
+        measures[0].padAsAnacrusis()
+    first_number = 0 if score.anacrusis_steps else 1
+    for index, measure in enumerate(measures):
+        measure.number = index + first_number
+        if not voice.is_monophonic and measure.hasVoices() is False:
+            measure.makeVoices(inPlace=True)
+    if measures:
+        if score.key is not None:
+            measures[0].insert(0, key.Key(score.key.tonic_name, score.key.mode))
+        measures[0].insert(0, tempo.MetronomeMark(number=score.tempo_qpm, referent=1.0))
+    measured.partName = voice.name
+    return measured

@@ -1,0 +1,52 @@
+"""End-to-end jobs that the command line and notebooks call.
+
+For now the demo reads the embedded melody, writes it back as MIDI and
+MusicXML and draws its piano roll; later stages (harmonize, render, stylize)
+extend ``run_demo``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from midistyle.errors import InputError
+from midistyle.music.io import read_score, write_score
+from midistyle.music.plot import plot_pianoroll
+from midistyle.music.score import Score
+
+
+def embedded_melody_path() -> Path:
+    """Path of the melody shipped in the package (Beethoven's "Ode to Joy", G major, 16 bars)."""
+    return Path(str(resources.files("midistyle") / "assets" / "ode_to_joy.musicxml"))
+
+
+def load_embedded_melody() -> Score:
+    return read_score(embedded_melody_path())
+
+
+def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Read ``source`` and write it as ``target`` (format from each extension)."""
+    source, target = Path(source), Path(target)
+    refuse_overwriting_input(source, target)
+    return write_score(read_score(source), target)
+
+
+def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Run the demo job into ``out_dir``; return ``{what: path}`` of every output."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a directory")
+    melody = load_embedded_melody()
+    return {
+        "melody MIDI": write_score(melody, out_dir / "melody.mid"),
+        "melody MusicXML": write_score(melody, out_dir / "melody.musicxml"),
+        "piano roll": plot_pianoroll(melody, out_dir / "melody_pianoroll.png"),
+    }
+
+
+def refuse_overwriting_input(source: Path, target: Path) -> None:
+    """Raise when ``target`` is the same file as ``source``: inputs are never overwritten."""
+    if target.exists() and source.exists() and source.resolve() == target.resolve():
+        raise InputError(f"{target}: output would overwrite the input; choose another name")

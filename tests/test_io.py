@@ -1,0 +1,106 @@
+import pytest
+
+from midistyle.errors import InputError
+from midistyle.music.io import atomic_path, read_score, write_score
+from midistyle.music.score import Key, Note, Score, make_voices
+
+# A fixed sample of corpus chorales covering pickups of 1, 1.5 and 2 quarters, 3/4, 3/2 and 12/8,
+# extra instrumental parts (bwv1.6), and repeats that expand (bwv269).
+SAMPLE_IDS = ["bwv269", "bwv1.6", "bwv311", "bwv384", "bwv123.6", "bwv248.23-2", "bwv145.5", "bwv86.6"]
+
+
+def _notes(score):
+    return [v.notes for v in score.voices]
+
+
+@pytest.fixture(scope="module")
+def sample_chorales():
+    from midistyle.data.chorales import convert_chorale
+
+    return [convert_chorale(i) for i in SAMPLE_IDS]
+
+
+@pytest.mark.parametrize("extension", ["mid", "musicxml"])
+def test_real_chorales_round_trip(sample_chorales, tmp_path, extension):
+    for chorale in sample_chorales:
+        path = write_score(chorale, tmp_path / f"{chorale.title}.{extension}")
+        back = read_score(path)
+        assert _notes(back) == _notes(chorale), chorale.title
+        assert back.time_signature == chorale.time_signature
+        assert back.anacrusis_steps == chorale.anacrusis_steps, chorale.title
+        assert back.key == chorale.key
+        assert back.tempo_qpm == pytest.approx(chorale.tempo_qpm)
+        assert [v.name for v in back.voices] == ["Soprano", "Alto", "Tenor", "Bass"]
+
+
+def test_sample_covers_pickups_and_meters(sample_chorales):
+    assert {c.anacrusis_steps for c in sample_chorales} == {0, 4, 6, 8}
+    assert {c.time_signature for c in sample_chorales} == {(4, 4), (3, 4), (3, 2), (12, 8)}
+
+
+def test_musicxml_and_midi_fixtures_agree(data_dir):
+    xml = read_score(data_dir / "chorale_excerpt.musicxml")
+    midi = read_score(data_dir / "chorale_excerpt.mid")
+    assert _notes(xml) == _notes(midi)
+    assert xml.anacrusis_steps == midi.anacrusis_steps == 4
+    assert xml.key == midi.key == Key.parse("B minor")
+    assert xml.num_voices == 4
+
+
+def test_embedded_melody_reads_as_one_voice_in_g_major():
+    from midistyle.pipeline import load_embedded_melody
+
+    melody = load_embedded_melody()
+    assert melody.num_voices == 1 and melody.voices[0].is_monophonic
+    assert str(melody.key) == "G major" and melody.num_steps == 16 * 16
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("empty.mid", "has no notes"),
+        ("corrupted.mid", "not a readable MIDI file"),
+        ("drums_only.mid", "only drum notes"),
+        ("missing.mid", "no such file"),
+        ("make_fixtures.py", "unsupported extension"),
+    ],
+)
+def test_bad_files_name_the_path_and_problem(data_dir, name, problem):
+    with pytest.raises(InputError, match=problem) as caught:
+        read_score(data_dir / name)
+    assert str(caught.value).startswith(str(data_dir / name))
+
+
+def test_zero_byte_and_garbage_musicxml(tmp_path):
+    (tmp_path / "zero.mid").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_score(tmp_path / "zero.mid")
+    (tmp_path / "bad.musicxml").write_text("<score-partwise><part>")
+    with pytest.raises(InputError, match="not a readable MusicXML"):
+        read_score(tmp_path / "bad.musicxml")
+
+
+def test_midi_file_with_several_tracks_keeps_track_order(tmp_path):
+    score = Score(make_voices([[Note(0, 72, 4)], [Note(0, 48, 4)]], names=["Top", "Bottom"]))
+    back = read_score(write_score(score, tmp_path / "two.mid"))
+    assert [v.name for v in back.voices] == ["Top", "Bottom"]
+
+
+def test_write_is_atomic_and_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "keep.mid"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(b"half")
+            raise RuntimeError("writer crashed")
+    assert target.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_write_refuses_unknown_extension_and_empty_score(tmp_path):
+    score = Score(make_voices([[Note(0, 60, 4)]]))
+    with pytest.raises(InputError, match="cannot write"):
+        write_score(score, tmp_path / "x.wav")
+    with pytest.raises(InputError, match="no notes"):
+        write_score(Score(make_voices([[]])), tmp_path / "x.mid")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,61 @@
+import pytest
+
+from midistyle.errors import InputError
+from midistyle.music.tokens import ScoreTokenizer, TokenizerConfig, build_tokenizer
+
+CONFIGS = {
+    "remi": TokenizerConfig(),
+    "tsd": TokenizerConfig(scheme="TSD"),
+    "remi-bpe": TokenizerConfig(bpe_vocab_size=600),
+    "tsd-bpe": TokenizerConfig(scheme="TSD", bpe_vocab_size=600),
+}
+
+
+@pytest.fixture(scope="module", params=list(CONFIGS), ids=list(CONFIGS))
+def tokenizer(request, all_chorales):
+    config = CONFIGS[request.param]
+    tokenizer = build_tokenizer(config)
+    if config.bpe_vocab_size:
+        tokenizer.train_bpe(all_chorales[:60])
+    return tokenizer
+
+
+def test_round_trip_keeps_every_note_and_the_pickup(tokenizer, test_chorales):
+    for chorale in test_chorales:
+        back = tokenizer.decode(tokenizer.encode(chorale))
+        assert [v.notes for v in back.voices] == [v.notes for v in chorale.voices], chorale.title
+        assert back.anacrusis_steps == chorale.anacrusis_steps
+        assert back.time_signature == chorale.time_signature
+
+
+def test_bpe_shortens_sequences(all_chorales, test_chorales):
+    plain = build_tokenizer()
+    trained = build_tokenizer(TokenizerConfig(bpe_vocab_size=600))
+    trained.train_bpe(all_chorales[:60])
+    plain_length = sum(len(plain.encode(c)) for c in test_chorales)
+    trained_length = sum(len(trained.encode(c)) for c in test_chorales)
+    assert trained.vocab_size == 600
+    assert trained_length < 0.6 * plain_length
+
+
+def test_save_and_load_rebuild_the_same_tokenizer(tokenizer, test_chorales, tmp_path):
+    path = tokenizer.save(tmp_path / "tokenizer.json")
+    loaded = ScoreTokenizer.load(path)
+    assert loaded.config == tokenizer.config
+    assert loaded.encode(test_chorales[0]) == tokenizer.encode(test_chorales[0])
+
+
+def test_config_json_round_trip():
+    config = TokenizerConfig(scheme="TSD", pitch_range=(30, 90), bpe_vocab_size=800)
+    assert TokenizerConfig.from_json(config.to_json()) == config
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(InputError, match="scheme"):
+        TokenizerConfig(scheme="Octuple")
+    tokenizer = build_tokenizer()
+    with pytest.raises(InputError, match="no musical tokens"):
+        tokenizer.decode([tokenizer.bos_id, tokenizer.eos_id])
+    (tmp_path / "t.json").write_text("{}")
+    with pytest.raises(InputError, match="not a midistyle tokenizer"):
+        ScoreTokenizer.load(tmp_path / "t.json")
