@@ -16,7 +16,7 @@ from pathlib import Path
 from midistyle.errors import MidistyleError
 
 EXAMPLES = {
-    "demo": "  midistyle demo              # out/demo/melody.{mid,musicxml}, melody_pianoroll.png\n"
+    "demo": "  midistyle demo              # out/demo/melody.{mid,musicxml,wav}, melody_pianoroll.png\n"
             "  midistyle demo -o /tmp/demo",
     "data build": "  midistyle data build        # music21's chorales -> datasets/bach_chorales/\n"
                   "  midistyle data build --out /tmp/chorales",
@@ -25,6 +25,11 @@ EXAMPLES = {
             "  midistyle plot tune.musicxml -o roll.png --title 'My tune'",
     "convert": "  midistyle convert chorale.mid -o chorale.musicxml\n"
                "  midistyle convert tune.mxl -o tune.mid",
+    "render": "  midistyle render chorale.mid -o chorale.wav\n"
+              "  midistyle render chorale.mid -o chorale.flac --soundfont ~/fonts/MyGM.sf2 --sample-rate 48000 \\\n"
+              "      --instruments 'choir aahs,choir aahs,french horn,bassoon' --stems\n"
+              "  midistyle render chorales/*.mid -o rendered/ --ensemble organ --workers 2",
+    "soundfonts": "  midistyle soundfonts          # the fonts found, in resolution order; the first is the default",
 }
 
 
@@ -74,6 +79,34 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("score", help="MIDI or MusicXML file")
     convert.add_argument("-o", "--out", required=True, help="output .mid, .midi, .musicxml or .xml")
     convert.set_defaults(run=_run_convert)
+
+    render = add("render", "render scores to WAV/FLAC through FluidSynth, at a loudness target, "
+                           "optionally with one file per voice")
+    render.add_argument("scores", nargs="+", help="MIDI or MusicXML files")
+    render.add_argument("-o", "--out", required=True,
+                        help="output .wav/.flac for one input; a folder for several (or ending in /)")
+    render.add_argument("--soundfont", default=None,
+                        help="a .sf2/.sf3 file (default: $MIDISTYLE_SOUNDFONT, system fonts, then the embedded "
+                             "TimGM6mb; see `midistyle soundfonts`)")
+    render.add_argument("--sample-rate", type=int, default=44100, help="Hz, 8000-96000 (default 44100)")
+    group = render.add_mutually_exclusive_group()
+    group.add_argument("--instruments", default=None,
+                       help="comma-separated GM names or numbers, one per voice or one for all")
+    group.add_argument("--ensemble", choices=["organ", "choir", "strings", "brass", "piano"], default=None,
+                       help="a preset of four instruments, soprano to bass")
+    render.add_argument("--stems", action="store_true", help="also write <name>.<voice>.wav per voice")
+    render.add_argument("--reverb", action="store_true", help="FluidSynth's reverb on (default off)")
+    render.add_argument("--chorus", action="store_true", help="FluidSynth's chorus on (default off)")
+    render.add_argument("--loudness", type=float, default=-16.0,
+                        help="target integrated loudness in LUFS (default -16; peak kept <= -1 dBFS)")
+    render.add_argument("--bits", choices=["16", "24", "float"], default="16", help="sample format (default 16)")
+    render.add_argument("--format", choices=["wav", "flac"], default="wav",
+                        help="file type when writing into a folder (default wav)")
+    render.add_argument("--workers", type=int, default=1, help="processes for a batch (default 1)")
+    render.set_defaults(run=_run_render)
+
+    fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
+    fonts.set_defaults(run=_run_soundfonts)
     return parser
 
 
@@ -126,6 +159,32 @@ def _run_convert(args: argparse.Namespace) -> None:
     from midistyle.pipeline import convert_score
 
     print(convert_score(args.score, args.out))
+
+
+def _run_render(args: argparse.Namespace) -> None:
+    from midistyle.audio.batch import plan_jobs, render_files
+    from midistyle.audio.render import RenderConfig
+
+    instruments = tuple(i.strip() for i in args.instruments.split(",")) if args.instruments else None
+    config = RenderConfig(sample_rate=args.sample_rate, soundfont=args.soundfont, instruments=instruments,
+                          ensemble=args.ensemble, reverb=args.reverb, chorus=args.chorus,
+                          loudness_lufs=args.loudness)
+    jobs = plan_jobs(args.scores, args.out, audio_format=args.format)
+    for path in render_files(jobs, config, stems=args.stems, bits=args.bits, workers=args.workers,
+                             progress=len(jobs) > 1):
+        print(path)
+
+
+def _run_soundfonts(args: argparse.Namespace) -> None:
+    from midistyle.audio.soundfonts import ENVIRONMENT_VARIABLE, find_soundfonts
+
+    found = find_soundfonts()
+    if not found:
+        print(f"no SoundFont found; pass --soundfont or set {ENVIRONMENT_VARIABLE}")
+    for index, font in enumerate(found):
+        size = f"{font.path.stat().st_size / 1e6:.1f} MB" if font.path.is_file() else "missing"
+        marker = "default" if index == 0 else ""
+        print(f"{marker:>8}  {font.origin:<11} {size:>9}  {font.path}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

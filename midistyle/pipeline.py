@@ -1,8 +1,8 @@
 """End-to-end jobs that the command line and notebooks call.
 
 For now the demo reads the embedded melody, writes it back as MIDI and
-MusicXML and draws its piano roll; later stages (harmonize, render, stylize)
-extend ``run_demo``.
+MusicXML, draws its piano roll and renders it to WAV through FluidSynth; the
+later stages (harmonize, stylize) will extend ``run_demo``.
 """
 
 from __future__ import annotations
@@ -38,12 +38,19 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a directory")
+    from midistyle.audio.files import write_audio
+    from midistyle.audio.render import RenderConfig, Renderer
+
     melody = load_embedded_melody()
-    return {
+    outputs = {
         "melody MIDI": write_score(melody, out_dir / "melody.mid"),
         "melody MusicXML": write_score(melody, out_dir / "melody.musicxml"),
         "piano roll": plot_pianoroll(melody, out_dir / "melody_pianoroll.png"),
     }
+    with Renderer(RenderConfig(instruments=("oboe",))) as renderer:
+        rendering = renderer.render(melody)
+    outputs["audio"] = write_audio(out_dir / "melody.wav", rendering.audio, rendering.sample_rate)
+    return outputs
 
 
 def refuse_overwriting_input(source: Path, target: Path) -> None:

@@ -9,7 +9,7 @@ from midistyle.cli import main
 def test_demo_writes_its_outputs(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    for name in ["melody.mid", "melody.musicxml", "melody_pianoroll.png"]:
+    for name in ["melody.mid", "melody.musicxml", "melody_pianoroll.png", "melody.wav"]:
         assert (tmp_path / name).stat().st_size > 100
         assert name in printed
     assert (tmp_path / "melody_pianoroll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

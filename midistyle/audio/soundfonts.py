@@ -1,0 +1,100 @@
+"""Find SoundFonts and decide which one to use.
+
+Resolution order: the ``soundfont`` argument (``--soundfont``), then the
+``MIDISTYLE_SOUNDFONT`` environment variable, then system fonts (Debian's
+``default-GM.sf2`` first, which points at FluidR3_GM when
+``fluid-soundfont-gm`` is installed), then the embedded default: the
+``TimGM6mb.sf2`` that pretty_midi ships inside its package (GPL-2, 6 MB), so
+rendering works on a fresh install with no download.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from midistyle.errors import InputError
+
+ENVIRONMENT_VARIABLE = "MIDISTYLE_SOUNDFONT"
+SOUNDFONT_EXTENSIONS = (".sf2", ".sf3")
+SYSTEM_DIRECTORIES = (
+    Path("/usr/share/sounds/sf2"),
+    Path("/usr/share/sounds/sf3"),
+    Path("/usr/share/soundfonts"),
+    Path("/usr/local/share/soundfonts"),
+    Path.home() / ".local/share/soundfonts",
+)
+PREFERRED_SYSTEM_NAMES = ("default-GM.sf2", "FluidR3_GM.sf2", "default-GM.sf3", "FluidR3_GM.sf3")
+
+
+@dataclass(frozen=True)
+class FoundSoundfont:
+    """A SoundFont on this machine and where it was found (``flag``, ``environment``, ``system``…)."""
+
+    path: Path
+    origin: str
+
+
+def embedded_soundfont() -> Path:
+    """The TimGM6mb.sf2 inside the pretty_midi package."""
+    return Path(str(resources.files("pretty_midi") / "TimGM6mb.sf2"))
+
+
+def project_soundfont_dir() -> Path:
+    """The repository's ``soundfonts/`` folder (fonts dropped there are found too)."""
+    return Path(__file__).resolve().parents[2] / "soundfonts"
+
+
+def find_soundfonts() -> list[FoundSoundfont]:
+    """Every SoundFont found, in resolution order; the first is the default."""
+    found: list[FoundSoundfont] = []
+    from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
+    if from_environment:
+        found.append(FoundSoundfont(Path(from_environment), "environment"))
+    system = []
+    for folder in (*SYSTEM_DIRECTORIES, project_soundfont_dir()):
+        if folder.is_dir():
+            system += sorted(p for p in folder.iterdir() if p.suffix.lower() in SOUNDFONT_EXTENSIONS)
+    system.sort(key=lambda p: (p.name not in PREFERRED_SYSTEM_NAMES, PREFERRED_SYSTEM_NAMES.index(p.name)
+                               if p.name in PREFERRED_SYSTEM_NAMES else 0))
+    found += [FoundSoundfont(p, "system") for p in system]
+    embedded = embedded_soundfont()
+    if embedded.is_file():
+        found.append(FoundSoundfont(embedded, "embedded"))
+    return found
+
+
+def resolve_soundfont(soundfont: str | os.PathLike | None = None) -> Path:
+    """The SoundFont to use: ``soundfont`` if given, else the first one found.
+
+    Raises
+    ------
+    InputError
+        When the chosen file is missing or not a SoundFont; the message lists the fonts found.
+    """
+    if soundfont is not None:
+        return validate_soundfont(Path(soundfont).expanduser())
+    found = find_soundfonts()
+    if not found:
+        raise InputError("no SoundFont found; pass --soundfont FILE.sf2 or set MIDISTYLE_SOUNDFONT")
+    return validate_soundfont(found[0].path)
+
+
+def validate_soundfont(path: Path) -> Path:
+    """Check that ``path`` is a readable RIFF ``sfbk`` file; name it and the alternatives if not."""
+    problem = None
+    if not path.is_file():
+        problem = "no such file" if not path.exists() else "is not a file"
+    elif path.suffix.lower() not in SOUNDFONT_EXTENSIONS:
+        problem = f"is not a .sf2/.sf3 file (extension {path.suffix or '(none)'})"
+    else:
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+            problem = "is not a valid SoundFont (no RIFF sfbk header)"
+    if problem:
+        alternatives = ", ".join(str(f.path) for f in find_soundfonts() if f.path != path) or "none"
+        raise InputError(f"soundfont {path}: {problem}; found: {alternatives}")
+    return path
