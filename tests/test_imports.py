@@ -2,7 +2,8 @@ import subprocess
 import sys
 
 LIGHT_MODULES = ["midistyle", "midistyle.music", "midistyle.music.pianoroll", "midistyle.cli",
-                 "midistyle.data.chorales", "midistyle.music.tokens"]
+                 "midistyle.data.chorales", "midistyle.music.tokens", "midistyle.audio.render",
+                 "midistyle.audio.batch"]
 
 
 def test_symbolic_layer_does_not_import_tensorflow():

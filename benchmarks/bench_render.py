@@ -1,0 +1,95 @@
+"""Rendering speed: real-time factor (audio seconds / wall seconds) on Bach chorales.
+
+midistyle's in-process renderer (one and two worker processes) beside the `fluidsynth` command line
+and `pretty_midi.PrettyMIDI.fluidsynth`, all on the same MIDI files, the same SoundFont (the embedded
+TimGM6mb), reverb and chorus off, each writing a 16-bit WAV per file. Times include everything a user
+waits for: start-up, SoundFont loading, synthesis, level normalisation (midistyle only) and writing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+BATCH_SIZE = 50
+
+
+def _chorale_files(folder: Path, count: int) -> list[Path]:
+    from midistyle.data.chorales import load_chorales
+    from midistyle.music.io import write_score
+
+    chorales = (load_chorales("test") + load_chorales("valid"))[:count]
+    return [write_score(c, folder / f"{c.title}.mid") for c in chorales]
+
+
+def _audio_seconds(paths: list[Path]) -> float:
+    import soundfile
+
+    return sum(soundfile.info(str(p)).duration for p in paths)
+
+
+def _midistyle(files, out: Path, sample_rate: int, soundfont: str, workers: int) -> list[Path]:
+    from midistyle.audio.batch import plan_jobs, render_files
+    from midistyle.audio.render import RenderConfig
+
+    config = RenderConfig(sample_rate=sample_rate, soundfont=soundfont)
+    out.mkdir(parents=True, exist_ok=True)
+    return render_files(plan_jobs(files, out), config, workers=workers, progress=False)
+
+
+def _fluidsynth_cli(files, out: Path, sample_rate: int, soundfont: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in files:
+        target = out / f"{path.stem}.wav"
+        subprocess.run(["fluidsynth", "-ni", "-R", "0", "-C", "0", "-g", "0.5", "-r", str(sample_rate),
+                        "-F", str(target), soundfont, str(path)], check=True, capture_output=True)
+        written.append(target)
+    return written
+
+
+def _pretty_midi(files, out: Path, sample_rate: int, soundfont: str) -> list[Path]:
+    import pretty_midi
+    import soundfile
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in files:
+        audio = pretty_midi.PrettyMIDI(str(path)).fluidsynth(fs=sample_rate, sf2_path=soundfont)
+        target = out / f"{path.stem}.wav"
+        soundfile.write(str(target), audio, sample_rate, subtype="PCM_16")
+        written.append(target)
+    return written
+
+
+def run(quick: bool = False) -> list[dict]:
+    from midistyle.audio.soundfonts import embedded_soundfont
+
+    soundfont = str(embedded_soundfont())
+    batch = 4 if quick else BATCH_SIZE
+    methods = {
+        "midistyle (1 process)": lambda f, o, sr: _midistyle(f, o, sr, soundfont, 1),
+        "midistyle (2 processes)": lambda f, o, sr: _midistyle(f, o, sr, soundfont, 2),
+        "fluidsynth CLI": lambda f, o, sr: _fluidsynth_cli(f, o, sr, soundfont),
+        "pretty_midi.fluidsynth": lambda f, o, sr: _pretty_midi(f, o, sr, soundfont),
+    }
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="midistyle-bench-") as folder:
+        files = _chorale_files(Path(folder), batch)
+        _midistyle(files[:1], Path(folder) / "warm", 22050, soundfont, 1)  # imports, page cache
+        for sample_rate in (22050, 44100):
+            for label, files_used in (("1 chorale", files[:1]), (f"{len(files)} chorales", files)):
+                for method, function in methods.items():
+                    if method.endswith("(2 processes)") and len(files_used) == 1:
+                        continue
+                    out = Path(folder) / f"{method[:9].strip()}-{sample_rate}-{len(files_used)}"
+                    started = time.perf_counter()
+                    written = function(files_used, out, sample_rate)
+                    wall = time.perf_counter() - started
+                    audio = _audio_seconds(written)
+                    rows.append({"files": label, "sample_rate_hz": sample_rate, "method": method,
+                                 "audio_s": round(audio, 1), "wall_s": round(wall, 2),
+                                 "real_time_factor": round(audio / wall, 1)})
+    return rows
