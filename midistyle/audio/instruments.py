@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
 from collections.abc import Sequence
 
-from pretty_midi.constants import INSTRUMENT_MAP
-
 from midistyle.errors import InputError
+
+# pretty_midi imports pyfluidsynth, which prints its library path to stdout when $CI is set.
+with contextlib.redirect_stdout(io.StringIO()):
+    from pretty_midi.constants import INSTRUMENT_MAP
 
 # The 128 General MIDI program names, program 0 first, as pretty_midi lists them.
 GM_PROGRAM_NAMES: tuple[str, ...] = tuple(INSTRUMENT_MAP)

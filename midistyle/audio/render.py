@@ -14,7 +14,9 @@ alone, the mix is their sum, and all share the mix's gain: stems sum to the mix.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +81,8 @@ class Rendering:
 
 def _import_fluidsynth():
     try:
-        import fluidsynth
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints its library path when $CI is set
+            import fluidsynth
     except ModuleNotFoundError:
         raise MissingDependencyError("pyfluidsynth is not installed: pip install pyfluidsynth") from None
     except ImportError:
