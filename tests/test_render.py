@@ -229,3 +229,34 @@ def test_soundfonts_command_lists_the_embedded_font():
     result = _cli("soundfonts")
     assert result.returncode == 0
     assert "embedded" in result.stdout and "TimGM6mb.sf2" in result.stdout and "default" in result.stdout
+
+
+def test_a_bad_file_anywhere_in_a_batch_stops_it_before_any_output(soundfont, data_dir, tmp_path):
+    from midistyle.audio.batch import plan_jobs, render_files
+    from midistyle.errors import InputError
+
+    jobs = plan_jobs([data_dir / "melody_only.mid", data_dir / "empty.mid"], tmp_path / "out")
+    with pytest.raises(InputError, match="empty.mid: has no notes"):
+        render_files(jobs, RenderConfig(sample_rate=SAMPLE_RATE, soundfont=soundfont), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_voices_with_the_same_name_get_separate_stems(soundfont):
+    score = Score(make_voices([[Note(0, 72, 8)], [Note(0, 60, 8)]], names=["Piano", "Piano"]))
+    with _renderer(soundfont) as renderer:
+        with_stems = renderer.render(score, stems=True)
+        plain = renderer.render(score)
+    assert list(with_stems.stems) == ["piano", "piano_2"]
+    assert np.abs(with_stems.audio - plain.audio).max() < 1e-3
+
+
+def test_soundfont_from_the_environment_comes_before_system_fonts(monkeypatch, tmp_path):
+    from midistyle.audio.soundfonts import embedded_soundfont, resolve_soundfont
+    from midistyle.errors import InputError
+
+    monkeypatch.setenv("MIDISTYLE_SOUNDFONT", str(embedded_soundfont()))
+    assert resolve_soundfont() == embedded_soundfont()
+    assert resolve_soundfont(embedded_soundfont()) == embedded_soundfont()
+    monkeypatch.setenv("MIDISTYLE_SOUNDFONT", str(tmp_path / "gone.sf2"))
+    with pytest.raises(InputError, match="gone.sf2: no such file"):
+        resolve_soundfont()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from midistyle.audio.files import audio_subtype, write_audio
-from midistyle.audio.render import RenderConfig, Renderer, to_symusic
+from midistyle.audio.render import RenderConfig, Renderer, playable_tracks
 from midistyle.errors import InputError
 
 
@@ -77,7 +77,7 @@ def render_files(jobs: Sequence[RenderJob], config: RenderConfig, *, stems: bool
 
     for job in jobs:  # check every input and output before any work
         audio_subtype(job.target, bits)
-        to_symusic(job.source)
+        playable_tracks(job.source, config)
     workers = max(1, min(workers, len(jobs)))
     bar = tqdm(total=len(jobs), desc="rendering", unit="file", disable=not progress)
     written: list[list[Path]] = [[] for _ in jobs]

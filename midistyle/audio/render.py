@@ -132,18 +132,12 @@ class Renderer:
         Rendering
             ``audio`` has shape (N, 2), N = sample_rate * (end of last note + tail).
         """
-        try:
-            tracks = self._performance(to_symusic(music))
-        except InputError as error:
-            is_path = isinstance(music, (str, os.PathLike))
-            if is_path and not str(error).startswith(str(music)):
-                raise InputError(f"{music}: {error}") from None
-            raise
+        tracks = playable_tracks(music, self.config)
         num_frames = int(round((max(t.end() for _, t in tracks) + self.config.tail_seconds)
                                * self.config.sample_rate))
         if stems:
-            parts = {_stem_name(track, i): self._synthesize([(c, track)], num_frames)
-                     for i, (c, track) in enumerate(tracks)}
+            names = _stem_names([track for _, track in tracks])
+            parts = {name: self._synthesize([(c, track)], num_frames) for name, (c, track) in zip(names, tracks)}
             mix = np.sum(list(parts.values()), axis=0, dtype=np.float32)
         else:
             parts, mix = {}, self._synthesize(tracks, num_frames)
@@ -165,22 +159,6 @@ class Renderer:
         self.close()
 
     # -- internals -----------------------------------------------------------------------------
-    def _performance(self, midi: symusic.Score) -> list[tuple[int, symusic.core.TrackSecond]]:
-        """(channel, track in seconds) for every track with notes, instruments applied."""
-        timed = midi.to("second")
-        pitched = [t for t in timed.tracks if not t.is_drum and len(t.notes)]
-        drums = [t for t in timed.tracks if t.is_drum and len(t.notes)]
-        if not pitched and not drums:
-            raise InputError("has no notes to render")
-        if len(pitched) > len(PITCHED_CHANNELS):
-            raise InputError(f"has {len(pitched)} pitched tracks; at most {len(PITCHED_CHANNELS)} can play")
-        programs = programs_for(len(pitched), instruments=self.config.instruments,
-                                ensemble=self.config.ensemble)
-        if programs is not None:
-            for track, program in zip(pitched, programs):
-                track.program = program
-        return [*zip(PITCHED_CHANNELS, pitched), *((DRUM_CHANNEL, t) for t in drums)]
-
     def _synthesize(self, tracks, num_frames: int) -> np.ndarray:
         """Play the tracks from a reset synthesizer into a float32 (num_frames, 2) array.
 
@@ -278,9 +256,48 @@ def to_symusic(music: Score | symusic.Score | str | os.PathLike) -> symusic.Scor
     return score_to_symusic(read_score(path))  # MusicXML, or a precise error for anything else
 
 
-def _stem_name(track, index: int) -> str:
-    name = "".join(ch if ch.isalnum() else "_" for ch in track.name.strip().lower()).strip("_")
-    return name or f"voice{index + 1}"
+def playable_tracks(music: Score | symusic.Score | str | os.PathLike,
+                    config: RenderConfig) -> list[tuple[int, symusic.core.TrackSecond]]:
+    """(channel, track in seconds) for every track with notes, instruments applied.
+
+    This is the whole input check of a render, so a batch runs it on every file first.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no notes, too many tracks, or an instrument count that does not fit.
+    """
+    try:
+        timed = to_symusic(music).to("second")
+        pitched = [t for t in timed.tracks if not t.is_drum and len(t.notes)]
+        drums = [t for t in timed.tracks if t.is_drum and len(t.notes)]
+        if not pitched and not drums:
+            raise InputError("has no notes to render")
+        if len(pitched) > len(PITCHED_CHANNELS):
+            raise InputError(f"has {len(pitched)} pitched tracks; at most {len(PITCHED_CHANNELS)} can play")
+        programs = programs_for(len(pitched), instruments=config.instruments, ensemble=config.ensemble)
+    except InputError as error:
+        if isinstance(music, (str, os.PathLike)) and not str(error).startswith(str(music)):
+            raise InputError(f"{music}: {error}") from None
+        raise
+    if programs is not None:
+        for track, program in zip(pitched, programs):
+            track.program = program
+    return [*zip(PITCHED_CHANNELS, pitched), *((DRUM_CHANNEL, t) for t in drums)]
+
+
+def _stem_names(tracks) -> list[str]:
+    """File-safe, unique stem names from track names (``voice3`` when unnamed, ``piano_2`` when repeated)."""
+    names = []
+    for index, track in enumerate(tracks):
+        base = "".join(ch if ch.isalnum() else "_" for ch in track.name.strip().lower()).strip("_")
+        base = base or f"voice{index + 1}"
+        name, repeat = base, 1
+        while name in names:
+            repeat += 1
+            name = f"{base}_{repeat}"
+        names.append(name)
+    return names
 
 
 def render(music: Score | symusic.Score | str | os.PathLike, **config) -> np.ndarray:
