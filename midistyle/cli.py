@@ -147,9 +147,8 @@ def _print_report(report: dict) -> None:
 
 
 def _run_plot(args: argparse.Namespace) -> None:
-    from midistyle.music.io import read_score
+    from midistyle.music.io import read_score, refuse_overwriting_input
     from midistyle.music.plot import plot_pianoroll
-    from midistyle.pipeline import refuse_overwriting_input
 
     refuse_overwriting_input(Path(args.score), Path(args.out))
     print(plot_pianoroll(read_score(args.score), args.out, title=args.title))

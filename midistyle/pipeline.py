@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from midistyle.errors import InputError
-from midistyle.music.io import read_score, write_score
+from midistyle.music.io import read_score, refuse_overwriting_input, write_score
 from midistyle.music.plot import plot_pianoroll
 from midistyle.music.score import Score
 
@@ -52,8 +52,3 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     outputs["audio"] = write_audio(out_dir / "melody.wav", rendering.audio, rendering.sample_rate)
     return outputs
 
-
-def refuse_overwriting_input(source: Path, target: Path) -> None:
-    """Raise when ``target`` is the same file as ``source``: inputs are never overwritten."""
-    if target.exists() and source.exists() and source.resolve() == target.resolve():
-        raise InputError(f"{target}: output would overwrite the input; choose another name")

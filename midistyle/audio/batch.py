@@ -17,6 +17,7 @@ from pathlib import Path
 from midistyle.audio.files import audio_subtype, write_audio
 from midistyle.audio.render import RenderConfig, Renderer, playable_tracks
 from midistyle.errors import InputError
+from midistyle.music.io import refuse_overwriting_input
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,7 @@ def plan_jobs(sources: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     if len(set(targets)) != len(targets):
         raise InputError(f"{out}: two inputs share a file name; render them into different folders")
     for job in jobs:
-        if job.target.exists() and job.target.resolve() == job.source.resolve():
-            raise InputError(f"{job.target}: output would overwrite the input")
+        refuse_overwriting_input(job.source, job.target)
     return jobs
 
 

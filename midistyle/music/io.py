@@ -82,6 +82,13 @@ def write_score(score: Score, path: str | os.PathLike) -> Path:
     return path
 
 
+def refuse_overwriting_input(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Raise when ``target`` is the same file as ``source``: inputs are never overwritten."""
+    source, target = Path(source), Path(target)
+    if target.exists() and source.exists() and source.resolve() == target.resolve():
+        raise InputError(f"{target}: output would overwrite the input; choose another name")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.

@@ -8,7 +8,6 @@ round trip and bar lines stay right in any MIDI viewer.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import symusic
@@ -30,12 +29,8 @@ def score_to_symusic(score: Score) -> symusic.Score:
     out = symusic.Score(ticks_per_quarter)
 
     numerator, denominator = score.time_signature
-    if score.anacrusis_steps:
-        pickup = Fraction(score.anacrusis_steps, 4 * score.steps_per_quarter)  # in whole notes
-        pickup_denominator = max(denominator, pickup.denominator)
-        out.time_signatures.append(
-            symusic.TimeSignature(0, int(pickup * pickup_denominator), pickup_denominator)
-        )
+    if score.pickup_time_signature:
+        out.time_signatures.append(symusic.TimeSignature(0, *score.pickup_time_signature))
     out.time_signatures.append(
         symusic.TimeSignature(score.anacrusis_steps * ticks_per_step, numerator, denominator)
     )

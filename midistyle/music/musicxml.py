@@ -167,10 +167,8 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
 
     numerator, denominator = score.time_signature
     meters = stream.Stream()
-    if score.anacrusis_steps:
-        pickup = Fraction(score.anacrusis_steps, 4 * score.steps_per_quarter)  # whole notes
-        pickup_denominator = max(denominator, pickup.denominator)
-        meters.insert(0, meter.TimeSignature(f"{int(pickup * pickup_denominator)}/{pickup_denominator}"))
+    if score.pickup_time_signature:
+        meters.insert(0, meter.TimeSignature("{}/{}".format(*score.pickup_time_signature)))
     meters.insert(
         float(score.anacrusis_steps * quarters_per_step), meter.TimeSignature(f"{numerator}/{denominator}")
     )

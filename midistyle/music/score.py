@@ -15,6 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from midistyle.errors import InputError
 
@@ -207,6 +208,18 @@ class Score:
     @property
     def seconds(self) -> float:
         return self.num_steps / self.steps_per_quarter * 60.0 / self.tempo_qpm
+
+    @property
+    def pickup_time_signature(self) -> tuple[int, int] | None:
+        """The short signature that spans the pickup (``(1, 4)`` for a quarter in 3/4), or None.
+
+        MIDI and MusicXML both write a pickup this way: this signature first, the real one after it.
+        """
+        if not self.anacrusis_steps:
+            return None
+        whole_notes = Fraction(self.anacrusis_steps, 4 * self.steps_per_quarter)
+        denominator = max(self.time_signature[1], whole_notes.denominator)
+        return int(whole_notes * denominator), denominator
 
     def bar_lines(self) -> list[int]:
         """Steps where bars start, including 0 and the pickup's end, up to ``num_steps``."""

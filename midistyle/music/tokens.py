@@ -104,10 +104,7 @@ class ScoreTokenizer:
             raise InputError(
                 f"score has {score.num_voices} voices; this tokenizer knows {self.config.num_voices}"
             )
-        labelled = score.replace(
-            voices=tuple(Voice(v.name, v.notes, program=i) for i, v in enumerate(score.voices))
-        )
-        return list(self.miditok_tokenizer.encode(score_to_symusic(labelled)).ids)
+        return list(self.miditok_tokenizer.encode(_voices_as_programs(score)).ids)
 
     def decode(self, ids: Sequence[int], *, steps_per_quarter: int | None = None) -> Score:
         """A score from token ids; special tokens are skipped, voices ordered by program.
@@ -140,11 +137,8 @@ class ScoreTokenizer:
         with tempfile.TemporaryDirectory(prefix="midistyle-bpe-") as folder:
             paths = []
             for index, score in enumerate(scores):
-                labelled = score.replace(
-                    voices=tuple(Voice(v.name, v.notes, program=i) for i, v in enumerate(score.voices))
-                )
                 path = Path(folder) / f"{index:05d}.mid"
-                score_to_symusic(labelled).dump_midi(str(path))
+                _voices_as_programs(score).dump_midi(str(path))
                 paths.append(path)
             self.miditok_tokenizer.train(vocab_size=vocab_size, model="BPE", files_paths=paths)
         self.config = TokenizerConfig(**{**asdict(self.config), "bpe_vocab_size": vocab_size})
@@ -169,6 +163,12 @@ class ScoreTokenizer:
             raise InputError(f"{path}: not a midistyle tokenizer file ({error})") from None
         tokenizer_class = getattr(miditok, config.scheme)
         return cls(config, tokenizer_class(params=path))
+
+
+def _voices_as_programs(score: Score):
+    """The score in symusic form with voice ``i`` on program ``i`` (how tokens tell voices apart)."""
+    voices = tuple(Voice(v.name, v.notes, program=i) for i, v in enumerate(score.voices))
+    return score_to_symusic(score.replace(voices=voices))
 
 
 def build_tokenizer(config: TokenizerConfig | None = None) -> ScoreTokenizer:
