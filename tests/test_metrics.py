@@ -120,8 +120,17 @@ def test_tonal_centroid_of_c_major_triad_matches_harte():
 
 @pytest.mark.parametrize(
     ("pitch_classes", "recognised"),
-    [({0, 4, 7}, True), ({0, 4}, True), ({9, 0, 4}, True), ({7, 11, 2, 5}, True), ({11, 2, 5}, True),
-     ({0, 7}, False), ({0}, False), ({0, 1, 4}, False), ({0, 2, 4, 7}, False)],
+    [
+        ({0, 4, 7}, True),
+        ({0, 4}, True),
+        ({9, 0, 4}, True),
+        ({7, 11, 2, 5}, True),
+        ({11, 2, 5}, True),
+        ({0, 7}, False),
+        ({0}, False),
+        ({0, 1, 4}, False),
+        ({0, 2, 4, 7}, False),
+    ],
     ids=["C", "C-no-fifth", "Am", "G7", "Bdim", "open-fifth", "unison", "cluster", "add9"],
 )
 def test_chord_recognition(pitch_classes, recognised):
