@@ -29,6 +29,11 @@ EXAMPLES = {
               "  midistyle render chorale.mid -o chorale.flac --soundfont ~/fonts/MyGM.sf2 --sample-rate 48000 \\\n"
               "      --instruments 'choir aahs,choir aahs,french horn,bassoon' --stems\n"
               "  midistyle render chorales/*.mid -o rendered/ --ensemble organ --workers 2",
+    "evaluate": "  midistyle evaluate out/harmonized/*.mid            # table beside Bach test and train\n"
+                "  midistyle evaluate gen/*.mid --reference bach-valid --json scores.json\n"
+                "  midistyle evaluate tune.mid --no-style              # symbolic metrics only (no TensorFlow)",
+    "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
+                        "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
     "soundfonts": "  midistyle soundfonts          # the fonts found, in resolution order; the first is the default",
 }
 
@@ -63,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default=None, help="dataset folder (default: datasets/bach_chorales)")
     build.add_argument("--allow-split-change", action="store_true",
                        help="replace a committed split.json that the rebuild would change")
+    build.add_argument("--style-corpus", action="store_true",
+                       help="build the style classifier's corpus (datasets/style_corpus) instead; minutes")
     build.set_defaults(run=_run_data_build)
     info = add("info", "print the dataset's counts and drop reasons", parent=data_commands,
                examples_key="data info")
@@ -105,6 +112,24 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--workers", type=int, default=1, help="processes for a batch (default 1)")
     render.set_defaults(run=_run_render)
 
+    evaluate = add("evaluate", "measure scores beside real Bach: voice leading, harmony, texture, and the style "
+                               "classifier's accept rate, Inception-style score and Frechet distance")
+    evaluate.add_argument("scores", nargs="+", help="MIDI or MusicXML files, measured as one set")
+    evaluate.add_argument("--reference", choices=["bach-test", "bach-valid", "bach-train"], default="bach-test",
+                          help="Bach split for the Frechet distance and the side column (default bach-test)")
+    evaluate.add_argument("--json", default=None, help="also write the table as JSON here")
+    evaluate.add_argument("--no-style", action="store_true", help="skip the classifier (no TensorFlow)")
+    evaluate.set_defaults(run=_run_evaluate)
+
+    train = commands.add_parser("train", help="train a model")
+    train_commands = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
+    classifier = add("classifier", "train the style classifier on the style corpus (train split)",
+                     parent=train_commands, examples_key="train classifier")
+    classifier.add_argument("--out", required=True, help="folder for weights, config and report")
+    classifier.add_argument("--epochs", type=int, default=None, help="default: the config's (12)")
+    classifier.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    classifier.set_defaults(run=_run_train_classifier)
+
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.set_defaults(run=_run_soundfonts)
     return parser
@@ -119,6 +144,12 @@ def _run_demo(args: argparse.Namespace) -> None:
 
 def _run_data_build(args: argparse.Namespace) -> None:
     from midistyle.data.chorales import build_dataset
+
+    if args.style_corpus:
+        from midistyle.data.style_corpus import build_style_corpus
+
+        print(json.dumps(build_style_corpus(args.out), indent=1))
+        return
 
     report = build_dataset(args.out, allow_split_change=args.allow_split_change)
     _print_report(report)
@@ -172,6 +203,30 @@ def _run_render(args: argparse.Namespace) -> None:
     for path in render_files(jobs, config, stems=args.stems, bits=args.bits, workers=args.workers,
                              progress=len(jobs) > 1):
         print(path)
+
+
+def _run_evaluate(args: argparse.Namespace) -> None:
+    from midistyle.evaluation import evaluate_files
+    from midistyle.evaluation.report import format_table
+    from midistyle.music.io import write_atomically
+
+    table = evaluate_files(args.scores, reference=args.reference, style=not args.no_style)
+    print(format_table(table))
+    if args.json:
+        write_atomically(args.json, lambda temporary: temporary.write_text(json.dumps(table, indent=1) + "\n"))
+        print(f"wrote {args.json}")
+
+
+def _run_train_classifier(args: argparse.Namespace) -> None:
+    import dataclasses
+
+    from midistyle.evaluation.classifier import ClassifierConfig, train_classifier
+
+    config = ClassifierConfig(seed=args.seed)
+    if args.epochs is not None:
+        config = dataclasses.replace(config, epochs=args.epochs)
+    report = train_classifier(config, args.out)
+    print(json.dumps(report, indent=1))
 
 
 def _run_soundfonts(args: argparse.Namespace) -> None:

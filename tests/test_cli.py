@@ -31,6 +31,9 @@ def test_convert_and_plot(data_dir, tmp_path):
         (["convert", "{data}/melody_only.mid", "-o", "{tmp}/x.wav"], "cannot write"),
         (["convert", "{data}/melody_only.mid", "-o", "{data}/melody_only.mid"], "overwrite the input"),
         (["convert", "{data}/drums_only.mid", "-o", "{tmp}/x.mid"], "only drum notes"),
+        (["evaluate", "{data}/corrupted.mid", "--json", "{tmp}/x.json"], "not a readable MIDI"),
+        (["evaluate", "{data}/empty.mid", "--json", "{tmp}/x.json"], "has no notes"),
+        (["evaluate", "{data}/melody_only.mid", "{data}/notes.txt", "--json", "{tmp}/x.json"], "notes.txt"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_output(args, problem, data_dir, tmp_path, capsys):
@@ -58,3 +61,15 @@ def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as caught:
         main(["harmonise-typo"])
     assert caught.value.code == 2
+
+
+def test_evaluate_prints_the_table_beside_bach_and_writes_json(data_dir, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", str(data_dir / "chorale_excerpt.mid"), "--no-style", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "| metric | files | Bach test | Bach train |"
+    table = json.loads(out.read_text())
+    assert table["Bach test"]["chord_beat_rate"] > 0.85
+    assert "bach_accept_rate" not in table["files"]  # --no-style skips the classifier

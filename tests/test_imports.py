@@ -3,7 +3,8 @@ import sys
 
 LIGHT_MODULES = ["midistyle", "midistyle.music", "midistyle.music.pianoroll", "midistyle.cli",
                  "midistyle.data.chorales", "midistyle.music.tokens", "midistyle.audio.render",
-                 "midistyle.audio.batch"]
+                 "midistyle.audio.batch", "midistyle.music.metrics", "midistyle.evaluation",
+                 "midistyle.evaluation.report", "midistyle.audio.metrics", "midistyle.audio.pairs"]
 
 
 def test_symbolic_layer_does_not_import_tensorflow():
