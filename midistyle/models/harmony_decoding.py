@@ -1,0 +1,216 @@
+"""From the harmonizer's per-step pitch distributions to notes of alto, tenor and bass.
+
+The network says, for every step, voice and pitch, how likely that pitch sounds (``sustain``, a
+distribution over pitch) and how likely a note starts there (``onset``). Decoding applies the rules
+the network is not trusted with — every decoder here guarantees them:
+
+* each voice sounds exactly while the melody sounds, one pitch at a time (monophonic);
+* each voice stays inside its SATB range and never above the voice written over it.
+
+Two decoders:
+
+* ``greedy`` — voice by voice, the most likely allowed pitch, held until the model puts an onset;
+* ``joint`` (default) — the same rhythm decisions, but the voices that start a note at a step are
+  chosen *together* among each voice's 6 most likely pitches, scoring the sum of their log
+  probabilities plus a bonus when the sounding pitch classes form a chord, and penalties for
+  parallel fifths/octaves (against the previous step and the previous beat), for spacing wider
+  than an octave, for dissonances against the bass (more when a dissonant voice leaves by leap)
+  and for melodic leaps (a little per semitone, a lot past an octave).
+  New notes start on the eighth-note grid (or with a melody note).
+
+Both return notes in the melody's original key and register.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from functools import lru_cache
+
+import numpy as np
+
+from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Placement
+from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
+from midistyle.music.score import SATB_RANGES, Note
+
+CANDIDATES_PER_VOICE = 6
+CHORD_BONUS = 1.0  # in nats: a chord is worth making a pitch e times less likely
+PARALLEL_PENALTY = 4.0
+SPACING_PENALTY = 1.0
+DISSONANCE_PENALTY = 1.0  # per upper voice a 2nd, tritone or 7th from the bass
+UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
+LEAP_PENALTY_PER_SEMITONE = 0.1
+OVER_OCTAVE_PENALTY = 4.0
+
+
+def decode_harmony(
+    sustain: np.ndarray,
+    onset: np.ndarray,
+    condition: np.ndarray,
+    placement: Placement,
+    *,
+    method: str = "joint",
+    temperature: float = 0.0,
+    rng: np.random.Generator | None = None,
+    onset_threshold: float = 0.5,
+) -> list[list[Note]]:
+    """Notes of alto, tenor and bass.
+
+    Parameters
+    ----------
+    sustain : np.ndarray, shape=(T, P, 3)
+        Per voice, a distribution over pitch rows at each step (need not be normalized).
+    onset : np.ndarray, shape=(T, P, 3)
+        Per voice and pitch, the probability that a note starts there (given that it sounds).
+    condition : np.ndarray, shape=(T, P, CONDITION_CHANNELS)
+        The melody planes the model was given.
+    placement : Placement
+    method : {"joint", "greedy"}, keyword-only
+    temperature : float, keyword-only
+        0 takes the best choice; > 0 samples with probabilities ``exp(score / temperature)``.
+    """
+    if method not in ("joint", "greedy"):
+        raise ValueError(f"method={method!r} must be 'joint' or 'greedy'")
+    rng = rng or np.random.default_rng(0)
+    melody = np.where(condition[:, :, 1].any(axis=1), condition[:, :, 1].argmax(axis=1), -1)
+    melody_onsets = condition[:, :, 0].any(axis=1)
+    beats = condition[:, 0, 2] > 0
+    ranges = [
+        (max(low + placement.total_shift - LOWEST_PITCH, 0), min(high + placement.total_shift - LOWEST_PITCH,
+                                                                  sustain.shape[1] - 1))
+        for low, high in SATB_RANGES[1 : 1 + HARMONY_VOICES]
+    ]
+    log_p = np.log(np.maximum(sustain, 1e-9))
+    state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method)
+    rows = state.run()
+    return [[dataclasses.replace(n, pitch=n.pitch + LOWEST_PITCH - placement.total_shift) for n in v] for v in rows]
+
+
+class _Decoder:
+    """Step-by-step decoding state: the pitch row each voice holds and where its note began."""
+
+    def __init__(self, log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, threshold, method):
+        self.log_p, self.onset, self.melody, self.melody_onsets = log_p, onset, melody, melody_onsets
+        self.beats = beats
+        self.last_beat = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding at the latest beat
+        self.ranges, self.temperature, self.rng, self.threshold, self.method = (
+            ranges, temperature, rng, threshold, method)
+        self.current = [-1] * HARMONY_VOICES
+        self.starts = [0] * HARMONY_VOICES
+        self.notes: list[list[Note]] = [[] for _ in range(HARMONY_VOICES)]
+
+    def run(self) -> list[list[Note]]:
+        for t in range(len(self.log_p)):
+            if self.melody[t] < 0:
+                for v in range(HARMONY_VOICES):
+                    self._end(v, t)
+                continue
+            if t and self.beats[t - 1]:
+                self.last_beat = np.array([self.melody[t - 1], *self.current])
+            starters = [v for v in range(HARMONY_VOICES) if self._wants_new_note(v, t)]
+            if starters:
+                chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
+                for v, row in zip(starters, chosen):
+                    if row != self.current[v] or self.onset[t, row, v] >= self.threshold:
+                        self._end(v, t)
+                        self.current[v], self.starts[v] = row, t
+        for v in range(HARMONY_VOICES):
+            self._end(v, len(self.log_p))
+        return self.notes
+
+    def _end(self, v: int, t: int) -> None:
+        if self.current[v] >= 0:
+            self.notes[v].append(Note(self.starts[v], self.current[v], t - self.starts[v]))
+        self.current[v] = -1
+
+    def _ceiling(self, v: int, t: int) -> int:
+        above = self.melody[t] if v == 0 else self.current[v - 1]
+        return min(self.ranges[v][1], above if above >= 0 else self.ranges[v][1])
+
+    def _wants_new_note(self, v: int, t: int) -> bool:
+        held = self.current[v]
+        low = self.ranges[v][0]
+        if held < 0 or not low <= held <= self._ceiling(v, t):
+            return True
+        on_grid = t % 2 == 0 or self.melody_onsets[t] or self.method == "greedy"
+        best = low + int(np.argmax(self.log_p[t, low : self._ceiling(v, t) + 1, v]))
+        lost_support = self.log_p[t, held, v] < self.log_p[t, best, v] + np.log(0.5)
+        return on_grid and (self.onset[t, best, v] >= self.threshold or lost_support)
+
+    def _candidates(self, v: int, t: int, ceiling: int) -> np.ndarray:
+        low = self.ranges[v][0]
+        rows = np.arange(low, max(ceiling, low) + 1)
+        order = np.argsort(-self.log_p[t, rows, v], kind="stable")
+        return rows[order[:CANDIDATES_PER_VOICE]]
+
+    def _choose_greedy(self, t: int, starters: list[int]) -> list[int]:
+        chosen = []
+        for v in starters:
+            rows = self._candidates(v, t, self._ceiling(v, t))
+            chosen.append(int(self._pick(rows, self.log_p[t, rows, v])))
+            self.current[v] = chosen[-1]  # the next voice's ceiling
+        return chosen
+
+    def _choose_joint(self, t: int, starters: list[int]) -> list[int]:
+        # Candidate tuples over the starting voices; held voices keep their pitch.
+        options = [
+            self._candidates(v, t, self.ranges[v][1]) if v in starters else np.array([self.current[v]])
+            for v in range(HARMONY_VOICES)
+        ]
+        combos = np.array(list(itertools.product(*options)))  # (N, 3) rows of alto, tenor, bass
+        pitches = np.column_stack([np.full(len(combos), self.melody[t]), combos])  # (N, 4) with soprano
+        ordered = np.all(np.diff(pitches, axis=1) <= 0, axis=1)  # no crossing: S >= A >= T >= B
+        if not ordered.any():
+            return self._choose_greedy(t, starters)
+        combos, pitches = combos[ordered], pitches[ordered]
+        score = sum(self.log_p[t, combos[:, v], v] for v in starters)
+        score = score + CHORD_BONUS * _is_chord(pitches)
+        score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) + (pitches[:, 1] - pitches[:, 2] > 12))
+        previous = np.array([self.melody[t - 1] if t else -1, *self.current])
+        for before in (previous, self.last_beat):
+            if np.all(before >= 0):
+                score = score - PARALLEL_PENALTY * _parallels(before, pitches)
+        dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
+        score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
+        for v in starters:
+            if self.current[v] >= 0:
+                leap = np.abs(combos[:, v] - self.current[v])
+                score = score - LEAP_PENALTY_PER_SEMITONE * leap - OVER_OCTAVE_PENALTY * (leap > 12)
+                was_dissonant = v < 2 and self.current[2] >= 0 and (
+                    (self.current[v] - self.current[2]) % 12 in DISSONANT_INTERVAL_CLASSES)
+                if was_dissonant:
+                    score = score - UNRESOLVED_PENALTY * (leap > 2)
+        best = self._pick(np.arange(len(combos)), score)
+        return [int(combos[best, v]) for v in starters]
+
+    def _pick(self, items: np.ndarray, score: np.ndarray):
+        if self.temperature <= 0:
+            return items[int(np.argmax(score))]
+        p = np.exp((score - score.max()) / self.temperature)
+        return items[self.rng.choice(len(items), p=p / p.sum())]
+
+
+@lru_cache(maxsize=1)
+def _chord_table() -> np.ndarray:
+    """For each of the 4096 pitch-class sets (as 12-bit masks), 1.0 if it is a chord, shape=(4096,)."""
+    return np.array(
+        [chord_name(frozenset(pc for pc in range(12) if mask >> pc & 1)) is not None for mask in range(4096)],
+        dtype=float,
+    )
+
+
+def _is_chord(pitches: np.ndarray) -> np.ndarray:
+    """For rows of pitch rows (any transposition is fine: only classes matter), whether they form a chord."""
+    return _chord_table()[np.bitwise_or.reduce(1 << (pitches % 12), axis=1)]
+
+
+def _parallels(previous: np.ndarray, pitches: np.ndarray) -> np.ndarray:
+    """Per candidate, the count of voice pairs moving in parallel (or contrary) fifths/octaves."""
+    count = np.zeros(len(pitches))
+    for i, j in itertools.combinations(range(pitches.shape[1]), 2):
+        before = (previous[i] - previous[j]) % 12
+        if before not in (0, 7):
+            continue
+        moved = (pitches[:, i] != previous[i]) & (pitches[:, j] != previous[j])
+        count += moved & ((pitches[:, i] - pitches[:, j]) % 12 == before)
+    return count

@@ -1,0 +1,136 @@
+"""The harmonizer GAN: a tiny config trains and resumes after a kill; the shipped weights harmonize."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from midistyle.cli import main
+from midistyle.music import metrics
+from midistyle.music.io import read_score, write_score
+from midistyle.music.score import Note, Score, Voice
+
+pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="module")
+def tiny_examples():
+    from midistyle.models.harmonizer_training import training_examples
+
+    return training_examples("train")[:16]
+
+
+def test_tiny_config_trains_with_moving_losses(tiny_examples, tmp_path):
+    import dataclasses
+
+    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+
+    config = dataclasses.replace(named_config("tiny"), steps=8, checkpoint_every=4)
+    report = train_harmonizer(config, tmp_path, examples=tiny_examples, progress=False)
+    history = json.loads((tmp_path / "checkpoint" / "state.json").read_text())["history"]
+    assert [h["step"] for h in history] == list(range(1, 9))
+    for name in ("d_loss", "g_rec"):
+        assert len({round(h[name], 6) for h in history}) > 1, f"{name} never moved"
+    assert history[-1]["g_rec"] < history[0]["g_rec"]  # the reconstruction term learns even in 8 steps
+    assert report["steps"] == 8
+    for name in ("losses.png", "generator.weights.h5", "samples/step_000008.mid"):
+        assert (tmp_path / name).stat().st_size > 100
+
+
+@pytest.mark.parametrize("architecture", ["unet", "deepcomposer"])
+def test_generator_shapes(architecture):
+    import numpy as np
+
+    from midistyle.models.harmonizer import HarmonizerConfig, build_generator, noise_shape
+
+    config = HarmonizerConfig() if architecture == "unet" else HarmonizerConfig.deepcomposer()
+    steps = 96 if architecture == "unet" else 32  # the U-Net takes any multiple of 8 steps
+    _, pitches = config.pitch_window
+    generator = build_generator(config)
+    out = np.asarray(generator([np.zeros((2, steps, pitches, 5), "float32"),
+                                np.zeros(noise_shape(config, 2, steps), "float32")]))
+    assert out.shape == (2, steps, pitches, 6)
+    if architecture == "deepcomposer":
+        assert 8.2e6 < generator.count_params() < 8.35e6  # the original's 8.27 M
+
+
+def test_training_killed_mid_run_resumes_where_it_stopped(tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "midistyle.cli", "train", "harmonizer", "--config", "tiny", "--steps", "300",
+               "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (out / "checkpoint" / "state.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = json.loads((out / "checkpoint" / "state.json").read_text())["step"]
+    assert 0 < killed_at < 300
+    assert not (out / "training_report.json").exists()
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    history = json.loads((out / "checkpoint" / "state.json").read_text())["history"]
+    assert [h["step"] for h in history] == list(range(1, 301))
+    assert json.loads((out / "training_report.json").read_text())["steps"] == 300
+    again = subprocess.run(command, capture_output=True, text=True)  # same folder without --resume
+    assert again.returncode == 2 and "--resume" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from midistyle.models.harmonize import Harmonizer
+
+    return Harmonizer.load()
+
+
+def test_shipped_weights_harmonize_a_held_out_soprano(shipped, test_chorales):
+    for chorale in test_chorales[:3]:
+        melody = chorale.select_voices([0]).replace(key=None)
+        result = shipped.harmonize(melody, samples=2, seed=1)
+        assert len(result) == 2 and result[0].critic_score >= result[1].critic_score
+        score = result[0].score
+        assert metrics.melody_preserved(melody, score) == 1.0
+        assert metrics.in_range_rate(score) >= 0.99
+        assert metrics.monophonic_voice_rate(score) == 1.0
+        assert score.num_voices == 4 and score.time_signature == chorale.time_signature
+        assert score.anacrusis_steps == chorale.anacrusis_steps
+
+
+def test_cli_harmonize_writes_ranked_samples_and_musicxml(data_dir, tmp_path, capsys):
+    out = tmp_path / "tune_satb.mid"
+    assert main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(out), "--musicxml", "--samples", "2",
+                 "--temperature", "0.8", "--seed", "7"]) == 0
+    printed = capsys.readouterr().out
+    assert "key:" in printed
+    for name in ("tune_satb.mid", "tune_satb_2.mid", "tune_satb.musicxml", "tune_satb_2.musicxml"):
+        assert (tmp_path / name).exists(), name
+    score = read_score(out)
+    assert score.num_voices == 4
+
+
+def _write(tmp_path, name, notes, **fields):
+    return write_score(Score((Voice("Lead", tuple(notes)),), **fields), tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("notes", "problem"),
+    [([Note(0, 72, 4), Note(4, 76, 4), Note(4, 79, 4)], "polyphonic: a chord at bar 1, beat 2"),
+     ([Note(0, 40, 4), Note(4, 90, 4)], "singable")],
+    ids=["chord", "span"],
+)
+def test_cli_harmonize_bad_melody_exits_2_without_output(notes, problem, tmp_path, capsys):
+    source = _write(tmp_path, "bad.mid", notes)
+    assert main(["harmonize", str(source), "-o", str(tmp_path / "out.mid")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and problem in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mid"]
+
+
+@pytest.mark.parametrize("fixture", ["empty.mid", "drums_only.mid", "corrupted.mid"])
+def test_cli_harmonize_unusable_files_exit_2(fixture, data_dir, tmp_path, capsys):
+    assert main(["harmonize", str(data_dir / fixture), "-o", str(tmp_path / "out.mid")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

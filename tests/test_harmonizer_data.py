@@ -1,0 +1,88 @@
+"""The harmonizer's arrays and decoding, without TensorFlow."""
+
+import numpy as np
+import pytest
+
+from midistyle.errors import InputError
+from midistyle.models import harmonizer_data as hd
+from midistyle.models.baseline_harmonizer import harmonize_with_triads, triad_for
+from midistyle.models.harmony_decoding import decode_harmony
+from midistyle.music import metrics
+from midistyle.music.score import Key, Note, Score, Voice, make_voices
+
+
+def melody(pitches, quarters=1, **score_fields):
+    steps = int(quarters * 4)
+    notes = [Note(i * steps, p, steps) for i, p in enumerate(pitches)]
+    return Score(make_voices([notes]), **score_fields)
+
+
+@pytest.mark.parametrize(("key", "shift"), [("C major", 0), ("G major", 5), ("F# major", -6), ("Bb major", 2),
+                                            ("A minor", 0), ("E minor", 5), ("C minor", -3)])
+def test_key_shift_goes_to_c_major_or_a_minor(key, shift):
+    assert hd.key_shift(Key.parse(key)) == shift
+
+
+def test_melody_is_octave_shifted_into_the_soprano_and_a_huge_span_is_refused():
+    low_tune = melody([48, 50, 52, 53, 55])  # C3..G3 in C major: up an octave
+    placement = hd.place_melody(low_tune, Key.parse("C major"))
+    assert placement.octave_shift == 12 and placement.key_shift == 0
+    with pytest.raises(InputError, match="singable"):
+        hd.place_melody(melody([40, 60, 84]), Key.parse("C major"))
+
+
+def test_extract_melody_names_the_first_chord_and_trims_legato():
+    notes = [Note(0, 72, 6), Note(4, 74, 4), Note(8, 76, 4), Note(8, 79, 4)]  # overlap, then a chord
+    score = Score((Voice("Lead", tuple(notes)),), anacrusis_steps=0)
+    with pytest.raises(InputError, match=r"polyphonic: a chord at bar 1, beat 3 \(step 8\)"):
+        hd.extract_melody(score)
+    legato = Score((Voice("Lead", (Note(0, 72, 6), Note(4, 74, 4))),))
+    assert [n.duration_steps for n in hd.extract_melody(legato).voices[0].notes] == [4, 4]
+    with pytest.raises(InputError, match="--track 3"):
+        hd.extract_melody(legato, track=3)
+    with pytest.raises(InputError, match="no notes"):
+        hd.extract_melody(Score((Voice("Empty"),)))
+
+
+def test_condition_planes_mark_beats_of_six_eight_after_a_pickup():
+    tune = melody([67, 72, 71, 72], quarters=0.5, time_signature=(6, 8), anacrusis_steps=2)
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    planes = hd.condition_planes(tune, placement, 16)
+    assert planes.shape == (16, hd.NUM_PITCHES, hd.CONDITION_CHANNELS)
+    assert list(np.nonzero(planes[:, 0, 2])[0]) == [2, 8, 14]  # dotted quarters from the bar line
+    assert list(np.nonzero(planes[:, 0, 3])[0]) == [2, 14]  # downbeats
+    assert planes[0, 67 + placement.total_shift - hd.LOWEST_PITCH, 0] == 1
+
+
+def test_decoding_bachs_own_voices_gives_them_back(test_chorales):
+    chorale = test_chorales[0]
+    condition, harmony = hd.chorale_example(chorale)
+    voices = decode_harmony(harmony[..., 1::2], harmony[..., 0::2], condition, hd.chorale_placement(chorale))
+    decoded = hd.assemble(chorale.select_voices([0]), voices)
+    matched = sum(n in set(decoded.voices[v].notes) for v in (1, 2, 3) for n in chorale.voices[v].notes)
+    assert matched / sum(len(chorale.voices[v].notes) for v in (1, 2, 3)) > 0.9
+    assert metrics.monophonic_voice_rate(decoded) == 1.0
+
+
+def test_decoding_keeps_voices_in_range_and_uncrossed():
+    rng = np.random.default_rng(0)
+    tune = melody([72, 74, 76, 77, 79, 77, 76, 74])
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    noise = rng.random((tune.num_steps, hd.NUM_PITCHES, 3))
+    voices = decode_harmony(noise, noise, condition, placement, temperature=1.0, rng=rng)
+    score = hd.assemble(tune, voices)
+    assert metrics.in_range_rate(score) == 1.0
+    assert metrics.voice_crossings(score) == 0.0
+    assert metrics.melody_preserved(tune, score) == 1.0
+
+
+def test_triad_baseline():
+    assert triad_for(4, Key.parse("C major")) == (0, 4, 7)
+    assert triad_for(11, Key.parse("A minor")) == (4, 8, 11)  # the raised leading tone: E major
+    tune = melody([72, 74, 76, 77, 79, 77, 76, 74, 72])
+    score = harmonize_with_triads(tune, Key.parse("C major"))
+    assert metrics.chord_beat_rate(score) == 1.0
+    assert metrics.in_range_rate(score) == 1.0
+    assert metrics.melody_preserved(tune, score) == 1.0
+    assert hd.detect_key(tune) == Key.parse("C major")
