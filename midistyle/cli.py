@@ -32,6 +32,12 @@ EXAMPLES = {
     "evaluate": "  midistyle evaluate out/harmonized/*.mid            # table beside Bach test and train\n"
                 "  midistyle evaluate gen/*.mid --reference bach-valid --json scores.json\n"
                 "  midistyle evaluate tune.mid --no-style              # symbolic metrics only (no TensorFlow)",
+    "harmonize": "  midistyle harmonize tune.mid -o tune_satb.mid --musicxml     # also tune_satb.musicxml\n"
+                 "  midistyle harmonize tune.musicxml -o out.mid --seed 7 --temperature 0.8 --samples 4\n"
+                 "  midistyle harmonize song.mid -o out.musicxml --track 1 --key 'D major'",
+    "train harmonizer": "  midistyle train harmonizer --out runs/harmonizer                 # the shipped config\n"
+                        "  midistyle train harmonizer --config deepcomposer --out runs/deepcomposer --steps 200\n"
+                        "  midistyle train harmonizer --out runs/harmonizer --resume         # after an interruption",
     "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
                         "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
     "soundfonts": "  midistyle soundfonts          # the fonts found, in resolution order; the first is the default",
@@ -121,6 +127,21 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-style", action="store_true", help="skip the classifier (no TensorFlow)")
     evaluate.set_defaults(run=_run_evaluate)
 
+    harmonize = add("harmonize", "harmonize a melody into a four-voice Bach-style chorale (MIDI and/or MusicXML)")
+    harmonize.add_argument("melody", help="MIDI or MusicXML file with a monophonic melody")
+    harmonize.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
+    harmonize.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
+    harmonize.add_argument("--track", type=int, default=None,
+                           help="0-based track holding the melody (default: the first with notes)")
+    harmonize.add_argument("--samples", type=int, default=1,
+                           help="harmonizations to draw, ranked by the critic; extras are OUT_2, OUT_3… (default 1)")
+    harmonize.add_argument("--temperature", type=float, default=0.0,
+                           help="0 = most likely pitches (default); 0.5-1 = more varied")
+    harmonize.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    harmonize.add_argument("--key", default=None, help="e.g. 'D major' or 'F# minor' (default: detected)")
+    harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
+    harmonize.set_defaults(run=_run_harmonize)
+
     train = commands.add_parser("train", help="train a model")
     train_commands = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     classifier = add("classifier", "train the style classifier on the style corpus (train split)",
@@ -129,6 +150,15 @@ def _parser() -> argparse.ArgumentParser:
     classifier.add_argument("--epochs", type=int, default=None, help="default: the config's (12)")
     classifier.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     classifier.set_defaults(run=_run_train_classifier)
+    harmonizer = add("harmonizer", "train the harmonizer GAN on the Bach train split, with checkpoints",
+                     parent=train_commands, examples_key="train harmonizer")
+    harmonizer.add_argument("--out", required=True, help="folder for checkpoints, samples, curves and weights")
+    harmonizer.add_argument("--config", default="unet",
+                            help="'unet' (shipped), 'deepcomposer', 'tiny', or a config .json (default unet)")
+    harmonizer.add_argument("--steps", type=int, default=None, help="generator steps (default: the config's)")
+    harmonizer.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
+    harmonizer.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    harmonizer.set_defaults(run=_run_train_harmonizer)
 
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.set_defaults(run=_run_soundfonts)
@@ -215,6 +245,21 @@ def _run_evaluate(args: argparse.Namespace) -> None:
     if args.json:
         write_atomically(args.json, lambda temporary: temporary.write_text(json.dumps(table, indent=1) + "\n"))
         print(f"wrote {args.json}")
+
+
+def _run_harmonize(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import harmonize_file
+
+    harmonize_file(args.melody, args.out, musicxml=args.musicxml, track=args.track, samples=args.samples,
+                   temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights)
+
+
+def _run_train_harmonizer(args: argparse.Namespace) -> None:
+    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+
+    config = named_config(args.config, steps=args.steps, seed=args.seed)
+    report = train_harmonizer(config, args.out, resume=args.resume)
+    print(json.dumps(report, indent=1))
 
 
 def _run_train_classifier(args: argparse.Namespace) -> None:

@@ -1,8 +1,8 @@
 """End-to-end jobs that the command line and notebooks call.
 
-For now the demo reads the embedded melody, writes it back as MIDI and
-MusicXML, draws its piano roll and renders it to WAV through FluidSynth; the
-later stages (harmonize, stylize) will extend ``run_demo``.
+The demo harmonizes the embedded melody with the shipped harmonizer, writes the chorale as MIDI
+and MusicXML, draws its piano roll and renders it through FluidSynth; ``harmonize_file`` is what
+``midistyle harmonize`` runs.
 """
 
 from __future__ import annotations
@@ -33,6 +33,57 @@ def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     return write_score(read_score(source), target)
 
 
+def harmonize_file(
+    source: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    musicxml: bool = False,
+    track: int | None = None,
+    samples: int = 1,
+    temperature: float = 0.0,
+    seed: int = 0,
+    key: str | None = None,
+    weights: str | os.PathLike | None = None,
+    report=print,
+) -> list[Path]:
+    """Harmonize the melody in ``source`` and write ``target`` (best sample) and ``target_2``… (the others).
+
+    Every input is checked and every harmonization computed before the first file is written.
+    ``report`` receives one line per thing the user should know (key, octave shift, outputs).
+    """
+    from midistyle.models.harmonizer_data import extract_melody
+    from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
+    from midistyle.music.score import Key
+
+    source, target = Path(source), Path(target)
+    if target.suffix.lower() not in SCORE_EXTENSIONS:
+        raise InputError(f"{target}: cannot write '{target.suffix}'; use .mid or .musicxml")
+    targets = [target] + [target.with_name(f"{target.stem}_{i}{target.suffix}") for i in range(2, samples + 1)]
+    if musicxml and target.suffix.lower() in MIDI_EXTENSIONS:
+        targets += [t.with_suffix(".musicxml") for t in targets]
+    for path in targets:
+        refuse_overwriting_input(source, path)
+    melody = extract_melody(read_score(source), track)
+    from midistyle.models.harmonize import Harmonizer
+
+    harmonizer = Harmonizer.load(weights)
+    results = harmonizer.harmonize(melody, samples=samples, temperature=temperature, seed=seed,
+                                   key=Key.parse(key) if key else None)
+    placement = results[0].placement
+    report(f"key: {placement.key}" + ("" if key else " (detected)"))
+    if placement.octave_shift:
+        report(f"melody moved {placement.octave_shift:+d} semitones into the soprano range for the model, "
+               "and the harmony moved back with it")
+    written = []
+    for index, result in enumerate(results):
+        score = result.score.replace(title=f"{melody.title or source.stem} (harmonized)")
+        paths = [targets[index]] + ([targets[index + samples]] if len(targets) > samples else [])
+        for path in paths:
+            written.append(write_score(score, path))
+            report(f"{path}  (critic {result.critic_score:+.3f})")
+    return written
+
+
 def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     """Run the demo job into ``out_dir``; return ``{what: path}`` of every output."""
     out_dir = Path(out_dir)
@@ -40,15 +91,18 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
         raise InputError(f"{out_dir}: exists and is not a directory")
     from midistyle.audio.files import write_audio
     from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.models.harmonize import Harmonizer
 
     melody = load_embedded_melody()
+    chorale = Harmonizer.load().harmonize(melody, seed=0)[0].score.replace(title="Ode to Joy, harmonized")
     outputs = {
         "melody MIDI": write_score(melody, out_dir / "melody.mid"),
-        "melody MusicXML": write_score(melody, out_dir / "melody.musicxml"),
-        "piano roll": plot_pianoroll(melody, out_dir / "melody_pianoroll.png"),
+        "chorale MIDI": write_score(chorale, out_dir / "chorale.mid"),
+        "chorale MusicXML": write_score(chorale, out_dir / "chorale.musicxml"),
+        "piano roll": plot_pianoroll(chorale, out_dir / "chorale_pianoroll.png"),
     }
-    with Renderer(RenderConfig(instruments=("oboe",))) as renderer:
-        rendering = renderer.render(melody)
-    outputs["audio"] = write_audio(out_dir / "melody.wav", rendering.audio, rendering.sample_rate)
+    with Renderer(RenderConfig(ensemble="organ")) as renderer:
+        rendering = renderer.render(chorale)
+    outputs["audio"] = write_audio(out_dir / "chorale.wav", rendering.audio, rendering.sample_rate)
     return outputs
 
