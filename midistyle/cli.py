@@ -16,7 +16,7 @@ from pathlib import Path
 from midistyle.errors import MidistyleError
 
 EXAMPLES = {
-    "demo": "  midistyle demo              # out/demo/melody.{mid,musicxml,wav}, melody_pianoroll.png\n"
+    "demo": "  midistyle demo              # out/demo/chorale.{mid,musicxml,wav}: the embedded tune harmonized\n"
             "  midistyle demo -o /tmp/demo",
     "data build": "  midistyle data build        # music21's chorales -> datasets/bach_chorales/\n"
                   "  midistyle data build --out /tmp/chorales",

@@ -9,10 +9,15 @@ from midistyle.cli import main
 def test_demo_writes_its_outputs(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    for name in ["melody.mid", "melody.musicxml", "melody_pianoroll.png", "melody.wav"]:
+    for name in ["melody.mid", "chorale.mid", "chorale.musicxml", "chorale_pianoroll.png", "chorale.wav"]:
         assert (tmp_path / name).stat().st_size > 100
         assert name in printed
-    assert (tmp_path / "melody_pianoroll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "chorale_pianoroll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from midistyle.music import metrics
+    from midistyle.music.io import read_score
+
+    melody, chorale = read_score(tmp_path / "melody.mid"), read_score(tmp_path / "chorale.mid")
+    assert chorale.num_voices == 4 and metrics.melody_preserved(melody, chorale) == 1.0
 
 
 def test_convert_and_plot(data_dir, tmp_path):

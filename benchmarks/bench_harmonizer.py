@@ -1,0 +1,47 @@
+"""The harmonizer's quality bar, side by side: the shipped model, the DeepComposer-shaped model trained
+the same way, a block-triad baseline and Bach, on the Bach test sopranos and on 20 folk tunes.
+
+Every harmonizer gets the melody alone (key detected by music21). The DeepComposer column needs
+its weights in ``runs/deepcomposer`` (``midistyle train harmonizer --config deepcomposer --steps 150
+--out runs/deepcomposer``); it is left out when they are missing. Also the shipped model with the
+greedy decoder, to show what the joint decoder adds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def harmonizers(quick: bool) -> dict:
+    from midistyle.models.baseline_harmonizer import harmonize_with_triads
+    from midistyle.models.harmonize import Harmonizer
+
+    shipped = Harmonizer.load()
+    chosen = {
+        "midistyle U-Net": lambda m: shipped.harmonize(m)[0].score,
+        "U-Net, greedy decoder": lambda m: shipped.harmonize(m, decoder="greedy")[0].score,
+    }
+    if (ROOT / "runs" / "deepcomposer" / "config.json").exists():
+        deepcomposer = Harmonizer.load(ROOT / "runs" / "deepcomposer")
+        chosen["DeepComposer shape"] = lambda m: deepcomposer.harmonize(m)[0].score
+    chosen["triad baseline"] = harmonize_with_triads
+    return chosen
+
+
+def run(quick: bool = False) -> list[dict]:
+    from midistyle.data.chorales import load_chorales
+    from midistyle.data.folk import load_folk_melodies
+    from midistyle.evaluation.harmonizer_report import compare_harmonizers, melodies_of
+
+    test = load_chorales("test")[: 6 if quick else None]
+    folk = load_folk_melodies()[: 4 if quick else None]
+    chosen = harmonizers(quick)
+    rows = []
+    for label, melodies, bach in (("Bach test sopranos", melodies_of(test), test), ("folk tunes", folk, None)):
+        table = compare_harmonizers(chosen, melodies, bach=bach)
+        for metric in next(iter(table.values())):
+            rows.append({"melodies": label, "metric": metric,
+                         **{name: round(values[metric], 3) for name, values in table.items()}})
+    return rows
