@@ -55,7 +55,7 @@ class HarmonizerConfig:
     critic_learning_rate: float = 1e-3
     adam_beta_1: float = 0.5
     adam_beta_2: float = 0.9
-    steps: int = 3000
+    steps: int = 1000
     checkpoint_every: int = 250
     seed: int = 0
     extra: dict = field(default_factory=dict)
