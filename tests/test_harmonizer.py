@@ -59,7 +59,7 @@ def test_generator_shapes(architecture):
 
 def test_training_killed_mid_run_resumes_where_it_stopped(tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "midistyle.cli", "train", "harmonizer", "--config", "tiny", "--steps", "300",
+    command = [sys.executable, "-m", "midistyle.cli", "train", "harmonizer", "--config", "tiny", "--steps", "60",
                "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
@@ -68,13 +68,13 @@ def test_training_killed_mid_run_resumes_where_it_stopped(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     killed_at = json.loads((out / "checkpoint" / "state.json").read_text())["step"]
-    assert 0 < killed_at < 300
+    assert 0 < killed_at < 60
     assert not (out / "training_report.json").exists()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     history = json.loads((out / "checkpoint" / "state.json").read_text())["history"]
-    assert [h["step"] for h in history] == list(range(1, 301))
-    assert json.loads((out / "training_report.json").read_text())["steps"] == 300
+    assert [h["step"] for h in history] == list(range(1, 61))
+    assert json.loads((out / "training_report.json").read_text())["steps"] == 60
     again = subprocess.run(command, capture_output=True, text=True)  # same folder without --resume
     assert again.returncode == 2 and "--resume" in again.stderr
 
