@@ -134,3 +134,17 @@ def test_cli_harmonize_unusable_files_exit_2(fixture, data_dir, tmp_path, capsys
     assert main(["harmonize", str(data_dir / fixture), "-o", str(tmp_path / "out.mid")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_weights_keep_meter_and_pickup_of_folk_tunes(shipped):
+    from midistyle.data.folk import load_folk_melodies
+
+    tunes = {}
+    for tune in load_folk_melodies():
+        tunes.setdefault(tune.time_signature, tune)
+    assert set(tunes) == {(2, 4), (3, 4), (4, 4), (6, 8)}
+    for tune in tunes.values():
+        score = shipped.harmonize(tune)[0].score
+        assert (score.time_signature, score.anacrusis_steps) == (tune.time_signature, tune.anacrusis_steps)
+        assert metrics.melody_preserved(tune, score) == 1.0
+        assert metrics.monophonic_voice_rate(score) == 1.0
