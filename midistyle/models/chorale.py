@@ -1,0 +1,272 @@
+"""Chorale language models over miditok tokens: a decoder-only Transformer and an LSTM baseline (Keras 3).
+
+    tokens (B, T) ─ Embedding (B, T, D) ─ [ LN ─ causal self-attention (rotary) ─ + ─ LN ─ MLP ─ + ] × L
+                  ─ LN ─ Dense(vocab) ─ logits (B, T, V)
+
+Positions are rotary (RoPE): each query and key is rotated by an angle proportional to its position,
+so attention scores depend only on the *distance* between tokens, as with Music Transformer's
+relative attention, at no extra memory; and a key/value cache stays valid as the sequence grows
+(a cached key never needs re-encoding), which is what sampling one token per step needs.
+
+``generate_tokens`` samples with temperature / top-k / top-p, one token per step: the Transformer
+keeps each layer's keys and values, the LSTM its states. ``use_cache=False`` recomputes the whole
+prefix every step (for the speed benchmark and the equality test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from midistyle.keras_backend import import_keras
+
+keras = import_keras()
+ops = keras.ops
+layers = keras.layers
+
+
+@dataclass
+class ChoraleConfig:
+    """A chorale model and its training; saved as JSON beside the weights."""
+
+    model: str = "transformer"  # or "lstm"
+    vocab_size: int = 512
+    context: int = 512
+    d_model: int = 128
+    heads: int = 4
+    layers: int = 4
+    ff_dim: int = 512
+    dropout: float = 0.1
+    lstm_units: int = 256
+    lstm_layers: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.model not in ("transformer", "lstm"):
+            raise ValueError(f"model={self.model!r} must be 'transformer' or 'lstm'")
+        if self.d_model % (2 * self.heads):
+            raise ValueError(f"d_model={self.d_model} must be a multiple of 2 * heads={2 * self.heads}")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> ChoraleConfig:
+        return cls(**json.loads(text))
+
+
+# -- Transformer pieces ------------------------------------------------------------------------------
+def rotate(x, positions):
+    """Rotary position embedding: rotate feature pairs of ``x`` by position-dependent angles.
+
+    Parameters
+    ----------
+    x : tensor, shape=(B, H, T, Dh)
+    positions : tensor, shape=(T,), int
+    """
+    half = ops.shape(x)[-1] // 2
+    frequencies = 1.0 / (10000.0 ** (ops.arange(half, dtype="float32") / half))  # (Dh/2,)
+    angles = ops.cast(positions, "float32")[:, None] * frequencies[None, :]  # (T, Dh/2)
+    cos, sin = ops.cos(angles), ops.sin(angles)
+    x1, x2 = x[..., :half], x[..., half:]
+    return ops.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="midistyle")
+class CausalSelfAttention(layers.Layer):
+    """Multi-head causal self-attention with rotary positions and an optional key/value cache."""
+
+    def __init__(self, d_model: int, heads: int, dropout: float, **kwargs):
+        super().__init__(**kwargs)
+        self.d_model, self.heads, self.dropout_rate = d_model, heads, dropout
+        self.qkv = layers.Dense(3 * d_model, name="qkv")
+        self.out = layers.Dense(d_model, name="out")
+        self.dropout = layers.Dropout(dropout)
+
+    def build(self, input_shape):
+        self.qkv.build(input_shape)
+        self.out.build((*input_shape[:-1], self.d_model))
+        self.built = True
+
+    def call(self, x, positions, cache=None, training=False):
+        """x (B, T, D) -> (B, T, D), and the cache (keys, values) each (B, H, T_total, Dh)."""
+        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
+        head_dim = self.d_model // self.heads
+        qkv = ops.reshape(self.qkv(x), (batch, steps, 3, self.heads, head_dim))
+        qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))  # (3, B, H, T, Dh)
+        q, k, v = rotate(qkv[0], positions), rotate(qkv[1], positions), qkv[2]
+        if cache is not None:
+            k = ops.concatenate([cache[0], k], axis=2)
+            v = ops.concatenate([cache[1], v], axis=2)
+        total = ops.shape(k)[2]
+        scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) / float(np.sqrt(head_dim))  # (B, H, T, total)
+        # query i (at absolute position total - T + i) may see keys 0 .. total - T + i
+        query_positions = ops.arange(total - steps, total)[:, None]
+        allowed = ops.arange(total)[None, :] <= query_positions
+        scores = ops.where(allowed[None, None], scores, -1e9)
+        scores = ops.exp(scores - ops.max(scores, axis=-1, keepdims=True))  # softmax, written out because
+        weights = self.dropout(scores / ops.sum(scores, axis=-1, keepdims=True), training=training)  # T=1 is fine
+        mixed = ops.reshape(ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3)), (batch, steps, self.d_model))
+        return self.out(mixed), (k, v)
+
+    def get_config(self):
+        return {**super().get_config(), "d_model": self.d_model, "heads": self.heads, "dropout": self.dropout_rate}
+
+
+@keras.saving.register_keras_serializable(package="midistyle")
+class Block(layers.Layer):
+    """Pre-norm Transformer block: x + attention(LN x), then + MLP(LN x)."""
+
+    def __init__(self, d_model: int, heads: int, ff_dim: int, dropout: float, **kwargs):
+        super().__init__(**kwargs)
+        self.settings = dict(d_model=d_model, heads=heads, ff_dim=ff_dim, dropout=dropout)
+        self.norm1, self.norm2 = layers.LayerNormalization(epsilon=1e-5), layers.LayerNormalization(epsilon=1e-5)
+        self.attention = CausalSelfAttention(d_model, heads, dropout)
+        self.mlp_in = layers.Dense(ff_dim, activation="gelu")
+        self.mlp_out = layers.Dense(d_model)
+        self.dropout = layers.Dropout(dropout)
+
+    def build(self, input_shape):
+        for sublayer in (self.norm1, self.norm2, self.attention, self.mlp_in):
+            sublayer.build(input_shape)
+        self.mlp_out.build((*input_shape[:-1], self.settings["ff_dim"]))
+        self.built = True
+
+    def call(self, x, positions, cache=None, training=False):
+        attended, cache = self.attention(self.norm1(x), positions, cache, training=training)
+        x = x + self.dropout(attended, training=training)
+        x = x + self.dropout(self.mlp_out(self.mlp_in(self.norm2(x))), training=training)
+        return x, cache
+
+    def get_config(self):
+        return {**super().get_config(), **self.settings}
+
+
+class ChoraleTransformer(keras.Model):
+    """Decoder-only Transformer: ``call(tokens)`` gives logits (B, T, V); ``step`` extends a cache."""
+
+    def __init__(self, config: ChoraleConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.embedding = layers.Embedding(config.vocab_size, config.d_model)
+        self.blocks = [Block(config.d_model, config.heads, config.ff_dim, config.dropout, name=f"block{i}")
+                       for i in range(config.layers)]
+        self.norm = layers.LayerNormalization(epsilon=1e-5)
+        self.head = layers.Dense(config.vocab_size, name="logits")
+
+    def call(self, tokens, training=False):
+        logits, _ = self.step(tokens, None, 0, training=training)
+        return logits
+
+    def step(self, tokens, caches, start: int, training=False):
+        """Logits for ``tokens`` (B, T) placed at positions ``start..start+T-1`` after the cached prefix."""
+        positions = ops.arange(start, start + ops.shape(tokens)[1])
+        x = self.embedding(tokens)
+        new_caches = []
+        for i, block in enumerate(self.blocks):
+            x, cache = block(x, positions, None if caches is None else caches[i], training=training)
+            new_caches.append(cache)
+        return self.head(self.norm(x)), new_caches
+
+
+class ChoraleLSTM(keras.Model):
+    """The baseline: Embedding, stacked LSTMs, Dense; ``step`` carries the LSTM states."""
+
+    def __init__(self, config: ChoraleConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.embedding = layers.Embedding(config.vocab_size, config.d_model)
+        self.lstms = [layers.LSTM(config.lstm_units, return_sequences=True, return_state=True, name=f"lstm{i}")
+                      for i in range(config.lstm_layers)]
+        self.dropout = layers.Dropout(config.dropout)
+        self.head = layers.Dense(config.vocab_size, name="logits")
+
+    def call(self, tokens, training=False):
+        logits, _ = self.step(tokens, None, 0, training=training)
+        return logits
+
+    def step(self, tokens, states, start: int, training=False):
+        x = self.embedding(tokens)
+        new_states = []
+        for i, lstm in enumerate(self.lstms):
+            x, hidden, cell = lstm(x, initial_state=None if states is None else states[i], training=training)
+            x = self.dropout(x, training=training)
+            new_states.append([hidden, cell])
+        return self.head(x), new_states
+
+
+def build_model(config: ChoraleConfig):
+    """The model a config names, built (weights created) on a dummy batch."""
+    model = ChoraleTransformer(config) if config.model == "transformer" else ChoraleLSTM(config)
+    model(np.zeros((1, 2), dtype="int32"))
+    return model
+
+
+# -- sampling --------------------------------------------------------------------------------------
+def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, top_p: float | None) -> np.ndarray:
+    """Probabilities after temperature, top-k and nucleus (top-p) filtering, shape=(V,)."""
+    logits = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
+    if top_k is not None and 0 < top_k < len(logits):
+        cutoff = np.partition(logits, -top_k)[-top_k]
+        logits = np.where(logits < cutoff, -np.inf, logits)
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    if top_p is not None and top_p < 1.0:
+        order = np.argsort(-p, kind="stable")
+        keep = np.cumsum(p[order]) - p[order] < top_p  # smallest set whose mass reaches top_p
+        mask = np.zeros_like(p, dtype=bool)
+        mask[order[keep]] = True
+        p = np.where(mask, p, 0.0)
+        p /= p.sum()
+    return p
+
+
+def generate_tokens(
+    model,
+    prompt: list[int],
+    *,
+    max_new_tokens: int,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    stop_token: int | None = None,
+    allowed=None,
+    use_cache: bool = True,
+) -> list[int]:
+    """Sample a continuation of ``prompt`` one token at a time.
+
+    Parameters
+    ----------
+    allowed : callable or None
+        ``allowed(tokens_so_far) -> bool array (V,)`` masks tokens the grammar forbids next.
+    use_cache : bool
+        True feeds only the newest token each step (keys/values or LSTM states kept).
+    """
+    tokens = list(prompt)
+    context = model.config.context
+    cache, start = None, 0
+    pending = np.array([tokens], dtype="int32")
+    for _ in range(max_new_tokens):
+        if len(tokens) >= context:
+            break
+        if use_cache:
+            logits, cache = model.step(pending, cache, start)
+            start += pending.shape[1]
+        else:
+            logits, _ = model.step(np.array([tokens], dtype="int32"), None, 0)
+        p = filter_logits(np.asarray(logits)[0, -1], temperature=temperature, top_k=top_k, top_p=top_p)
+        if allowed is not None:
+            p = np.where(allowed(tokens), p, 0.0)
+            if not p.sum():
+                break
+            p /= p.sum()
+        token = int(rng.choice(len(p), p=p)) if temperature > 0 else int(np.argmax(p))
+        tokens.append(token)
+        pending = np.array([[token]], dtype="int32")
+        if token == stop_token:
+            break
+    return tokens
