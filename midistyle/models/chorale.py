@@ -112,6 +112,26 @@ class CausalSelfAttention(layers.Layer):
         mixed = ops.reshape(ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3)), (batch, steps, self.d_model))
         return self.out(mixed), (k, v)
 
+    def call_fixed(self, x, position, keys, values):
+        """One token (B, 1, D) at ``position`` with preallocated keys/values (B, H, context, Dh).
+
+        Shapes never change, so a compiled step is traced once for a whole piece.
+        """
+        batch = ops.shape(x)[0]
+        head_dim = self.d_model // self.heads
+        qkv = ops.transpose(ops.reshape(self.qkv(x), (batch, 1, 3, self.heads, head_dim)), (2, 0, 3, 1, 4))
+        positions = ops.reshape(position, (1,))
+        q, k = rotate(qkv[0], positions), rotate(qkv[1], positions)
+        keys = ops.slice_update(keys, (0, 0, position, 0), k)
+        values = ops.slice_update(values, (0, 0, position, 0), qkv[2])
+        scores = ops.matmul(q, ops.transpose(keys, (0, 1, 3, 2))) / float(np.sqrt(head_dim))  # (B, H, 1, C)
+        visible = ops.arange(ops.shape(keys)[2]) <= position
+        scores = ops.where(visible[None, None, None], scores, -1e9)
+        scores = ops.exp(scores - ops.max(scores, axis=-1, keepdims=True))
+        weights = scores / ops.sum(scores, axis=-1, keepdims=True)
+        mixed = ops.reshape(ops.transpose(ops.matmul(weights, values), (0, 2, 1, 3)), (batch, 1, self.d_model))
+        return self.out(mixed), keys, values
+
     def get_config(self):
         return {**super().get_config(), "d_model": self.d_model, "heads": self.heads, "dropout": self.dropout_rate}
 
@@ -140,6 +160,11 @@ class Block(layers.Layer):
         x = x + self.dropout(attended, training=training)
         x = x + self.dropout(self.mlp_out(self.mlp_in(self.norm2(x))), training=training)
         return x, cache
+
+    def call_fixed(self, x, position, keys, values):
+        attended, keys, values = self.attention.call_fixed(self.norm1(x), position, keys, values)
+        x = x + attended
+        return x + self.mlp_out(self.mlp_in(self.norm2(x))), keys, values
 
     def get_config(self):
         return {**super().get_config(), **self.settings}
@@ -171,6 +196,20 @@ class ChoraleTransformer(keras.Model):
             new_caches.append(cache)
         return self.head(self.norm(x)), new_caches
 
+    def empty_cache(self, batch: int = 1) -> list:
+        """Preallocated keys and values per layer, each (B, H, context, Dh), for ``step_fixed``."""
+        shape = (batch, self.config.heads, self.config.context, self.config.d_model // self.config.heads)
+        return [[ops.zeros(shape), ops.zeros(shape)] for _ in self.blocks]
+
+    def step_fixed(self, token, cache, position):
+        """Logits (B, V) for one token (B, 1) at ``position``; the cache keeps its shape."""
+        x = self.embedding(token)
+        new_cache = []
+        for block, (keys, values) in zip(self.blocks, cache):
+            x, keys, values = block.call_fixed(x, position, keys, values)
+            new_cache.append([keys, values])
+        return self.head(self.norm(x))[:, 0], new_cache
+
 
 class ChoraleLSTM(keras.Model):
     """The baseline: Embedding, stacked LSTMs, Dense; ``step`` carries the LSTM states."""
@@ -197,6 +236,14 @@ class ChoraleLSTM(keras.Model):
             new_states.append([hidden, cell])
         return self.head(x), new_states
 
+    def empty_cache(self, batch: int = 1) -> list:
+        return [[ops.zeros((batch, self.config.lstm_units)), ops.zeros((batch, self.config.lstm_units))]
+                for _ in self.lstms]
+
+    def step_fixed(self, token, cache, position):
+        logits, states = self.step(token, cache, 0)
+        return logits[:, 0], states
+
 
 def build_model(config: ChoraleConfig):
     """The model a config names, built (weights created) on a dummy batch."""
@@ -206,6 +253,14 @@ def build_model(config: ChoraleConfig):
 
 
 # -- sampling --------------------------------------------------------------------------------------
+def compiled_step(model):
+    """``model.step_fixed`` compiled once per model (TensorFlow backend): one token per call."""
+    if not hasattr(model, "_compiled_step"):
+        import tensorflow as tf
+
+        model._compiled_step = tf.function(model.step_fixed, reduce_retracing=True)
+    return model._compiled_step
+
 def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, top_p: float | None) -> np.ndarray:
     """Probabilities after temperature, top-k and nucleus (top-p) filtering, shape=(V,)."""
     logits = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
@@ -248,17 +303,20 @@ def generate_tokens(
     """
     tokens = list(prompt)
     context = model.config.context
-    cache, start = None, 0
-    pending = np.array([tokens], dtype="int32")
+    if use_cache:
+        step = compiled_step(model)
+        cache = model.empty_cache()
+        for position, token in enumerate(tokens[:-1]):  # prefill the prompt, one token at a time
+            _, cache = step(np.array([[token]], dtype="int32"), cache, np.int32(position))
     for _ in range(max_new_tokens):
         if len(tokens) >= context:
             break
         if use_cache:
-            logits, cache = model.step(pending, cache, start)
-            start += pending.shape[1]
+            logits, cache = step(np.array([[tokens[-1]]], dtype="int32"), cache, np.int32(len(tokens) - 1))
+            logits = np.asarray(logits)[0]
         else:
-            logits, _ = model.step(np.array([tokens], dtype="int32"), None, 0)
-        p = filter_logits(np.asarray(logits)[0, -1], temperature=temperature, top_k=top_k, top_p=top_p)
+            logits = np.asarray(model(np.array([tokens], dtype="int32")))[0, -1]
+        p = filter_logits(logits, temperature=temperature, top_k=top_k, top_p=top_p)
         if allowed is not None:
             p = np.where(allowed(tokens), p, 0.0)
             if not p.sum():
@@ -266,7 +324,6 @@ def generate_tokens(
             p /= p.sum()
         token = int(rng.choice(len(p), p=p)) if temperature > 0 else int(np.argmax(p))
         tokens.append(token)
-        pending = np.array([[token]], dtype="int32")
         if token == stop_token:
             break
     return tokens
