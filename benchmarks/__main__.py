@@ -34,7 +34,7 @@ def machine_info() -> dict:
 def markdown_table(rows: list[dict]) -> str:
     if not rows:
         return "(no rows)"
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(key for row in rows for key in row))  # every key, in order of first use
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         lines.append("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")

@@ -38,6 +38,12 @@ EXAMPLES = {
     "train harmonizer": "  midistyle train harmonizer --out runs/harmonizer                 # the shipped config\n"
                         "  midistyle train harmonizer --config deepcomposer --out runs/deepcomposer --steps 200\n"
                         "  midistyle train harmonizer --out runs/harmonizer --resume         # after an interruption",
+    "chorale": "  midistyle chorale -o out/ -n 4 --bars 16 --key 'D major' --seed 1   # out/chorale_01.mid…\n"
+               "  midistyle chorale --prompt opening.mid --bars 8 -o out/            # continue an opening\n"
+               "  midistyle chorale -o out/ --temperature 0.9 --top-k 40 --top-p 0.9 --weights runs/chorale_lstm",
+    "train chorale": "  midistyle train chorale --out runs/chorale_transformer              # the shipped setup\n"
+                     "  midistyle train chorale --model lstm --out runs/chorale_lstm        # the baseline\n"
+                     "  midistyle train chorale --out runs/chorale_transformer --resume",
     "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
                         "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
     "soundfonts": "  midistyle soundfonts          # the fonts found, in resolution order; the first is the default",
@@ -142,6 +148,20 @@ def _parser() -> argparse.ArgumentParser:
     harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     harmonize.set_defaults(run=_run_harmonize)
 
+    chorale = add("chorale", "generate new four-voice chorales (MIDI and MusicXML) with the chorale Transformer")
+    chorale.add_argument("-o", "--out", required=True, help="output folder")
+    chorale.add_argument("-n", "--count", type=int, default=1, help="number of chorales (default 1)")
+    chorale.add_argument("--bars", type=int, default=16, help="length in whole bars, 1-64 (default 16)")
+    chorale.add_argument("--key", default=None, help="e.g. 'D major': the result is transposed to this tonic")
+    chorale.add_argument("--temperature", type=float, default=0.8,
+                         help="sampling temperature (default 0.8, chosen on the valid split)")
+    chorale.add_argument("--top-k", type=int, default=None, help="sample among the k likeliest tokens")
+    chorale.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    chorale.add_argument("--seed", type=int, default=0, help="random seed; chorale i uses seed + i - 1")
+    chorale.add_argument("--prompt", default=None, help="MIDI or MusicXML opening to continue")
+    chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
+    chorale.set_defaults(run=_run_chorale)
+
     train = commands.add_parser("train", help="train a model")
     train_commands = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     classifier = add("classifier", "train the style classifier on the style corpus (train split)",
@@ -159,6 +179,15 @@ def _parser() -> argparse.ArgumentParser:
     harmonizer.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
     harmonizer.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     harmonizer.set_defaults(run=_run_train_harmonizer)
+    train_chorale = add("chorale", "train the chorale Transformer (or the LSTM baseline) on the Bach train split",
+                        parent=train_commands, examples_key="train chorale")
+    train_chorale.add_argument("--out", required=True, help="folder for tokenizer, checkpoints, weights, report")
+    train_chorale.add_argument("--model", choices=["transformer", "lstm"], default="transformer")
+    train_chorale.add_argument("--config", default="default", help="'default', 'tiny' or a config .json")
+    train_chorale.add_argument("--epochs", type=int, default=None, help="default: the config's")
+    train_chorale.add_argument("--seed", type=int, default=None, help="default: the config's")
+    train_chorale.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    train_chorale.set_defaults(run=_run_train_chorale)
 
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.set_defaults(run=_run_soundfonts)
@@ -260,6 +289,22 @@ def _run_train_harmonizer(args: argparse.Namespace) -> None:
     config = named_config(args.config, steps=args.steps, seed=args.seed)
     report = train_harmonizer(config, args.out, resume=args.resume)
     print(json.dumps(report, indent=1))
+
+
+def _run_chorale(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import generate_chorale_files
+
+    generate_chorale_files(args.out, count=args.count, bars=args.bars, key=args.key, temperature=args.temperature,
+                           top_k=args.top_k, top_p=args.top_p, seed=args.seed, prompt=args.prompt,
+                           weights=args.weights)
+
+
+def _run_train_chorale(args: argparse.Namespace) -> None:
+    from midistyle.models.chorale_training import named_config, train_chorale_model
+
+    config = named_config(args.config, model=args.model, epochs=args.epochs, seed=args.seed)
+    report = train_chorale_model(config, args.out, resume=args.resume)
+    print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
 
 
 def _run_train_classifier(args: argparse.Namespace) -> None:

@@ -1,7 +1,8 @@
 """End-to-end jobs that the command line and notebooks call.
 
 The demo harmonizes the embedded melody with the shipped harmonizer, writes the chorale as MIDI
-and MusicXML, draws its piano roll and renders it through FluidSynth; ``harmonize_file`` is what
+and MusicXML, draws its piano roll and renders it through FluidSynth, then generates one new
+8-bar chorale with the chorale Transformer; ``harmonize_file`` is what
 ``midistyle harmonize`` runs.
 """
 
@@ -84,6 +85,51 @@ def harmonize_file(
     return written
 
 
+def generate_chorale_files(
+    out_dir: str | os.PathLike,
+    *,
+    count: int = 1,
+    bars: int = 16,
+    key: str | None = None,
+    temperature: float = 0.8,
+    top_k: int | None = None,
+    top_p: float | None = 0.95,
+    seed: int = 0,
+    prompt: str | os.PathLike | None = None,
+    weights: str | os.PathLike | None = None,
+    report=print,
+) -> list[Path]:
+    """Generate ``count`` chorales into ``out_dir`` as ``chorale_01.mid`` and ``.musicxml``…
+
+    All chorales are generated before the first file is written.
+    """
+    from midistyle.models.compose import ChoraleGenerator
+    from midistyle.music.score import Key
+
+    if not 1 <= count <= 100:
+        raise InputError(f"-n {count} must be in 1..100")
+    if key:
+        Key.parse(key)  # an impossible key fails before the model loads
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a directory")
+    opening = read_score(prompt) if prompt is not None else None
+    generator = ChoraleGenerator.load(weights)
+    results = [generator.generate(bars=bars, key=key, temperature=temperature, top_k=top_k, top_p=top_p,
+                                  seed=seed + index, prompt=opening) for index in range(count)]
+    written = []
+    for index, result in enumerate(results, start=1):
+        for line in result.notes:
+            report(f"chorale {index}: {line}")
+        if result.trimmed_overlaps:
+            report(f"chorale {index}: {result.trimmed_overlaps} overlapping notes trimmed to keep voices monophonic")
+        score = result.score.replace(title=f"Chorale {index} (midistyle, seed {seed + index - 1})")
+        for suffix in (".mid", ".musicxml"):
+            written.append(write_score(score, out_dir / f"chorale_{index:02d}{suffix}"))
+            report(str(written[-1]))
+    return written
+
+
 def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     """Run the demo job into ``out_dir``; return ``{what: path}`` of every output."""
     out_dir = Path(out_dir)
@@ -104,5 +150,10 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     with Renderer(RenderConfig(ensemble="organ")) as renderer:
         rendering = renderer.render(chorale)
     outputs["audio"] = write_audio(out_dir / "chorale.wav", rendering.audio, rendering.sample_rate)
+    from midistyle.models.compose import ChoraleGenerator
+
+    generated = ChoraleGenerator.load().generate(bars=8, seed=0).score.replace(title="New chorale (midistyle)")
+    outputs["new chorale MIDI"] = write_score(generated, out_dir / "new_chorale.mid")
+    outputs["new chorale MusicXML"] = write_score(generated, out_dir / "new_chorale.musicxml")
     return outputs
 

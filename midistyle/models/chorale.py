@@ -34,7 +34,7 @@ class ChoraleConfig:
 
     model: str = "transformer"  # or "lstm"
     vocab_size: int = 512
-    context: int = 512
+    context: int = 256
     d_model: int = 128
     heads: int = 4
     layers: int = 4
@@ -42,6 +42,13 @@ class ChoraleConfig:
     dropout: float = 0.1
     lstm_units: int = 256
     lstm_layers: int = 2
+    # the tokens and the training run
+    bpe_vocab_size: int = 1000  # 0: plain REMI
+    augment: bool = True
+    batch_size: int = 8
+    epochs: int = 6
+    steps_per_epoch: int = 250
+    learning_rate: float = 1e-3
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -289,41 +296,49 @@ def generate_tokens(
     top_k: int | None = None,
     top_p: float | None = None,
     stop_token: int | None = None,
-    allowed=None,
+    banned_tokens: tuple[int, ...] = (),
+    should_stop=None,
+    check_every: int = 32,
     use_cache: bool = True,
 ) -> list[int]:
-    """Sample a continuation of ``prompt`` one token at a time.
+    """Sample a continuation of ``prompt`` (non-empty) one token at a time.
+
+    When the sequence fills the context, the window slides: the model continues from the last
+    ``context // 2`` tokens (rotary positions make the restart exact for what it sees).
 
     Parameters
     ----------
-    allowed : callable or None
-        ``allowed(tokens_so_far) -> bool array (V,)`` masks tokens the grammar forbids next.
+    banned_tokens : tuple of int
+        Tokens never sampled (e.g. EOS while a requested length is not reached).
+    should_stop : callable or None
+        ``should_stop(tokens) -> bool``, asked every ``check_every`` new tokens.
     use_cache : bool
-        True feeds only the newest token each step (keys/values or LSTM states kept).
+        True feeds only the newest token each step (keys/values or LSTM states kept); False
+        recomputes the whole window every step.
     """
     tokens = list(prompt)
     context = model.config.context
-    if use_cache:
-        step = compiled_step(model)
-        cache = model.empty_cache()
-        for position, token in enumerate(tokens[:-1]):  # prefill the prompt, one token at a time
-            _, cache = step(np.array([[token]], dtype="int32"), cache, np.int32(position))
-    for _ in range(max_new_tokens):
-        if len(tokens) >= context:
-            break
+    window_start, cache = 0, None
+    step = compiled_step(model) if use_cache else None
+    for count in range(1, max_new_tokens + 1):
+        if len(tokens) - window_start >= context:
+            window_start, cache = len(tokens) - context // 2, None
         if use_cache:
-            logits, cache = step(np.array([[tokens[-1]]], dtype="int32"), cache, np.int32(len(tokens) - 1))
+            if cache is None:  # (re)fill the cache with the window, one token at a time
+                cache = model.empty_cache()
+                for position, token in enumerate(tokens[window_start:-1]):
+                    _, cache = step(np.array([[token]], dtype="int32"), cache, np.int32(position))
+            position = np.int32(len(tokens) - 1 - window_start)
+            logits, cache = step(np.array([[tokens[-1]]], dtype="int32"), cache, position)
             logits = np.asarray(logits)[0]
         else:
-            logits = np.asarray(model(np.array([tokens], dtype="int32")))[0, -1]
+            logits = np.asarray(model(np.array([tokens[window_start:]], dtype="int32")))[0, -1]
+        if banned_tokens:
+            logits = logits.copy()
+            logits[list(banned_tokens)] = -np.inf
         p = filter_logits(logits, temperature=temperature, top_k=top_k, top_p=top_p)
-        if allowed is not None:
-            p = np.where(allowed(tokens), p, 0.0)
-            if not p.sum():
-                break
-            p /= p.sum()
         token = int(rng.choice(len(p), p=p)) if temperature > 0 else int(np.argmax(p))
         tokens.append(token)
-        if token == stop_token:
+        if token == stop_token or (should_stop is not None and count % check_every == 0 and should_stop(tokens)):
             break
     return tokens

@@ -1,0 +1,166 @@
+"""Generate chorales with a trained chorale model: sample tokens, decode, repair, cut to whole bars.
+
+``ChoraleGenerator.load()`` reads the shipped Transformer (``midistyle/models/weights/chorale``);
+``generate(bars=16, key="D major", seed=1)`` returns a four-voice score and a report of what had to
+be repaired. A sample that does not decode to four voices with at least ``bars`` bars is drawn again
+(up to ``max_attempts``); overlapping notes inside a voice are trimmed (and counted).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from midistyle.errors import InputError
+from midistyle.models.chorale import ChoraleConfig, build_model, generate_tokens
+from midistyle.music.score import Key, Note, Score, Voice
+from midistyle.music.tokens import ScoreTokenizer
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "chorale"
+TOKENS_PER_BAR_BUDGET = 160  # a cap only: plain REMI needs ~75 tokens per four-voice bar, BPE 1000 ~22
+CHECK_EVERY_TOKENS = 32
+
+
+@dataclass
+class GeneratedChorale:
+    """A generated score with the story of how it was obtained."""
+
+    score: Score
+    attempts: int
+    tokens: int
+    trimmed_overlaps: int
+    notes: list[str] = field(default_factory=list)
+
+
+class ChoraleGenerator:
+    """A loaded chorale model and its tokenizer."""
+
+    def __init__(self, config: ChoraleConfig, model, tokenizer: ScoreTokenizer):
+        self.config, self.model, self.tokenizer = config, model, tokenizer
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike | None = None) -> ChoraleGenerator:
+        folder = Path(folder) if folder is not None else WEIGHTS_DIR
+        if not (folder / "config.json").exists():
+            raise InputError(f"no trained chorale model in {folder} (run `midistyle train chorale`)")
+        config = ChoraleConfig.from_json((folder / "config.json").read_text())
+        model = build_model(config)
+        model.load_weights(str(folder / "model.weights.h5"))
+        return cls(config, model, ScoreTokenizer.load(folder / "tokenizer.json"))
+
+    def generate(
+        self,
+        *,
+        bars: int = 16,
+        key: str | None = None,
+        temperature: float = 0.8,
+        top_k: int | None = None,
+        top_p: float | None = 0.95,
+        seed: int = 0,
+        prompt: Score | None = None,
+        max_attempts: int = 5,
+        use_cache: bool = True,
+    ) -> GeneratedChorale:
+        """One chorale of exactly ``bars`` whole bars (after a pickup, if it starts with one)."""
+        if not 1 <= bars <= 64:
+            raise InputError(f"bars={bars} must be in 1..64")
+        if not 0.0 < temperature <= 5.0:
+            raise InputError(f"temperature={temperature} must be in (0, 5]")
+        target_key = Key.parse(key) if key else None
+        prefix = [self.tokenizer.bos_id] + (self.tokenizer.encode(prompt) if prompt is not None else [])
+        if len(prefix) >= self.config.context:
+            raise InputError(f"the prompt is {len(prefix)} tokens; the model's context is {self.config.context}")
+        rng = np.random.default_rng(seed)
+        notes: list[str] = []
+        for attempt in range(1, max_attempts + 1):
+            tokens = self._sample(prefix, bars, rng, temperature, top_k, top_p, use_cache)
+            score, problem = self._decode(tokens, bars)
+            if problem:
+                notes.append(f"attempt {attempt}: {problem}; sampled again")
+                continue
+            score, trimmed = make_monophonic(score)
+            if target_key is not None:
+                score = transpose_to_key(score, target_key, notes)
+            return GeneratedChorale(score, attempt, len(tokens), trimmed, notes)
+        raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
+
+    def _sample(self, prefix, bars, rng, temperature, top_k, top_p, use_cache) -> list[int]:
+        """Tokens until the decoded music passes ``bars`` bar lines (EOS and PAD are never sampled)."""
+        return generate_tokens(self.model, prefix, max_new_tokens=bars * TOKENS_PER_BAR_BUDGET, rng=rng,
+                               temperature=temperature, top_k=top_k, top_p=top_p,
+                               banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id),
+                               should_stop=lambda tokens: self._bars_so_far(tokens) > bars,
+                               check_every=CHECK_EVERY_TOKENS, use_cache=use_cache)
+
+    def _bars_so_far(self, tokens: list[int]) -> int:
+        try:
+            score = self.tokenizer.decode(tokens)
+        except Exception:  # a half-written sequence may not decode yet
+            return 0
+        return len(score.bar_lines()) - (1 if score.anacrusis_steps else 0)
+
+    def _decode(self, tokens: list[int], bars: int) -> tuple[Score | None, str | None]:
+        try:
+            score = self.tokenizer.decode(tokens)
+        except Exception as error:  # miditok raises several types on illegal orders
+            return None, f"tokens do not decode ({type(error).__name__})"
+        missing = [v.name for v in score.voices if not v.notes]
+        if missing:
+            return None, f"no notes in {', '.join(missing)}"
+        end = score.anacrusis_steps + bars * score.steps_per_bar
+        if score.num_steps < end - score.steps_per_bar // 2:
+            return None, f"only {(score.num_steps - score.anacrusis_steps) / score.steps_per_bar:.1f} bars"
+        return cut_at_step(score, end), None
+
+
+def cut_at_step(score: Score, end_step: int) -> Score:
+    """Notes starting before ``end_step``, shortened to end there."""
+    voices = []
+    for voice in score.voices:
+        notes = tuple(dataclasses.replace(n, duration_steps=min(n.duration_steps, end_step - n.onset_step))
+                      for n in voice.notes if n.onset_step < end_step)
+        voices.append(Voice(voice.name, notes, voice.program))
+    return score.replace(voices=tuple(voices))
+
+
+def make_monophonic(score: Score) -> tuple[Score, int]:
+    """Trim overlaps inside each voice (a chord keeps its outer note: highest in S/A, lowest in T/B).
+
+    Returns the repaired score and how many notes were trimmed or dropped.
+    """
+    changed = 0
+    voices = []
+    for index, voice in enumerate(score.voices):
+        by_onset: dict[int, Note] = {}
+        for n in voice.notes:
+            kept = by_onset.get(n.onset_step)
+            better = kept is None or (n.pitch > kept.pitch if index < 2 else n.pitch < kept.pitch)
+            by_onset[n.onset_step] = n if better else kept
+            changed += kept is not None
+        notes = sorted(by_onset.values())
+        trimmed = []
+        for a, b in zip(notes, notes[1:] + [None]):
+            if b is not None and a.end_step > b.onset_step:
+                a = dataclasses.replace(a, duration_steps=b.onset_step - a.onset_step)
+                changed += 1
+            trimmed.append(a)
+        voices.append(Voice(voice.name, tuple(trimmed), voice.program))
+    return score.replace(voices=tuple(voices)), changed
+
+
+def transpose_to_key(score: Score, key: Key, notes: list[str]) -> Score:
+    """Move the score so its detected tonic becomes ``key``'s (-6..+5 semitones); the mode stays."""
+    from midistyle.models.harmonizer_data import detect_key
+
+    merged = score.replace(voices=(Voice("all", tuple(n for v in score.voices for n in v.notes)),))
+    detected = detect_key(merged)
+    shift = (key.tonic_pitch_class - detected.tonic_pitch_class + 6) % 12 - 6
+    moved = score.transpose(shift)
+    if detected.mode != key.mode:
+        notes.append(f"generated in {detected}; moved by {shift:+d} semitones, its mode kept")
+        return moved
+    return moved.replace(key=key)
