@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -25,6 +24,12 @@ import numpy as np
 
 from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
+from midistyle.models.checkpoints import (
+    find_checkpoint,
+    read_config_file,
+    refuse_existing_checkpoint,
+    replace_checkpoint,
+)
 from midistyle.models.chorale import ChoraleConfig, build_model, keras, ops
 from midistyle.models.chorale_data import evaluation_windows, random_windows, token_sequences
 from midistyle.music.tokens import ScoreTokenizer, TokenizerConfig, build_tokenizer
@@ -53,12 +58,7 @@ def named_config(name: str, *, model: str = "transformer", **changes) -> Chorale
     elif name == "tiny":
         config = ChoraleConfig(model=model, **TINY)
     elif name.endswith(".json"):
-        try:
-            config = ChoraleConfig.from_json(Path(name).read_text())
-        except FileNotFoundError:
-            raise InputError(f"{name}: no such config file") from None
-        except (ValueError, TypeError) as error:
-            raise InputError(f"{name}: not a chorale config ({error})") from None
+        config = read_config_file(name, ChoraleConfig, "chorale")
     else:
         raise InputError(f"--config {name!r} is not default, tiny or a .json file")
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})
@@ -109,8 +109,8 @@ def train_chorale_model(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume and (out_dir / "checkpoint").exists():
-        raise InputError(f"{out_dir} already holds a checkpoint: pass --resume or choose another --out")
+    if not resume:
+        refuse_existing_checkpoint(out_dir)
     keras.utils.set_random_seed(config.seed)
     tokenizer = ScoreTokenizer.load(out_dir / "tokenizer.json") if resume else prepare_tokenizer(config)
     tokenizer.save(out_dir / "tokenizer.json")
@@ -180,25 +180,17 @@ def train_chorale_model(
 
 
 def _checkpoint(model, optimizer, out_dir: Path, config: ChoraleConfig, epoch: int, history: list, seconds: float):
-    staging = out_dir / f".checkpoint-{epoch}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    model.save_weights(str(staging / "model.weights.h5"))
-    np.savez(staging / "optimizer.npz", *[v.numpy() for v in optimizer.variables])
-    (staging / "config.json").write_text(config.to_json() + "\n")
-    (staging / "state.json").write_text(json.dumps({"epoch": epoch, "seconds": seconds, "history": history}))
-    final, old = out_dir / "checkpoint", out_dir / "checkpoint.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    def fill(folder: Path) -> None:
+        model.save_weights(str(folder / "model.weights.h5"))
+        np.savez(folder / "optimizer.npz", *[v.numpy() for v in optimizer.variables])
+        (folder / "config.json").write_text(config.to_json() + "\n")
+        (folder / "state.json").write_text(json.dumps({"epoch": epoch, "seconds": seconds, "history": history}))
+
+    replace_checkpoint(out_dir, fill)
 
 
 def _restore(model, optimizer, out_dir: Path, config: ChoraleConfig) -> tuple[int, list, float]:
-    folder = next((f for f in (out_dir / "checkpoint", out_dir / "checkpoint.old") if f.exists()), None)
-    if folder is None:
-        raise InputError(f"--resume: no checkpoint in {out_dir}")
+    folder = find_checkpoint(out_dir)
     saved = ChoraleConfig.from_json((folder / "config.json").read_text())
     if dataclasses.replace(saved, epochs=config.epochs) != config:  # only the number of epochs may grow
         raise InputError(f"--resume: the checkpoint in {out_dir} was trained with a different config")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -26,6 +25,12 @@ import numpy as np
 
 from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
+from midistyle.models.checkpoints import (
+    find_checkpoint,
+    read_config_file,
+    refuse_existing_checkpoint,
+    replace_checkpoint,
+)
 from midistyle.models.harmonize import Harmonizer, to_model_window
 from midistyle.models.harmonizer import HarmonizerConfig, keras, make_gan, save_networks
 from midistyle.models.harmonizer_data import chorale_example, random_crops
@@ -44,12 +49,7 @@ def named_config(name: str, *, steps: int | None = None, seed: int | None = None
     elif name == "tiny":
         config = HarmonizerConfig(**TINY)
     elif name.endswith(".json"):
-        try:
-            config = HarmonizerConfig.from_json(Path(name).read_text())
-        except FileNotFoundError:
-            raise InputError(f"{name}: no such config file") from None
-        except (ValueError, TypeError) as error:
-            raise InputError(f"{name}: not a harmonizer config ({error})") from None
+        config = read_config_file(name, HarmonizerConfig, "harmonizer")
     else:
         raise InputError(f"--config {name!r} is not unet, deepcomposer, tiny or a .json file")
     changes = {k: v for k, v in (("steps", steps), ("seed", seed)) if v is not None}
@@ -90,8 +90,8 @@ def train_harmonizer(
     step, history, seconds_before = 0, [], 0.0
     if resume:
         step, history, seconds_before = _restore(gan, out_dir, config)
-    elif (out_dir / "checkpoint").exists():
-        raise InputError(f"{out_dir} already holds a checkpoint: pass --resume or choose another --out")
+    else:
+        refuse_existing_checkpoint(out_dir)
     train_step = tf.function(gan.train_step)
     sample_melody = load_chorales("valid")[0]
     started, last_step = time.perf_counter(), step
@@ -132,26 +132,19 @@ def train_harmonizer(
 
 def _checkpoint(gan, out_dir: Path, step: int, history: list, seconds: float) -> None:
     """Write the whole training state to ``checkpoint/``, replacing the old one atomically."""
-    staging = out_dir / f".checkpoint-{step}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    save_networks(gan, staging)
-    optimizers = {f"d_{i}": v.numpy() for i, v in enumerate(gan.d_optimizer.variables)}
-    optimizers |= {f"g_{i}": v.numpy() for i, v in enumerate(gan.g_optimizer.variables)}
-    np.savez(staging / "optimizers.npz", seed_state=np.asarray(gan.seed_generator.state.numpy()), **optimizers)
-    (staging / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history}))
-    final, old = out_dir / "checkpoint", out_dir / "checkpoint.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+
+    def fill(folder: Path) -> None:
+        save_networks(gan, folder)
+        optimizers = {f"d_{i}": v.numpy() for i, v in enumerate(gan.d_optimizer.variables)}
+        optimizers |= {f"g_{i}": v.numpy() for i, v in enumerate(gan.g_optimizer.variables)}
+        np.savez(folder / "optimizers.npz", seed_state=np.asarray(gan.seed_generator.state.numpy()), **optimizers)
+        (folder / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history}))
+
+    replace_checkpoint(out_dir, fill)
 
 
 def _restore(gan, out_dir: Path, config: HarmonizerConfig) -> tuple[int, list, float]:
-    folder = next((f for f in (out_dir / "checkpoint", out_dir / "checkpoint.old") if f.exists()), None)
-    if folder is None:
-        raise InputError(f"--resume: no checkpoint in {out_dir}")
+    folder = find_checkpoint(out_dir)
     saved = HarmonizerConfig.from_json((folder / "config.json").read_text())
     if saved != config:
         raise InputError(f"--resume: the checkpoint in {out_dir} was trained with a different config")
