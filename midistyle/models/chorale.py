@@ -286,6 +286,54 @@ def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, 
     return p
 
 
+class TokenSampler:
+    """Sampling state for one sequence: the tokens, the window start and the key/value (or LSTM) cache.
+
+    ``snapshot()`` and ``restore()`` are free (the cache tensors are never modified in place), so a
+    caller can draw a stretch of tokens, judge it, and draw it again.
+    """
+
+    def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None, banned_tokens: tuple[int, ...] = (),
+                 use_cache: bool = True):
+        if not prompt:
+            raise ValueError("the prompt needs at least one token (BOS)")
+        self.model, self.rng = model, rng
+        self.temperature, self.top_k, self.top_p, self.banned_tokens = temperature, top_k, top_p, banned_tokens
+        self.use_cache = use_cache
+        self.step = compiled_step(model) if use_cache else None
+        self.tokens, self.window_start, self.cache = list(prompt), 0, None
+
+    def snapshot(self):
+        return list(self.tokens), self.window_start, self.cache
+
+    def restore(self, snapshot) -> None:
+        tokens, self.window_start, self.cache = snapshot
+        self.tokens = list(tokens)
+
+    def next_token(self) -> int:
+        context = self.model.config.context
+        if len(self.tokens) - self.window_start >= context:  # slide to the last half of the window
+            self.window_start, self.cache = len(self.tokens) - context // 2, None
+        if self.use_cache:
+            if self.cache is None:  # (re)fill the cache with the window, one token at a time
+                self.cache = self.model.empty_cache()
+                for position, token in enumerate(self.tokens[self.window_start : -1]):
+                    _, self.cache = self.step(np.array([[token]], dtype="int32"), self.cache, np.int32(position))
+            position = np.int32(len(self.tokens) - 1 - self.window_start)
+            logits, self.cache = self.step(np.array([[self.tokens[-1]]], dtype="int32"), self.cache, position)
+            logits = np.asarray(logits)[0]
+        else:
+            logits = np.asarray(self.model(np.array([self.tokens[self.window_start :]], dtype="int32")))[0, -1]
+        if self.banned_tokens:
+            logits = logits.copy()
+            logits[list(self.banned_tokens)] = -np.inf
+        p = filter_logits(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
+        token = int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
+        self.tokens.append(token)
+        return token
+
+
 def generate_tokens(
     model,
     prompt: list[int],
@@ -316,29 +364,11 @@ def generate_tokens(
         True feeds only the newest token each step (keys/values or LSTM states kept); False
         recomputes the whole window every step.
     """
-    tokens = list(prompt)
-    context = model.config.context
-    window_start, cache = 0, None
-    step = compiled_step(model) if use_cache else None
+    sampler = TokenSampler(model, prompt, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
+                           banned_tokens=banned_tokens, use_cache=use_cache)
     for count in range(1, max_new_tokens + 1):
-        if len(tokens) - window_start >= context:
-            window_start, cache = len(tokens) - context // 2, None
-        if use_cache:
-            if cache is None:  # (re)fill the cache with the window, one token at a time
-                cache = model.empty_cache()
-                for position, token in enumerate(tokens[window_start:-1]):
-                    _, cache = step(np.array([[token]], dtype="int32"), cache, np.int32(position))
-            position = np.int32(len(tokens) - 1 - window_start)
-            logits, cache = step(np.array([[tokens[-1]]], dtype="int32"), cache, position)
-            logits = np.asarray(logits)[0]
-        else:
-            logits = np.asarray(model(np.array([tokens[window_start:]], dtype="int32")))[0, -1]
-        if banned_tokens:
-            logits = logits.copy()
-            logits[list(banned_tokens)] = -np.inf
-        p = filter_logits(logits, temperature=temperature, top_k=top_k, top_p=top_p)
-        token = int(rng.choice(len(p), p=p)) if temperature > 0 else int(np.argmax(p))
-        tokens.append(token)
-        if token == stop_token or (should_stop is not None and count % check_every == 0 and should_stop(tokens)):
+        token = sampler.next_token()
+        checking = should_stop is not None and count % check_every == 0
+        if token == stop_token or (checking and should_stop(sampler.tokens)):
             break
-    return tokens
+    return sampler.tokens

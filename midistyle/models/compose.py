@@ -4,6 +4,12 @@
 ``generate(bars=16, key="D major", seed=1)`` returns a four-voice score and a report of what had to
 be repaired. A sample that does not decode to four voices with at least ``bars`` bars is drawn again
 (up to ``max_attempts``); overlapping notes inside a voice are trimmed (and counted).
+
+With ``voice_leading_retries`` > 0 (the default is 3) sampling is checked as it goes: tokens are
+drawn in stretches of 32, and a stretch that adds parallel fifths or octaves is drawn again from the
+same point (the cache is kept), up to that many times, keeping the draw with the fewest. This is a
+rule on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` samples the
+network alone.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.models.chorale import ChoraleConfig, build_model, generate_tokens
+from midistyle.models.chorale import ChoraleConfig, TokenSampler, build_model
+from midistyle.music.metrics import count_parallel_perfect_intervals
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
 
@@ -63,6 +70,7 @@ class ChoraleGenerator:
         seed: int = 0,
         prompt: Score | None = None,
         max_attempts: int = 5,
+        voice_leading_retries: int = 3,
         use_cache: bool = True,
     ) -> GeneratedChorale:
         """One chorale of exactly ``bars`` whole bars (after a pickup, if it starts with one)."""
@@ -77,7 +85,9 @@ class ChoraleGenerator:
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
-            tokens = self._sample(prefix, bars, rng, temperature, top_k, top_p, use_cache)
+            sampler = TokenSampler(self.model, prefix, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
+                                   banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id), use_cache=use_cache)
+            tokens = self._sample(sampler, bars, voice_leading_retries)
             score, problem = self._decode(tokens, bars)
             if problem:
                 notes.append(f"attempt {attempt}: {problem}; sampled again")
@@ -88,13 +98,34 @@ class ChoraleGenerator:
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
-    def _sample(self, prefix, bars, rng, temperature, top_k, top_p, use_cache) -> list[int]:
-        """Tokens until the decoded music passes ``bars`` bar lines (EOS and PAD are never sampled)."""
-        return generate_tokens(self.model, prefix, max_new_tokens=bars * TOKENS_PER_BAR_BUDGET, rng=rng,
-                               temperature=temperature, top_k=top_k, top_p=top_p,
-                               banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id),
-                               should_stop=lambda tokens: self._bars_so_far(tokens) > bars,
-                               check_every=CHECK_EVERY_TOKENS, use_cache=use_cache)
+    def _sample(self, sampler: TokenSampler, bars: int, retries: int) -> list[int]:
+        """Stretches of tokens until the decoded music passes ``bars`` bar lines (EOS is never sampled)."""
+        budget = len(sampler.tokens) + bars * TOKENS_PER_BAR_BUDGET
+        parallels = 0
+        while len(sampler.tokens) < budget:
+            start = sampler.snapshot()
+            best = None
+            for _ in range(retries + 1):
+                sampler.restore(start)
+                for _ in range(CHECK_EVERY_TOKENS):
+                    sampler.next_token()
+                count = self._parallels(sampler.tokens) if retries else parallels
+                if best is None or count < best[0]:
+                    best = (count, sampler.snapshot())
+                if count <= parallels:
+                    break
+            parallels = best[0]
+            sampler.restore(best[1])
+            if self._bars_so_far(sampler.tokens) > bars:
+                break
+        return sampler.tokens
+
+    def _parallels(self, tokens: list[int]) -> int:
+        try:
+            score = self.tokenizer.decode(tokens)
+        except Exception:  # a half-written sequence may not decode yet
+            return 0
+        return count_parallel_perfect_intervals(make_monophonic(score)[0])
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:

@@ -241,8 +241,8 @@ def tonal_distance(score: Score) -> float:
 
 
 # -- voice leading -------------------------------------------------------------------------------
-def parallel_perfect_intervals(score: Score) -> float:
-    """Consecutive fifths and octaves (unisons included) per 100 beat-to-beat transitions.
+def count_parallel_perfect_intervals(score: Score) -> int:
+    """How many consecutive fifths and octaves (unisons included) the score has between beats.
 
     Counted for every pair of voices when both voices move (a new pitch in each) and the interval
     between them is a perfect fifth or an octave/unison, compound or not, on both beats. Contrary
@@ -259,7 +259,12 @@ def parallel_perfect_intervals(score: Score) -> float:
         perfect = np.isin(interval, PERFECT_INTERVAL_CLASSES)
         same_kind = interval[:-1] == interval[1:]
         count += int(np.sum(both & moving & perfect[:-1] & same_kind))
-    return _per_100_transitions(count, beats)
+    return count
+
+
+def parallel_perfect_intervals(score: Score) -> float:
+    """Consecutive fifths and octaves per 100 beat-to-beat transitions (see the count above)."""
+    return _per_100_transitions(count_parallel_perfect_intervals(score), beat_pitches(score))
 
 
 def voice_crossings(score: Score) -> float:
