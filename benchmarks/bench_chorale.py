@@ -9,7 +9,8 @@ Needs the training runs (gitignored) for the comparison columns:
 * ``runs/chorale_lstm`` — ``midistyle train chorale --model lstm --out runs/chorale_lstm`` (6 epochs).
 
 Each generated chorale is 16 bars, seed ``i``, the default sampling (temperature 0.8, top-p 0.95):
-100 from the Transformer and the LSTM, 33 from the plain-REMI Transformer (3.4x more tokens each).
+100 from the Transformer and the LSTM, 33 from the plain-REMI Transformer (3.4x more tokens each),
+all with the voice-leading retries (3), and 100 from the Transformer without them (the network alone).
 """
 
 from __future__ import annotations
@@ -44,17 +45,18 @@ def run(quick: bool = False) -> list[dict]:
     count = 6 if quick else 100
     test, train = load_chorales("test"), load_chorales("train")
     sets, stories = {}, {}
-    generated = (("Transformer", "chorale_transformer", count),
-                 ("Transformer REMI", "chorale_remi", max(2, count // 3)),
-                 ("LSTM", "chorale_lstm", count))
-    for label, folder, pieces in generated:
+    generated = (("Transformer", "chorale_transformer", count, 3),
+                 ("Transformer, no retries", "chorale_transformer", count, 0),
+                 ("Transformer REMI", "chorale_remi", max(2, count // 3), 3),
+                 ("LSTM", "chorale_lstm", count, 3))
+    for label, folder, pieces, retries in generated:
         if not (ROOT / "runs" / folder / "config.json").exists():
             continue
         generator = ChoraleGenerator.load(ROOT / "runs" / folder)
         results, failures = [], 0
         for seed in range(pieces):
             try:
-                results.append(generator.generate(bars=16, seed=seed))
+                results.append(generator.generate(bars=16, seed=seed, voice_leading_retries=retries))
             except InputError:  # no valid piece in 5 attempts: counted, not hidden
                 failures += 1
         sets[label] = [r.score for r in results]
