@@ -310,9 +310,12 @@ def _run_train_chorale(args: argparse.Namespace) -> None:
 def _run_train_classifier(args: argparse.Namespace) -> None:
     import dataclasses
 
+    from midistyle.errors import InputError
     from midistyle.evaluation.classifier import ClassifierConfig, train_classifier
 
     config = ClassifierConfig(seed=args.seed)
+    if args.epochs is not None and args.epochs < 1:
+        raise InputError(f"--epochs {args.epochs} must be >= 1")
     if args.epochs is not None:
         config = dataclasses.replace(config, epochs=args.epochs)
     report = train_classifier(config, args.out)

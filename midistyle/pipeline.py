@@ -113,6 +113,10 @@ def generate_chorale_files(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a directory")
+    if prompt is not None:
+        for index in range(1, count + 1):
+            for suffix in (".mid", ".musicxml"):
+                refuse_overwriting_input(prompt, out_dir / f"chorale_{index:02d}{suffix}")
     opening = read_score(prompt) if prompt is not None else None
     generator = ChoraleGenerator.load(weights)
     results = [generator.generate(bars=bars, key=key, temperature=temperature, top_k=top_k, top_p=top_p,

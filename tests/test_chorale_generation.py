@@ -59,8 +59,9 @@ def test_cli_chorale_writes_midi_and_musicxml(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "problem"),
     [(["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "bars=0"),
-     (["--prompt", "{data}/corrupted.mid"], "not a readable MIDI"), (["--prompt", "{long}"], "context")],
-    ids=["key", "bars", "corrupt-prompt", "long-prompt"],
+     (["--prompt", "{data}/corrupted.mid"], "not a readable MIDI"), (["--prompt", "{long}"], "context"),
+     (["--top-p", "1.5"], "top_p=1.5"), (["--top-k", "0"], "top_k=0")],
+    ids=["key", "bars", "corrupt-prompt", "long-prompt", "top-p", "top-k"],
 )
 def test_cli_chorale_bad_input_exits_2(args, problem, data_dir, all_chorales, tmp_path, capsys):
     longest = max(all_chorales, key=lambda c: c.num_notes)
@@ -79,3 +80,10 @@ def test_training_report_of_the_shipped_model_is_complete():
     report = json.loads((WEIGHTS_DIR / "training_report.json").read_text())
     assert report["model"] == "transformer"
     assert report["test"]["nll_per_note"] < report["history"][0]["valid_nll_per_note"]
+
+
+@pytest.mark.parametrize("command", [["train", "chorale"], ["train", "classifier"]])
+def test_train_with_zero_epochs_exits_2(command, tmp_path, capsys):
+    assert main([*command, "--out", str(tmp_path / "run"), "--epochs", "0"]) == 2
+    assert "--epochs 0 must be >= 1" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -61,6 +61,8 @@ def named_config(name: str, *, model: str = "transformer", **changes) -> Chorale
         config = read_config_file(name, ChoraleConfig, "chorale")
     else:
         raise InputError(f"--config {name!r} is not default, tiny or a .json file")
+    if changes.get("epochs") is not None and changes["epochs"] < 1:
+        raise InputError(f"--epochs {changes['epochs']} must be >= 1")
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})
 
 

@@ -78,6 +78,10 @@ class ChoraleGenerator:
             raise InputError(f"bars={bars} must be in 1..64")
         if not 0.0 < temperature <= 5.0:
             raise InputError(f"temperature={temperature} must be in (0, 5]")
+        if top_k is not None and top_k < 1:
+            raise InputError(f"top_k={top_k} must be >= 1")
+        if top_p is not None and not 0.0 < top_p <= 1.0:
+            raise InputError(f"top_p={top_p} must be in (0, 1]")
         target_key = Key.parse(key) if key else None
         prefix = [self.tokenizer.bos_id] + (self.tokenizer.encode(prompt) if prompt is not None else [])
         if len(prefix) >= self.config.context:

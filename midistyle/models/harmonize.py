@@ -15,12 +15,12 @@ import numpy as np
 from midistyle.errors import InputError
 from midistyle.models.harmonizer import HarmonizerConfig, load_networks, noise_shape
 from midistyle.models.harmonizer_data import (
-    HARMONY_VOICES,
     LOWEST_PITCH,
     NUM_PITCHES,
     Placement,
     assemble,
     condition_planes,
+    harmony_planes,
     padded_steps,
     place_melody,
 )
@@ -131,17 +131,11 @@ class Harmonizer:
 
     def judge(self, condition: np.ndarray, score: Score, placement: Placement) -> float:
         """The critic's mean score for a decoded harmonization (higher: more like Bach to it)."""
-        roll = np.zeros((*condition.shape[:2], 2 * HARMONY_VOICES), np.float32)
-        for v, voice in enumerate(score.voices[1:]):
-            for n in voice.notes:
-                row = n.pitch + placement.total_shift - LOWEST_PITCH
-                if 0 <= row < NUM_PITCHES:
-                    roll[n.onset_step, row, 2 * v] = 1
-                    roll[n.onset_step : n.end_step, row, 2 * v + 1] = 1
+        roll = harmony_planes(score, placement, len(condition))
+        assert roll is not None, "decoding keeps every pitch inside the model's window"
         c, h = condition[None], roll[None]
-        if self.config.architecture == "deepcomposer":
-            step = self.config.crop_steps
-            c = np.concatenate([c[:, i : i + step] for i in range(0, c.shape[1], step)])
-            h = np.concatenate([h[:, i : i + step] for i in range(0, h.shape[1], step)])
+        if self.config.architecture == "deepcomposer":  # the time axis splits into whole windows
+            c = c.reshape(-1, self.config.crop_steps, *c.shape[2:])
+            h = h.reshape(-1, self.config.crop_steps, *h.shape[2:])
         scores = self.critic.predict([to_model_window(c, self.config), to_model_window(h, self.config)], verbose=0)
         return float(np.mean(scores))
