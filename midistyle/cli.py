@@ -46,6 +46,11 @@ EXAMPLES = {
                      "  midistyle train chorale --out runs/chorale_transformer --resume",
     "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
                         "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
+    "stylize": "  midistyle stylize chorale.wav --style cello.wav -o chorale_cello.wav --figure spectrograms.png\n"
+               "  midistyle stylize chorale.wav --style cello.wav -o out.wav --strength 0.7 --method sms\n"
+               "  midistyle stylize chorale.wav --style cello.wav -o out.wav --published   # the paper's settings",
+    "pipeline": "  midistyle pipeline tune.mid --style cello.wav -o out/   # harmonize -> render -> stylize\n"
+                "  midistyle pipeline tune.musicxml --style voice.flac -o out/ --ensemble strings --method sms",
     "soundfonts": "  midistyle soundfonts          # the fonts found, in resolution order; the first is the default",
 }
 
@@ -189,9 +194,87 @@ def _parser() -> argparse.ArgumentParser:
     train_chorale.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     train_chorale.set_defaults(run=_run_train_chorale)
 
+    stylize = add("stylize", "give a recording the timbre of another (spectrogram style transfer); "
+                             "writes mono audio at the working rate")
+    stylize.add_argument("content", help="WAV/FLAC whose notes are kept")
+    stylize.add_argument("--style", required=True, help="WAV/FLAC whose sound is wanted (any length)")
+    stylize.add_argument("-o", "--out", required=True, help="output .wav or .flac")
+    _add_style_options(stylize)
+    stylize.add_argument("--figure", default=None, help="also write spectrograms of content, style, result (.png)")
+    stylize.add_argument("--bits", choices=["16", "24", "float"], default="16", help="sample format (default 16)")
+    stylize.set_defaults(run=_run_stylize)
+
+    pipeline = add("pipeline", "harmonize a melody, render it, and give it the style clip's timbre; writes "
+                               "harmonized.mid/.musicxml, rendered.wav, styled.wav, spectrograms.png")
+    pipeline.add_argument("melody", help="MIDI or MusicXML file with a monophonic melody")
+    pipeline.add_argument("--style", required=True, help="WAV/FLAC whose sound is wanted")
+    pipeline.add_argument("-o", "--out", required=True, help="output folder")
+    pipeline.add_argument("--ensemble", choices=["organ", "choir", "strings", "brass", "piano"], default="organ",
+                          help="instruments of the rendering before restyling (default organ)")
+    _add_style_options(pipeline)
+    pipeline.set_defaults(run=_run_pipeline)
+
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.set_defaults(run=_run_soundfonts)
     return parser
+
+
+def _add_style_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the style transfer shared by ``stylize`` and ``pipeline`` (defaults: the config's)."""
+    parser.add_argument("--method", choices=["stft", "sms"], default="stft",
+                        help="stft: whole spectrogram (default); sms: partials only, pitches cannot move")
+    parser.add_argument("--strength", type=float, default=None, help="0 = unchanged .. 1 = full style (default 1)")
+    parser.add_argument("--iterations", type=int, default=None, help="optimiser iterations per chunk (default 10)")
+    parser.add_argument("--optimizer", choices=["lbfgs", "adam"], default=None, help="default lbfgs")
+    parser.add_argument("--filters", type=int, default=None, help="random filters per width (default 512)")
+    parser.add_argument("--filter-widths", default=None, help="comma-separated widths in frames (default 11)")
+    parser.add_argument("--n-fft", type=int, default=None, help="FFT size (default 2048)")
+    parser.add_argument("--hop", type=int, default=None, help="hop in samples (default 512)")
+    parser.add_argument("--sample-rate", type=int, default=None, help="working rate in Hz (default 22050)")
+    parser.add_argument("--sinusoids", type=int, default=None, help="sms: partials per frame (default 24)")
+    parser.add_argument("--no-residual", action="store_true", help="sms: leave the noise residual out")
+    parser.add_argument("--published", action="store_true",
+                        help="Ulyanov & Lebedev's settings: noise start, 4096 filters, L-BFGS 300, Griffin-Lim 500")
+    parser.add_argument("--seed", type=int, default=0, help="random filters, noise and phase (default 0)")
+
+
+def _style_config(args: argparse.Namespace):
+    import dataclasses
+
+    from midistyle.audio.sms import SinusoidalConfig
+    from midistyle.audio.style_transfer import PUBLISHED, StyleTransferConfig
+    from midistyle.errors import InputError
+
+    changes = {"strength": args.strength, "iterations": args.iterations, "optimizer": args.optimizer,
+               "filters": args.filters, "n_fft": args.n_fft, "hop_length": args.hop,
+               "sample_rate": args.sample_rate, "seed": args.seed}
+    if args.filter_widths is not None:
+        try:
+            changes["filter_widths"] = tuple(int(w) for w in args.filter_widths.split(","))
+        except ValueError:
+            raise InputError(f"--filter-widths {args.filter_widths!r} must be comma-separated integers") from None
+    transfer = dataclasses.replace(PUBLISHED if args.published else StyleTransferConfig(),
+                                   **{k: v for k, v in changes.items() if v is not None})
+    if args.method == "stft":
+        if args.sinusoids is not None or args.no_residual:
+            raise InputError("--sinusoids and --no-residual apply to --method sms only")
+        return transfer
+    sms = {"sinusoids": args.sinusoids} if args.sinusoids is not None else {}
+    return SinusoidalConfig(**sms, residual=not args.no_residual, transfer=transfer)
+
+
+def _run_stylize(args: argparse.Namespace) -> None:
+    from midistyle.audio.stylize import stylize_file
+
+    stylize_file(args.content, args.style, args.out, config=_style_config(args), figure=args.figure, bits=args.bits)
+
+
+def _run_pipeline(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import run_pipeline
+
+    for what, path in run_pipeline(args.melody, args.style, args.out, config=_style_config(args),
+                                   ensemble=args.ensemble, seed=args.seed).items():
+        print(f"{what:>20}: {path}")
 
 
 def _run_demo(args: argparse.Namespace) -> None:

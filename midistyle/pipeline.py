@@ -1,9 +1,10 @@
 """End-to-end jobs that the command line and notebooks call.
 
 The demo harmonizes the embedded melody with the shipped harmonizer, writes the chorale as MIDI
-and MusicXML, draws its piano roll and renders it through FluidSynth, then generates one new
-8-bar chorale with the chorale Transformer; ``harmonize_file`` is what
-``midistyle harmonize`` runs.
+and MusicXML, draws its piano roll, renders it through FluidSynth, gives the rendering the timbre
+of the embedded style clip (a cello), then generates one new 8-bar chorale with the chorale
+Transformer. ``harmonize_file`` is what ``midistyle harmonize`` runs, ``run_pipeline`` what
+``midistyle pipeline`` runs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,37 @@ def embedded_melody_path() -> Path:
 
 def load_embedded_melody() -> Score:
     return read_score(embedded_melody_path())
+
+
+def embedded_style_clip_path() -> Path:
+    """Path of the shipped style example: a cello, 22.05 kHz mono, made by :func:`make_style_clip`."""
+    return Path(str(resources.files("midistyle") / "assets" / "style_cello.wav"))
+
+
+STYLE_CLIP_CHORALE = "bwv347"  # a train-split chorale; the clip is its opening
+
+
+def make_style_clip(path: str | os.PathLike, *, instrument: str = "cello", bars: int = 3) -> Path:
+    """Render the embedded style clip: the first ``bars`` bars of a Bach chorale on one instrument.
+
+    ``make_style_clip("midistyle/assets/style_cello.wav")`` rebuilds the shipped file (a test checks
+    that it still matches), with the embedded TimGM6mb SoundFont at 22.05 kHz, mixed to mono.
+    """
+    from midistyle.audio.files import write_audio
+    from midistyle.audio.instruments import program_of
+    from midistyle.audio.pairs import render_with_program
+    from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.audio.soundfonts import embedded_soundfont
+    from midistyle.data.chorales import load_chorales
+
+    chorale = next(c for c in load_chorales("train") if c.title == STYLE_CLIP_CHORALE)
+    steps = bars * chorale.steps_per_bar + chorale.anacrusis_steps
+    voices = tuple(v.__class__(v.name, tuple(n for n in v.notes if n.end_step <= steps), v.program)
+                   for v in chorale.voices)
+    config = RenderConfig(sample_rate=22050, soundfont=str(embedded_soundfont()), tail_seconds=0.5)
+    with Renderer(config) as renderer:
+        audio = render_with_program(renderer, chorale.replace(voices=voices), program_of(instrument))
+    return write_audio(path, audio.mean(axis=1), config.sample_rate)
 
 
 def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
@@ -134,6 +166,60 @@ def generate_chorale_files(
     return written
 
 
+def run_pipeline(
+    melody_path: str | os.PathLike,
+    style_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    config=None,
+    ensemble: str = "organ",
+    seed: int = 0,
+    progress: bool = True,
+    report=print,
+) -> dict[str, Path]:
+    """Harmonize ``melody_path``, render it with ``ensemble``, restyle it with ``style_path``; write into ``out_dir``.
+
+    Writes ``harmonized.mid``, ``harmonized.musicxml``, ``rendered.wav``, ``styled.wav`` and
+    ``spectrograms.png``; returns ``{what: path}``. The style clip is read and checked before any
+    model runs, and every output is computed before the first file is written.
+    """
+    from midistyle.audio.files import read_audio, write_audio
+    from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.audio.spectral import prepare_audio
+    from midistyle.audio.stylize import stylize, working_rate, write_figure
+    from midistyle.models.harmonize import Harmonizer
+    from midistyle.models.harmonizer_data import extract_melody
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a directory")
+    names = {"harmonized MIDI": "harmonized.mid", "harmonized MusicXML": "harmonized.musicxml",
+             "rendered audio": "rendered.wav", "styled audio": "styled.wav", "spectrograms": "spectrograms.png"}
+    for name in names.values():
+        for source in (melody_path, style_path):
+            refuse_overwriting_input(source, out_dir / name)
+    style, style_rate = read_audio(style_path)
+    prepare_audio(style, style_rate, target_rate=style_rate, what="style")  # silent or broken: fail now
+    melody = extract_melody(read_score(melody_path), None)
+    result = Harmonizer.load().harmonize(melody, seed=seed)[0]
+    report(f"key: {result.placement.key} (detected)")
+    chorale = result.score.replace(title=f"{melody.title or Path(melody_path).stem} (harmonized)")
+    with Renderer(RenderConfig(ensemble=ensemble, sample_rate=working_rate(config) if config else 22050)) as r:
+        rendering = r.render(chorale)
+    styled = stylize(rendering.audio, rendering.sample_rate, style, style_rate, config=config, progress=progress)
+    for note in styled.notes:
+        report(note)
+    outputs = {
+        "harmonized MIDI": write_score(chorale, out_dir / names["harmonized MIDI"]),
+        "harmonized MusicXML": write_score(chorale, out_dir / names["harmonized MusicXML"]),
+        "rendered audio": write_audio(out_dir / names["rendered audio"], rendering.audio, rendering.sample_rate),
+        "styled audio": write_audio(out_dir / names["styled audio"], styled.audio, styled.sample_rate),
+    }
+    outputs["spectrograms"] = write_figure(out_dir / names["spectrograms"], rendering.audio, rendering.sample_rate,
+                                           style, style_rate, styled)
+    return outputs
+
+
 def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     """Run the demo job into ``out_dir``; return ``{what: path}`` of every output."""
     out_dir = Path(out_dir)
@@ -154,6 +240,14 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     with Renderer(RenderConfig(ensemble="organ")) as renderer:
         rendering = renderer.render(chorale)
     outputs["audio"] = write_audio(out_dir / "chorale.wav", rendering.audio, rendering.sample_rate)
+    from midistyle.audio.files import read_audio
+    from midistyle.audio.stylize import stylize, write_figure
+
+    style, style_rate = read_audio(embedded_style_clip_path())
+    styled = stylize(rendering.audio, rendering.sample_rate, style, style_rate, progress=True)
+    outputs["styled audio"] = write_audio(out_dir / "chorale_cello.wav", styled.audio, styled.sample_rate)
+    outputs["spectrograms"] = write_figure(out_dir / "spectrograms.png", rendering.audio, rendering.sample_rate,
+                                           style, style_rate, styled)
     from midistyle.models.compose import ChoraleGenerator
 
     generated = ChoraleGenerator.load().generate(bars=8, seed=0).score.replace(title="New chorale (midistyle)")

@@ -10,7 +10,7 @@ def test_demo_writes_its_outputs(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     for name in ["melody.mid", "chorale.mid", "chorale.musicxml", "chorale_pianoroll.png", "chorale.wav",
-                 "new_chorale.mid", "new_chorale.musicxml"]:
+                 "chorale_cello.wav", "spectrograms.png", "new_chorale.mid", "new_chorale.musicxml"]:
         assert (tmp_path / name).stat().st_size > 100
         assert name in printed
     assert (tmp_path / "chorale_pianoroll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
