@@ -4,6 +4,7 @@ The public API grows with each stage; importing this package stays light
 (no TensorFlow, no music21) so that the command line starts fast.
 """
 
+from midistyle.audio.stylize import stylize
 from midistyle.errors import InputError, MidistyleError, MissingDependencyError
 from midistyle.music import Key, Note, Score, Voice, read_score, write_score
 
@@ -18,5 +19,6 @@ __all__ = [
     "Score",
     "Voice",
     "read_score",
+    "stylize",
     "write_score",
 ]

@@ -39,6 +39,7 @@ from midistyle.errors import InputError
 OPTIMIZERS = ("lbfgs", "adam")
 STARTS = ("content", "noise")
 PHASES = ("content", "random")
+ENVELOPE_STATISTICS = ("mean", "covariance")
 STYLE_GRAM_BLOCK_FRAMES = 512  # the style's Gram is accumulated over blocks of this many frames
 
 
@@ -56,9 +57,10 @@ class StyleTransferConfig:
     filters: int = 512
     filter_widths: tuple[int, ...] = (11,)
     strength: float = 1.0
-    style_share: float = 0.1
+    style_share: float = 0.03
     content_weight: float | None = None
-    envelope_bands: int = 32  # 0: no envelope matching
+    envelope_bands: int = 16  # 0: no envelope matching
+    envelope_statistics: str = "covariance"  # "mean": one gain per band; "covariance": per-frame gains
     iterations: int = 10
     optimizer: str = "lbfgs"
     learning_rate: float = 0.05  # Adam only
@@ -82,6 +84,8 @@ class StyleTransferConfig:
             (0.0 <= self.style_share <= 1.0, f"style_share={self.style_share} must be in 0..1"),
             (self.content_weight is None or self.content_weight >= 0, "content_weight must be >= 0"),
             (self.envelope_bands >= 0, f"envelope_bands={self.envelope_bands} must be >= 0"),
+            (self.envelope_statistics in ENVELOPE_STATISTICS,
+             f"envelope_statistics={self.envelope_statistics!r} must be one of {', '.join(ENVELOPE_STATISTICS)}"),
             (self.iterations >= 0, f"iterations={self.iterations} must be >= 0"),
             (self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r} must be one of {', '.join(OPTIMIZERS)}"),
             (self.start in STARTS, f"start={self.start!r} must be one of {', '.join(STARTS)}"),
@@ -262,6 +266,50 @@ def envelope_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *
     return (10 ** (bin_gain_db / 20)).astype(np.float32)
 
 
+def band_statistics_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *, sample_rate: int,
+                          n_fft: int, bands: int, max_gain_db: float = 30.0) -> np.ndarray:
+    """Per-frame gains that give the content's mel-band levels the style's mean *and* covariance.
+
+    The frames' mel-band levels in dB, shape=(frames, bands), are whitened with the content's
+    statistics and coloured with the style's (the whitening-colouring transform of Li et al. 2017,
+    here on spectral envelopes): how bright an attack is, how the envelope changes as notes decay.
+    Only frames with sound (within 40 dB of the loudest) are measured and transformed; the quieter
+    ones get the mean difference alone. Returns amplitude gains, shape=(frames, bins).
+    """
+    import librosa
+
+    bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=bands, norm=None)  # (bands, bins)
+
+    def band_db(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        level = 10 * np.log10((magnitude**2) @ bank.T + 1e-10)  # (frames, bands)
+        energy = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
+        return level, energy > energy.max() - 40.0
+
+    content_db, content_voiced = band_db(content_magnitude)
+    style_db, style_voiced = band_db(style_magnitude)
+    if content_voiced.sum() < 2 or style_voiced.sum() < 2:  # too short for a covariance: means only
+        return envelope_match(content_magnitude, style_magnitude, sample_rate=sample_rate, n_fft=n_fft,
+                              bands=bands, max_gain_db=max_gain_db)[None, :].repeat(len(content_magnitude), 0)
+
+    def mean_and_root(levels: np.ndarray, inverse: bool) -> tuple[np.ndarray, np.ndarray]:
+        covariance = np.cov(levels, rowvar=False) + np.eye(bands)  # +1 dB² keeps the whitening tame
+        values, vectors = np.linalg.eigh(covariance)
+        return levels.mean(axis=0), (vectors * values ** (-0.5 if inverse else 0.5)) @ vectors.T
+
+    content_mean, whiten = mean_and_root(content_db[content_voiced], inverse=True)
+    style_mean, colour = mean_and_root(style_db[style_voiced], inverse=False)
+    gain_db = np.broadcast_to(style_mean - content_mean, content_db.shape).copy()
+    voiced = content_db[content_voiced]
+    gain_db[content_voiced] = (voiced - content_mean) @ whiten @ colour + style_mean - voiced
+    gain_db -= np.average(gain_db[content_voiced].mean(axis=0), weights=np.mean(10 ** (content_db / 10), axis=0))
+    gain_db = np.clip(gain_db, -max_gain_db, max_gain_db)
+    coverage = bank.sum(axis=0)
+    bin_gain_db = (gain_db @ bank) / np.maximum(coverage, 1e-12)
+    uncovered = np.nonzero(coverage < 1e-12)[0]
+    bin_gain_db[:, uncovered] = np.where(uncovered < len(coverage) // 2, gain_db[:, :1], gain_db[:, -1:])
+    return (10 ** (bin_gain_db / 20)).astype(np.float32)
+
+
 @dataclass
 class StyledAudio:
     """The result: mono float32 audio, shape=(N,), at ``sample_rate``, and how it was reached."""
@@ -294,8 +342,9 @@ def stylize_magnitude(content_magnitude: np.ndarray, style_magnitude: np.ndarray
     style's Gram matrices are computed once over the whole style clip. Returns the losses too.
     """
     if config.envelope_bands:
-        gain = envelope_match(content_magnitude, style_magnitude, sample_rate=config.sample_rate,
-                              n_fft=config.n_fft, bands=config.envelope_bands)
+        match = envelope_match if config.envelope_statistics == "mean" else band_statistics_match
+        gain = match(content_magnitude, style_magnitude, sample_rate=config.sample_rate,
+                     n_fft=config.n_fft, bands=config.envelope_bands)
         content_magnitude = content_magnitude * gain ** config.strength
     content_log = spectral.log_magnitude(content_magnitude)
     if config.iterations == 0 or (config.content_weight is None and config.strength * config.style_share == 0):
