@@ -12,6 +12,7 @@ from midistyle.audio.style_transfer import (
     RandomFilterNetwork,
     StyleLoss,
     StyleTransferConfig,
+    band_statistics_match,
     envelope_match,
     transfer_style,
 )
@@ -87,6 +88,26 @@ def test_envelope_match_gives_the_content_the_style_band_levels():
     assert gain.shape == (1025,) and gain[900] > 10 * gain[50] and gain[0] < gain[900]
     centroid = lambda m: float(np.average(np.arange(1025), weights=np.mean(m**2, axis=0)))  # noqa: E731
     assert centroid(content * gain) > centroid(content) + 200
+
+
+def test_band_statistics_match_gives_the_content_the_style_band_means_and_spread():
+    import librosa
+
+    rng = np.random.default_rng(1)
+    bank = librosa.filters.mel(sr=RATE, n_fft=2048, n_mels=8, norm=None)
+    steady = np.ones((300, 1025)) * np.exp(rng.normal(0, 0.05, (300, 1)))  # same envelope in every frame
+    band_levels = rng.normal(0, 6.0, (200, 8)) + np.linspace(0, -30, 8)  # style: moving, darker envelope
+    style = np.sqrt(10 ** (band_levels / 10) @ np.linalg.pinv(bank).T.clip(0) + 1e-6)
+    gain = band_statistics_match(steady, style, sample_rate=RATE, n_fft=2048, bands=8)
+    assert gain.shape == steady.shape
+
+    def levels(magnitude):
+        return 10 * np.log10(magnitude**2 @ bank.T + 1e-10)
+
+    before, after, target = levels(steady), levels(steady * gain), levels(style)
+    assert after.std(axis=0).mean() > 3 * before.std(axis=0).mean()  # the frames now move, as the style's do
+    slope = lambda x: np.polyfit(np.arange(8), x.mean(axis=0), 1)[0]  # noqa: E731
+    assert abs(slope(after) - slope(target)) < 0.3 * abs(slope(target) - slope(before))  # and are as dark
 
 
 def test_strength_zero_reproduces_the_content():
