@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.music.io import write_atomically
+from midistyle.music.plot import save_png
 
 MAX_SECONDS = 30.0  # longer clips are drawn from their start only, so the figure stays readable
 
@@ -41,9 +41,4 @@ def plot_spectrograms(clips: dict[str, np.ndarray], sample_rate: int, path: str 
         clipped = " (first 30 s)" if len(audio) > len(shown) else ""
         axis.set_title(f"{name}{clipped}", fontsize=10)
         figure.colorbar(image, ax=axis, format="%+.0f dB")
-    figure.tight_layout()
-    try:
-        write_atomically(path, lambda temporary: figure.savefig(temporary, format="png", dpi=dots_per_inch))
-    finally:
-        plt.close(figure)
-    return path
+    return save_png(figure, path, dots_per_inch)

@@ -67,9 +67,16 @@ def plot_pianoroll(score: Score, path: str | os.PathLike, *, title: str | None =
     axes.legend(handles=[Patch(color=colours[i % len(colours)], label=v.name)
                          for i, v in enumerate(score.voices)],
                 loc="upper right", fontsize=7, ncol=len(score.voices))
+    return save_png(figure, path, dots_per_inch)
+
+
+def save_png(figure, path: str | os.PathLike, dots_per_inch: int) -> Path:
+    """Lay out a matplotlib ``figure``, write it atomically as PNG, close it; return the path."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     try:
         write_atomically(path, lambda temporary: figure.savefig(temporary, format="png", dpi=dots_per_inch))
     finally:
         plt.close(figure)
-    return path
+    return Path(path)
