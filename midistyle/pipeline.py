@@ -215,8 +215,7 @@ def run_pipeline(
         "rendered audio": write_audio(out_dir / names["rendered audio"], rendering.audio, rendering.sample_rate),
         "styled audio": write_audio(out_dir / names["styled audio"], styled.audio, styled.sample_rate),
     }
-    outputs["spectrograms"] = write_figure(out_dir / names["spectrograms"], rendering.audio, rendering.sample_rate,
-                                           style, style_rate, styled)
+    outputs["spectrograms"] = write_figure(out_dir / names["spectrograms"], styled)
     return outputs
 
 
@@ -246,8 +245,7 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
     style, style_rate = read_audio(embedded_style_clip_path())
     styled = stylize(rendering.audio, rendering.sample_rate, style, style_rate, progress=True)
     outputs["styled audio"] = write_audio(out_dir / "chorale_cello.wav", styled.audio, styled.sample_rate)
-    outputs["spectrograms"] = write_figure(out_dir / "spectrograms.png", rendering.audio, rendering.sample_rate,
-                                           style, style_rate, styled)
+    outputs["spectrograms"] = write_figure(out_dir / "spectrograms.png", styled)
     from midistyle.models.compose import ChoraleGenerator
 
     generated = ChoraleGenerator.load().generate(bars=8, seed=0).score.replace(title="New chorale (midistyle)")

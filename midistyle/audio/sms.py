@@ -104,4 +104,4 @@ def transfer_style_sms(content: spectral.PreparedAudio, style: spectral.Prepared
     notes = list(content.notes) + list(style.notes)
     notes.append(f"sms: {config.sinusoids} sinusoids per frame, residual {'kept' if config.residual else 'left out'}")
     return StyledAudio(match_level(audio, content.samples, transfer.sample_rate), transfer.sample_rate, losses,
-                       notes, result_log)
+                       notes, result_log, content.samples, style.samples)

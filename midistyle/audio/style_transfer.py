@@ -321,6 +321,8 @@ class StyledAudio:
     losses: list[float]
     notes: list[str]
     log_magnitude: np.ndarray  # the optimised spectrogram, shape=(frames, bins)
+    content: np.ndarray  # the inputs as processed: mono at ``sample_rate``, for figures and metrics
+    style: np.ndarray
 
 
 def check_lengths(content: spectral.PreparedAudio, style: spectral.PreparedAudio,
@@ -390,7 +392,7 @@ def transfer_style(content: spectral.PreparedAudio, style: spectral.PreparedAudi
                                  iterations=config.griffin_lim_iterations, momentum=config.momentum,
                                  initial_phase=phase, seed=config.seed)
     return StyledAudio(match_level(audio, content.samples, config.sample_rate), config.sample_rate, losses,
-                       list(content.notes) + list(style.notes), result_log)
+                       list(content.notes) + list(style.notes), result_log, content.samples, style.samples)
 
 
 def match_level(audio: np.ndarray, reference: np.ndarray, sample_rate: int) -> np.ndarray:

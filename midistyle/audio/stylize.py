@@ -85,20 +85,14 @@ def stylize_file(content_path: str | os.PathLike, style_path: str | os.PathLike,
     written = [write_audio(out_path, result.audio, result.sample_rate, bits=bits)]
     report(f"{written[0]}  ({len(result.audio) / result.sample_rate:.1f} s, {result.sample_rate} Hz mono)")
     if figure is not None:
-        written.append(write_figure(figure, content, content_rate, style, style_rate, result))
+        written.append(write_figure(figure, result))
         report(str(written[-1]))
     return written
 
 
-def write_figure(path, content: np.ndarray, content_rate: int, style: np.ndarray, style_rate: int,
-                 result: StyledAudio) -> Path:
-    """Spectrograms of content, style and result, all drawn at the result's rate."""
+def write_figure(path: str | os.PathLike, result: StyledAudio) -> Path:
+    """Spectrograms of the content and style as processed, and of the result."""
     from midistyle.audio.plot import plot_spectrograms
 
-    rate = result.sample_rate
-    clips = {
-        "content": prepare_audio(content, content_rate, target_rate=rate, what="content").samples,
-        "style": prepare_audio(style, style_rate, target_rate=rate, what="style").samples,
-        "result": result.audio,
-    }
-    return plot_spectrograms(clips, rate, path)
+    clips = {"content": result.content, "style": result.style, "result": result.audio}
+    return plot_spectrograms(clips, result.sample_rate, path)
