@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 
 from midistyle.audio import metrics, spectral
+from midistyle.audio.equaliser import band_statistics_match, envelope_match
 from midistyle.audio.sms import SinusoidalConfig, sinusoidal_mask
 from midistyle.audio.style_transfer import (
     PUBLISHED,
     RandomFilterNetwork,
     StyleLoss,
     StyleTransferConfig,
-    band_statistics_match,
-    envelope_match,
     transfer_style,
 )
 from midistyle.audio.stylize import stylize

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.audio import spectral
+from midistyle.audio.equaliser import envelope_match
 from midistyle.audio.style_transfer import (
     StyledAudio,
     StyleTransferConfig,
     check_lengths,
-    envelope_match,
     match_level,
     stylize_magnitude,
 )

@@ -16,7 +16,7 @@ scales the equaliser's gains in dB, so 0 returns the content and 1 is the full t
 This project's default differs from the published settings in four ways, each measured on
 valid-split pairs (``python -m benchmarks style_transfer_ablation``): it first equalises the
 content frame by frame so that its 16 mel-band levels take the style's mean and covariance over
-frames (:func:`band_statistics_match`), which is what moves the timbre most; it then starts the
+frames (:mod:`midistyle.audio.equaliser`), which is what moves the timbre most; it then starts the
 optimisation from that equalised content with a small style share (0.03); it reconstructs the
 phase from the content's phase with fast Griffin-Lim; and it uses 512 filters and 10 L-BFGS
 iterations, because more of either did not help. The published settings stay available as
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.audio import spectral
+from midistyle.audio.equaliser import band_statistics_match, envelope_match
 from midistyle.errors import InputError
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -243,73 +244,6 @@ def optimise(loss: StyleLoss, start: np.ndarray, config: StyleTransferConfig,
         if on_step:
             on_step(value)
     return x
-
-
-def envelope_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *, sample_rate: int,
-                   n_fft: int, bands: int, max_gain_db: float = 30.0) -> np.ndarray:
-    """Equalise the content so its long-term average power per mel band equals the style's.
-
-    Returns the gain per frequency bin, shape=(bins,), normalised to unit mean power gain (the
-    level is set at the end). Both magnitudes are shape=(frames, bins). Mel bands are wide enough
-    that the notes played barely matter: what is left is the instrument's spectral envelope.
-    """
-    import librosa
-
-    bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=bands, norm=None)  # (bands, bins)
-    content_power = np.mean(content_magnitude**2, axis=0) @ bank.T + 1e-10
-    style_power = np.mean(style_magnitude**2, axis=0) @ bank.T + 1e-10
-    band_gain_db = 10 * np.log10(style_power / content_power)
-    band_gain_db = np.clip(band_gain_db - np.average(band_gain_db, weights=content_power), -max_gain_db, max_gain_db)
-    coverage = bank.sum(axis=0)
-    bin_gain_db = (band_gain_db @ bank) / np.maximum(coverage, 1e-12)
-    uncovered = coverage < 1e-12  # DC and the very top: take the nearest band's gain
-    bin_gain_db[uncovered] = np.where(np.arange(len(coverage))[uncovered] < len(coverage) // 2,
-                                      band_gain_db[0], band_gain_db[-1])
-    return (10 ** (bin_gain_db / 20)).astype(np.float32)
-
-
-def band_statistics_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *, sample_rate: int,
-                          n_fft: int, bands: int, max_gain_db: float = 30.0) -> np.ndarray:
-    """Per-frame gains that give the content's mel-band levels the style's mean *and* covariance.
-
-    The frames' mel-band levels in dB, shape=(frames, bands), are whitened with the content's
-    statistics and coloured with the style's (the whitening-colouring transform of Li et al. 2017,
-    here on spectral envelopes): how bright an attack is, how the envelope changes as notes decay.
-    Only frames with sound (within 40 dB of the loudest) are measured and transformed; the quieter
-    ones get the mean difference alone. Returns amplitude gains, shape=(frames, bins).
-    """
-    import librosa
-
-    bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=bands, norm=None)  # (bands, bins)
-
-    def band_db(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        level = 10 * np.log10((magnitude**2) @ bank.T + 1e-10)  # (frames, bands)
-        energy = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
-        return level, energy > energy.max() - 40.0
-
-    content_db, content_voiced = band_db(content_magnitude)
-    style_db, style_voiced = band_db(style_magnitude)
-    if content_voiced.sum() < 2 or style_voiced.sum() < 2:  # too short for a covariance: means only
-        return envelope_match(content_magnitude, style_magnitude, sample_rate=sample_rate, n_fft=n_fft,
-                              bands=bands, max_gain_db=max_gain_db)[None, :].repeat(len(content_magnitude), 0)
-
-    def mean_and_root(levels: np.ndarray, inverse: bool) -> tuple[np.ndarray, np.ndarray]:
-        covariance = np.cov(levels, rowvar=False) + np.eye(bands)  # +1 dB² keeps the whitening tame
-        values, vectors = np.linalg.eigh(covariance)
-        return levels.mean(axis=0), (vectors * values ** (-0.5 if inverse else 0.5)) @ vectors.T
-
-    content_mean, whiten = mean_and_root(content_db[content_voiced], inverse=True)
-    style_mean, colour = mean_and_root(style_db[style_voiced], inverse=False)
-    gain_db = np.broadcast_to(style_mean - content_mean, content_db.shape).copy()
-    voiced = content_db[content_voiced]
-    gain_db[content_voiced] = (voiced - content_mean) @ whiten @ colour + style_mean - voiced
-    gain_db -= np.average(gain_db[content_voiced].mean(axis=0), weights=np.mean(10 ** (content_db / 10), axis=0))
-    gain_db = np.clip(gain_db, -max_gain_db, max_gain_db)
-    coverage = bank.sum(axis=0)
-    bin_gain_db = (gain_db @ bank) / np.maximum(coverage, 1e-12)
-    uncovered = np.nonzero(coverage < 1e-12)[0]
-    bin_gain_db[:, uncovered] = np.where(uncovered < len(coverage) // 2, gain_db[:, :1], gain_db[:, -1:])
-    return (10 ** (bin_gain_db / 20)).astype(np.float32)
 
 
 @dataclass
