@@ -231,7 +231,7 @@ def _add_style_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-fft", type=int, default=None, help="FFT size (default 2048)")
     parser.add_argument("--hop", type=int, default=None, help="hop in samples (default 512)")
     parser.add_argument("--sample-rate", type=int, default=None, help="working rate in Hz (default 22050)")
-    parser.add_argument("--sinusoids", type=int, default=None, help="sms: partials per frame (default 24)")
+    parser.add_argument("--sinusoids", type=int, default=None, help="sms: partials per frame (default 150)")
     parser.add_argument("--no-residual", action="store_true", help="sms: leave the noise residual out")
     parser.add_argument("--published", action="store_true",
                         help="Ulyanov & Lebedev's settings: noise start, 4096 filters, L-BFGS 300, Griffin-Lim 500")

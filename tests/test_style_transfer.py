@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from midistyle.audio import metrics, spectral
-from midistyle.audio.equaliser import band_statistics_match, envelope_match
+from midistyle.audio.equaliser import band_statistics_match, cepstral_statistics_match, envelope_match
 from midistyle.audio.sms import SinusoidalConfig, sinusoidal_mask
 from midistyle.audio.style_transfer import (
     PUBLISHED,
     RandomFilterNetwork,
     StyleLoss,
     StyleTransferConfig,
+    stylize_magnitude,
     transfer_style,
 )
 from midistyle.audio.stylize import stylize
@@ -109,6 +110,39 @@ def test_band_statistics_match_gives_the_content_the_style_band_means_and_spread
     assert abs(slope(after) - slope(target)) < 0.3 * abs(slope(target) - slope(before))  # and are as dark
 
 
+def test_cepstral_statistics_match_gives_the_content_the_style_cepstral_means_and_spreads():
+    import librosa
+    import scipy.fft
+
+    rng = np.random.default_rng(2)
+    bins = np.arange(1025)
+    content = np.exp(-bins[None, :] / (150.0 * np.exp(0.03 * rng.normal(0, 1.0, (200, 1)))))  # dark, nearly steady
+    style = np.exp(-bins[None, :] / (600.0 * np.exp(0.3 * rng.normal(0, 1.0, (150, 1)))))  # bright, moving
+    gain = cepstral_statistics_match(content, style, sample_rate=RATE, n_fft=2048)
+    assert gain.shape == content.shape
+
+    bank = librosa.filters.mel(sr=RATE, n_fft=2048, n_mels=128, norm=None)
+    dct = scipy.fft.dct(np.eye(128), type=2, norm="ortho", axis=0)[1:6]
+
+    def cepstra(magnitude):
+        level = 10 * np.log10(magnitude**2 @ bank.T + 1e-10)
+        return np.maximum(level, level.max() - 80) @ dct.T
+
+    before, after, target = cepstra(content), cepstra(content * gain), cepstra(style)
+    assert np.abs(after.mean(0) - target.mean(0)).sum() < 0.2 * np.abs(before.mean(0) - target.mean(0)).sum()
+    spread = [x.std(0)[0] for x in (before, after, target)]  # of the first coefficient: brightness
+    assert abs(spread[1] - spread[2]) < 0.3 * abs(spread[0] - spread[2])
+
+
+def test_the_two_equalisers_are_averaged_by_cepstral_share():
+    content, style = tones([60, 64, 67, 72]), tones([50, 55, 59], harmonics=8)
+    spectra = [np.abs(spectral.stft(x, n_fft=2048, hop_length=512)) for x in (content, style)]
+    results = {share: stylize_magnitude(*spectra, dataclasses.replace(TINY, iterations=0, cepstral_share=share))[0]
+               for share in (0.0, 0.5, 1.0)}
+    middle = (results[0.0] + results[1.0]) / 2  # log1p of the magnitudes: close to halfway, not exactly
+    assert np.abs(results[0.5] - middle).mean() < 0.25 * np.abs(results[0.0] - results[1.0]).mean()
+
+
 def test_strength_zero_reproduces_the_content():
     content = tones([60, 64, 67, 72])
     result = transfer_style(prepared(content), prepared(tones([50, 55], harmonics=8), "style"),
@@ -172,7 +206,8 @@ def test_configs_round_trip_and_refuse_bad_values():
     assert PUBLISHED.filters == 4096 and PUBLISHED.filter_widths == (11,) and PUBLISHED.iterations == 300
     sms = SinusoidalConfig(sinusoids=16)
     assert SinusoidalConfig(**sms.to_dict()) == sms
-    for bad in [{"strength": 1.5}, {"n_fft": 1000}, {"optimizer": "sgd"}, {"filter_widths": ()}]:
+    for bad in [{"strength": 1.5}, {"n_fft": 1000}, {"optimizer": "sgd"}, {"filter_widths": ()},
+                {"cepstral_share": -0.1}]:
         with pytest.raises(InputError):
             StyleTransferConfig(**bad)
     with pytest.raises(InputError, match="sinusoids"):

@@ -81,3 +81,42 @@ def band_statistics_match(content_magnitude: np.ndarray, style_magnitude: np.nda
     gain_db -= np.average(gain_db[content_voiced].mean(axis=0), weights=np.mean(10 ** (content_db / 10), axis=0))
     gain_db = np.clip(gain_db, -max_gain_db, max_gain_db)
     return bin_gains(gain_db, bank)
+
+
+def cepstral_statistics_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *, sample_rate: int,
+                              n_fft: int, mels: int = 128, coefficients: int = 20, floor_db: float = 80.0,
+                              max_gain_db: float = 30.0) -> np.ndarray:
+    """Per-frame gains that give the content's cepstrum the style's mean and spread, coefficient by coefficient.
+
+    The fine counterpart of :func:`band_statistics_match`: each frame's ``mels`` mel-band levels in
+    dB (floored ``floor_db`` below the clip's loudest) are turned into ``coefficients`` cepstral
+    coefficients by an orthonormal DCT (MFCCs), shape=(frames, coefficients). Over the frames with
+    sound, each coefficient is standardised with the content's mean and standard deviation and
+    given the style's; the change is taken back to mel bands by the transposed DCT, which keeps it
+    smooth across neighbouring bands. Returns amplitude gains, shape=(frames, bins).
+    """
+    import librosa
+    import scipy.fft
+
+    bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=mels, norm=None)  # (mels, bins)
+    dct = scipy.fft.dct(np.eye(mels), type=2, norm="ortho", axis=0)[:coefficients]  # (coefficients, mels)
+
+    def cepstrum(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        level = 10 * np.log10((magnitude**2) @ bank.T + 1e-10)  # (frames, mels)
+        level = np.maximum(level, level.max() - floor_db)
+        energy = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
+        return level @ dct.T, energy > energy.max() - 40.0
+
+    def mean_and_spread(cepstra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return cepstra.mean(axis=0), np.sqrt(cepstra.var(axis=0) + 1.0)  # +1 dB² keeps the scaling tame
+
+    content_cepstra, content_voiced = cepstrum(content_magnitude)
+    style_cepstra, style_voiced = cepstrum(style_magnitude)
+    content_mean, content_spread = mean_and_spread(content_cepstra[content_voiced])
+    style_mean, style_spread = mean_and_spread(style_cepstra[style_voiced])
+    change = np.broadcast_to(style_mean - content_mean, content_cepstra.shape).copy()
+    voiced = content_cepstra[content_voiced]
+    change[content_voiced] = (voiced - content_mean) * (style_spread / content_spread) + style_mean - voiced
+    gain_db = change @ dct  # (frames, mels)
+    gain_db = np.clip(gain_db - gain_db[content_voiced].mean(), -max_gain_db, max_gain_db)
+    return bin_gains(gain_db, bank)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.audio import spectral
-from midistyle.audio.equaliser import band_statistics_match, envelope_match
+from midistyle.audio.equaliser import band_statistics_match, cepstral_statistics_match, envelope_match
 from midistyle.errors import InputError
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -64,6 +64,7 @@ class StyleTransferConfig:
     content_weight: float | None = None
     envelope_bands: int = 16  # 0: no envelope matching
     envelope_statistics: str = "covariance"  # "mean": one gain per band; "covariance": per-frame gains
+    cepstral_share: float = 0.5  # weight, in dB, of the fine cepstral equaliser against the band one
     iterations: int = 10
     optimizer: str = "lbfgs"
     learning_rate: float = 0.05  # Adam only
@@ -86,6 +87,7 @@ class StyleTransferConfig:
             (0.0 <= self.strength <= 1.0, f"strength={self.strength} must be in 0..1"),
             (0.0 <= self.style_share <= 1.0, f"style_share={self.style_share} must be in 0..1"),
             (self.content_weight is None or self.content_weight >= 0, "content_weight must be >= 0"),
+            (0.0 <= self.cepstral_share <= 1.0, f"cepstral_share={self.cepstral_share} must be in 0..1"),
             (self.envelope_bands >= 0, f"envelope_bands={self.envelope_bands} must be >= 0"),
             (self.envelope_statistics in ENVELOPE_STATISTICS,
              f"envelope_statistics={self.envelope_statistics!r} must be one of {', '.join(ENVELOPE_STATISTICS)}"),
@@ -283,6 +285,10 @@ def stylize_magnitude(content_magnitude: np.ndarray, style_magnitude: np.ndarray
         match = envelope_match if config.envelope_statistics == "mean" else band_statistics_match
         gain = match(content_magnitude, style_magnitude, sample_rate=config.sample_rate,
                      n_fft=config.n_fft, bands=config.envelope_bands)
+        if config.cepstral_share:  # average the two equalisers' gains in dB
+            fine = cepstral_statistics_match(content_magnitude, style_magnitude, sample_rate=config.sample_rate,
+                                             n_fft=config.n_fft)
+            gain = gain ** (1 - config.cepstral_share) * fine**config.cepstral_share
         content_magnitude = content_magnitude * gain ** config.strength
     content_log = spectral.log_magnitude(content_magnitude)
     if config.iterations == 0 or (config.content_weight is None and config.strength * config.style_share == 0):
