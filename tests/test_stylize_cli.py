@@ -58,6 +58,25 @@ def test_stylize_writes_mono_audio_and_a_figure_and_states_conversions(method, c
     assert "mixed down to mono" in printed and "resampled from 44100 Hz" in printed
 
 
+@pytest.mark.parametrize("failing", ["audio", "figure"])
+def test_a_failed_write_leaves_neither_the_audio_nor_the_figure(failing, clips, tmp_path, monkeypatch):
+    import midistyle.audio.files
+    import midistyle.audio.stylize
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    module, name = (midistyle.audio.files, "write_audio") if failing == "audio" else (midistyle.audio.stylize,
+                                                                                      "write_figure")
+    monkeypatch.setattr(module, name, full_disk)
+    out, figure = tmp_path / "out.wav", tmp_path / "spec.png"
+    argv = ["stylize", str(clips["content"]), "--style", str(clips["style"]), "-o", str(out), "--figure", str(figure),
+            *TINY]
+    with pytest.raises(OSError, match="No space"):
+        main(argv)
+    assert not out.exists() and not figure.exists()
+
+
 def test_stylize_with_the_published_settings_runs(clips, tmp_path):
     out = tmp_path / "published.wav"
     argv = ["stylize", str(clips["content"]), "--style", str(clips["style"]), "-o", str(out), "--published",

@@ -82,11 +82,17 @@ def stylize_file(content_path: str | os.PathLike, style_path: str | os.PathLike,
     result = stylize(content, content_rate, style, style_rate, config=config, progress=progress)
     for note in result.notes:
         report(note)
-    written = [write_audio(out_path, result.audio, result.sample_rate, bits=bits)]
+    drawn = write_figure(figure, result) if figure is not None else None  # first: drawing can fail too
+    try:
+        written = [write_audio(out_path, result.audio, result.sample_rate, bits=bits)]
+    except BaseException:
+        if drawn is not None:  # no figure without its audio
+            drawn.unlink(missing_ok=True)
+        raise
     report(f"{written[0]}  ({len(result.audio) / result.sample_rate:.1f} s, {result.sample_rate} Hz mono)")
-    if figure is not None:
-        written.append(write_figure(figure, result))
-        report(str(written[-1]))
+    if drawn is not None:
+        written.append(drawn)
+        report(str(drawn))
     return written
 
 
