@@ -16,7 +16,8 @@ scales the equaliser's gains in dB, so 0 returns the content and 1 is the full t
 This project's default differs from the published settings in four ways, each measured on
 valid-split pairs (``python -m benchmarks style_transfer_ablation``): it first equalises the
 content frame by frame so that its 16 mel-band levels take the style's mean and covariance over
-frames (:mod:`midistyle.audio.equaliser`), which is what moves the timbre most; it then starts the
+frames, and its cepstrum the style's mean and spread, averaging the two equalisers' gains in dB
+(:mod:`midistyle.audio.equaliser`), which is what moves the timbre most; it then starts the
 optimisation from that equalised content with a small style share (0.03); it reconstructs the
 phase from the content's phase with fast Griffin-Lim; and it uses 512 filters and 10 L-BFGS
 iterations, because more of either did not help. The published settings stay available as
