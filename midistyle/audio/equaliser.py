@@ -25,6 +25,12 @@ def bin_gains(band_gain_db: np.ndarray, bank: np.ndarray) -> np.ndarray:
     return (10 ** (bin_gain_db / 20)).astype(np.float32)
 
 
+def frames_with_sound(magnitude: np.ndarray, *, range_db: float = 40.0) -> np.ndarray:
+    """Which frames of a magnitude spectrogram, shape=(frames, bins), are within ``range_db`` of the loudest."""
+    energy_db = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
+    return energy_db > energy_db.max() - range_db
+
+
 def envelope_match(content_magnitude: np.ndarray, style_magnitude: np.ndarray, *, sample_rate: int,
                    n_fft: int, bands: int, max_gain_db: float = 30.0) -> np.ndarray:
     """Equalise the content so its long-term average power per mel band equals the style's.
@@ -58,9 +64,7 @@ def band_statistics_match(content_magnitude: np.ndarray, style_magnitude: np.nda
     bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=bands, norm=None)  # (bands, bins)
 
     def band_db(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        level = 10 * np.log10((magnitude**2) @ bank.T + 1e-10)  # (frames, bands)
-        energy = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
-        return level, energy > energy.max() - 40.0
+        return 10 * np.log10((magnitude**2) @ bank.T + 1e-10), frames_with_sound(magnitude)  # (frames, bands)
 
     content_db, content_voiced = band_db(content_magnitude)
     style_db, style_voiced = band_db(style_magnitude)
@@ -104,8 +108,7 @@ def cepstral_statistics_match(content_magnitude: np.ndarray, style_magnitude: np
     def cepstrum(magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         level = 10 * np.log10((magnitude**2) @ bank.T + 1e-10)  # (frames, mels)
         level = np.maximum(level, level.max() - floor_db)
-        energy = 10 * np.log10(np.sum(magnitude**2, axis=1) + 1e-10)
-        return level @ dct.T, energy > energy.max() - 40.0
+        return level @ dct.T, frames_with_sound(magnitude)
 
     def mean_and_spread(cepstra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return cepstra.mean(axis=0), np.sqrt(cepstra.var(axis=0) + 1.0)  # +1 dB² keeps the scaling tame
