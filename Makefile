@@ -12,14 +12,21 @@ OUT    ?= out/demo
 
 setup: system-deps $(STAMP)
 
-# FluidSynth's shared library (pyfluidsynth loads it) and its CLI, without the
-# 250 MB of Qt that recommended packages would pull in. Skipped when present.
+# FluidSynth's shared library (pyfluidsynth loads it) and its CLI, without the 250 MB of Qt that
+# recommended packages would pull in, and MuseScore General (MIT, 40 MB SF3), the default SoundFont.
+# Each is skipped when present. The font is optional: without it the embedded TimGM6mb is used.
 system-deps:
 	@if ldconfig -p | grep -q 'libfluidsynth\.so\.3'; then :; else \
 	  echo "installing libfluidsynth3 (apt)"; \
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    fluidsynth libfluidsynth3; \
+	fi
+	@if ls /usr/share/sounds/sf3/MuseScore_General*.sf3 >/dev/null 2>&1; then :; else \
+	  echo "installing musescore-general-soundfont-small (apt)"; \
+	  { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      --no-install-recommends musescore-general-soundfont-small; } \
+	  || echo "could not install musescore-general-soundfont-small: the embedded TimGM6mb will be used"; \
 	fi
 
 # The venv is rebuilt only when pyproject.toml changes.

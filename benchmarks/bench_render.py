@@ -1,9 +1,10 @@
 """Rendering speed: real-time factor (audio seconds / wall seconds) on Bach chorales.
 
 midistyle's in-process renderer (one and two worker processes) beside the `fluidsynth` command line
-and `pretty_midi.PrettyMIDI.fluidsynth`, all on the same MIDI files, the same SoundFont (the embedded
-TimGM6mb), reverb and chorus off, each writing a 16-bit WAV per file. Times include everything a user
-waits for: start-up, SoundFont loading, synthesis, level normalisation (midistyle only) and writing.
+and `pretty_midi.PrettyMIDI.fluidsynth`, all on the same MIDI files at 44.1 kHz, reverb and chorus off,
+each writing a 16-bit WAV per file, with two SoundFonts: the embedded TimGM6mb and the default font
+(MuseScore General when `make` installed it). Times include everything a user waits for: start-up,
+SoundFont loading, synthesis, DC removal and level normalisation (midistyle only) and writing.
 """
 
 from __future__ import annotations
@@ -65,31 +66,35 @@ def _pretty_midi(files, out: Path, sample_rate: int, soundfont: str) -> list[Pat
 
 
 def run(quick: bool = False) -> list[dict]:
-    from midistyle.audio.soundfonts import embedded_soundfont
+    from midistyle.audio.soundfonts import embedded_soundfont, resolve_soundfont
 
-    soundfont = str(embedded_soundfont())
+    fonts = {"TimGM6mb (embedded)": str(embedded_soundfont())}
+    default = resolve_soundfont()
+    if default.resolve() != embedded_soundfont().resolve():
+        fonts[f"{default.stem} (default)"] = str(default)
     batch = 4 if quick else BATCH_SIZE
-    methods = {
-        "midistyle (1 process)": lambda f, o, sr: _midistyle(f, o, sr, soundfont, 1),
-        "midistyle (2 processes)": lambda f, o, sr: _midistyle(f, o, sr, soundfont, 2),
-        "fluidsynth CLI": lambda f, o, sr: _fluidsynth_cli(f, o, sr, soundfont),
-        "pretty_midi.fluidsynth": lambda f, o, sr: _pretty_midi(f, o, sr, soundfont),
-    }
+    sample_rate = 44100
     rows = []
     with tempfile.TemporaryDirectory(prefix="midistyle-bench-") as folder:
         files = _chorale_files(Path(folder), batch)
-        _midistyle(files[:1], Path(folder) / "warm", 22050, soundfont, 1)  # imports, page cache
-        for sample_rate in (22050, 44100):
+        _midistyle(files[:1], Path(folder) / "warm", sample_rate, fonts["TimGM6mb (embedded)"], 1)  # page cache
+        for font_name, soundfont in fonts.items():
+            methods = {
+                "midistyle (1 process)": lambda f, o, font=soundfont: _midistyle(f, o, sample_rate, font, 1),
+                "midistyle (2 processes)": lambda f, o, font=soundfont: _midistyle(f, o, sample_rate, font, 2),
+                "fluidsynth CLI": lambda f, o, font=soundfont: _fluidsynth_cli(f, o, sample_rate, font),
+                "pretty_midi.fluidsynth": lambda f, o, font=soundfont: _pretty_midi(f, o, sample_rate, font),
+            }
             for label, files_used in (("1 chorale", files[:1]), (f"{len(files)} chorales", files)):
                 for method, function in methods.items():
                     if method.endswith("(2 processes)") and len(files_used) == 1:
                         continue
-                    out = Path(folder) / f"{method[:9].strip()}-{sample_rate}-{len(files_used)}"
+                    out = Path(folder) / f"{font_name[:8]}-{method[:9].strip()}-{len(files_used)}"
                     started = time.perf_counter()
-                    written = function(files_used, out, sample_rate)
+                    written = function(files_used, out)
                     wall = time.perf_counter() - started
                     audio = _audio_seconds(written)
-                    rows.append({"files": label, "sample_rate_hz": sample_rate, "method": method,
+                    rows.append({"soundfont": font_name, "files": label, "method": method,
                                  "audio_s": round(audio, 1), "wall_s": round(wall, 2),
                                  "real_time_factor": round(audio / wall, 1)})
     return rows

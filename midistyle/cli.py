@@ -28,7 +28,8 @@ EXAMPLES = {
     "render": "  midistyle render chorale.mid -o chorale.wav\n"
               "  midistyle render chorale.mid -o chorale.flac --soundfont ~/fonts/MyGM.sf2 --sample-rate 48000 \\\n"
               "      --instruments 'choir aahs,choir aahs,french horn,bassoon' --stems\n"
-              "  midistyle render chorales/*.mid -o rendered/ --ensemble organ --workers 2",
+              "  midistyle render chorales/*.mid -o rendered/ --ensemble organ --workers 2\n"
+              "  midistyle render chorale.mid -o chorale.ogg          # OGG/Vorbis (or .mp3) to share or play in a browser",
     "evaluate": "  midistyle evaluate out/harmonized/*.mid            # table beside Bach test and train\n"
                 "  midistyle evaluate gen/*.mid --reference bach-valid --json scores.json\n"
                 "  midistyle evaluate tune.mid --no-style              # symbolic metrics only (no TensorFlow)",
@@ -104,15 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("-o", "--out", required=True, help="output .mid, .midi, .musicxml or .xml")
     convert.set_defaults(run=_run_convert)
 
-    render = add("render", "render scores to WAV/FLAC through FluidSynth, at a loudness target, "
+    render = add("render", "render scores to WAV/FLAC/OGG/MP3 through FluidSynth, at a loudness target, "
                            "optionally with one file per voice")
     render.add_argument("scores", nargs="+", help="MIDI or MusicXML files")
     render.add_argument("-o", "--out", required=True,
-                        help="output .wav/.flac for one input; a folder for several (or ending in /)")
+                        help="output .wav/.flac/.ogg/.mp3 for one input; a folder for several (or ending in /)")
     render.add_argument("--soundfont", default=None,
-                        help="a .sf2/.sf3 file (default: $MIDISTYLE_SOUNDFONT, system fonts, then the embedded "
-                             "TimGM6mb; see `midistyle soundfonts`)")
-    render.add_argument("--sample-rate", type=int, default=44100, help="Hz, 8000-96000 (default 44100)")
+                        help="a .sf2/.sf3 file (default: $MIDISTYLE_SOUNDFONT, then MuseScore General or another "
+                             "system font, then the embedded TimGM6mb; see `midistyle soundfonts`)")
+    render.add_argument("--sample-rate", type=int, default=44100,
+                        help="Hz, 8000-96000, FluidSynth's range (default 44100)")
     group = render.add_mutually_exclusive_group()
     group.add_argument("--instruments", default=None,
                        help="comma-separated GM names or numbers, one per voice or one for all")
@@ -122,10 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--reverb", action="store_true", help="FluidSynth's reverb on (default off)")
     render.add_argument("--chorus", action="store_true", help="FluidSynth's chorus on (default off)")
     render.add_argument("--loudness", type=float, default=-16.0,
-                        help="target integrated loudness in LUFS (default -16; peak kept <= -1 dBFS)")
-    render.add_argument("--bits", choices=["16", "24", "float"], default="16", help="sample format (default 16)")
-    render.add_argument("--format", choices=["wav", "flac"], default="wav",
-                        help="file type when writing into a folder (default wav)")
+                        help="target integrated loudness in LUFS, -70 to -5 (default -16; peak kept <= -1 dBFS)")
+    render.add_argument("--bits", choices=["16", "24", "float"], default="16",
+                        help="sample format of .wav/.flac (default 16)")
+    render.add_argument("--format", choices=["wav", "flac", "ogg", "mp3"], default="wav",
+                        help="file type when writing into a folder (default wav; ogg and mp3 are lossy, "
+                             "for sharing and browsers)")
     render.add_argument("--workers", type=int, default=1, help="processes for a batch (default 1)")
     render.set_defaults(run=_run_render)
 
@@ -406,15 +410,19 @@ def _run_train_classifier(args: argparse.Namespace) -> None:
 
 
 def _run_soundfonts(args: argparse.Namespace) -> None:
-    from midistyle.audio.soundfonts import ENVIRONMENT_VARIABLE, find_soundfonts
+    from midistyle.audio.soundfonts import ENVIRONMENT_VARIABLE, embedded_soundfont, find_soundfonts
 
     found = find_soundfonts()
     if not found:
         print(f"no SoundFont found; pass --soundfont or set {ENVIRONMENT_VARIABLE}")
+        return
     for index, font in enumerate(found):
         size = f"{font.path.stat().st_size / 1e6:.1f} MB" if font.path.is_file() else "missing"
         marker = "default" if index == 0 else ""
         print(f"{marker:>8}  {font.origin:<11} {size:>9}  {font.path}")
+    print(f"\nrender, pipeline and demo use {found[0].path} unless --soundfont (or ${ENVIRONMENT_VARIABLE}) "
+          f"says otherwise;\nthe embedded style clip and the style-transfer benchmarks always use "
+          f"{embedded_soundfont()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,15 +9,27 @@ import symusic
 
 from midistyle.audio.level import loudness_lufs, peak_dbfs
 from midistyle.audio.render import RenderConfig, Renderer
-from midistyle.audio.soundfonts import embedded_soundfont
+from midistyle.audio.soundfonts import embedded_soundfont, resolve_soundfont
 from midistyle.music.score import Note, Score, make_voices
 
 SAMPLE_RATE = 22050
 
 
-@pytest.fixture(scope="module")
-def soundfont():
-    return str(embedded_soundfont())
+def _fonts_present() -> dict[str, str]:
+    """The embedded font, and the default font when it is another file: the suite passes with either."""
+    fonts = {"embedded": str(embedded_soundfont())}
+    default = resolve_soundfont()
+    if default.resolve() != embedded_soundfont().resolve():
+        fonts[f"default-{default.stem}"] = str(default)
+    return fonts
+
+
+FONTS = _fonts_present()
+
+
+@pytest.fixture(scope="module", params=list(FONTS.values()), ids=list(FONTS))
+def soundfont(request):
+    return request.param
 
 
 def _renderer(soundfont, **changes):
@@ -191,8 +203,14 @@ def test_cli_renders_flac_24_bit_with_stems(soundfont, data_dir, tmp_path):
         (["--soundfont", "{tmp}/fake.sf2"], "not a valid SoundFont"),
         (["--instruments", "choir ahs"], "did you mean 'choir aahs'"),
         (["--sample-rate", "4000"], "sample_rate=4000"),
-        (["-o", "{tmp}/out.mp3"], "unknown audio extension"),
+        (["--sample-rate", "192000"], "must be in 8000..96000 Hz"),
+        (["--loudness", "50"], "loudness=50.0 LUFS must be in -70..-5"),
+        (["--loudness", "-90"], "must be in -70..-5"),
+        (["--loudness", "nan"], "must be in -70..-5"),
+        (["-o", "{tmp}/out.aiff"], "unknown audio extension"),
         (["-o", "{tmp}/out.flac", "--bits", "float"], "FLAC stores integers"),
+        (["-o", "{tmp}/out.ogg", "--bits", "24"], "OGG is lossy"),
+        (["-o", "{tmp}/out.mp3", "--sample-rate", "96000"], "MP3 cannot carry 96000 Hz"),
     ],
 )
 def test_cli_bad_render_input_exits_2_without_output(extra, problem, data_dir, tmp_path):
@@ -260,3 +278,86 @@ def test_soundfont_from_the_environment_comes_before_system_fonts(monkeypatch, t
     monkeypatch.setenv("MIDISTYLE_SOUNDFONT", str(tmp_path / "gone.sf2"))
     with pytest.raises(InputError, match="gone.sf2: no such file"):
         resolve_soundfont()
+
+
+def test_renders_and_stems_are_free_of_dc(soundfont, test_chorales):
+    # TimGM6mb's organ alone put 0.4 % of full scale of DC into every render before the high pass
+    with _renderer(soundfont, ensemble="organ") as renderer:
+        for chorale in test_chorales[:2]:
+            rendering = renderer.render(chorale, stems=True)
+            for audio in [rendering.audio, *rendering.stems.values()]:
+                assert np.abs(audio.mean(axis=0, dtype=np.float64)).max() < 1e-4
+                tail = audio[-SAMPLE_RATE // 4:]  # the release tail: no note sounds, no offset stays
+                assert np.abs(tail.mean(axis=0, dtype=np.float64)).max() < 1e-4
+
+
+def test_dc_removal_keeps_what_is_heard_above_20_hz():
+    from midistyle.audio.render import remove_dc
+
+    rate, seconds = 44100, 4.0
+    t = np.arange(int(rate * seconds)) / rate
+    tones = {20.0: 0.2, 40.0: 0.2, 110.0: 0.2, 1000.0: 0.1}
+    signal = sum(a * np.sin(2 * np.pi * f * t) for f, a in tones.items())
+    audio = np.stack([signal + 0.01, signal - 0.02], axis=1).astype(np.float32)  # offsets on both channels
+    out = remove_dc(audio, rate)
+    assert out.shape == audio.shape and out.dtype == np.float32
+    steady = slice(rate, None)  # after the filter's first second
+    assert np.abs(out[steady].mean(axis=0)).max() < 1e-4
+    spectrum_in = np.abs(np.fft.rfft(audio[steady, 0] - audio[steady, 0].mean()))
+    spectrum_out = np.abs(np.fft.rfft(out[steady, 0]))
+    bins = np.fft.rfftfreq(len(t[steady]), 1 / rate)
+    for frequency in tones:
+        k = int(np.argmin(np.abs(bins - frequency)))
+        assert 20 * np.log10(spectrum_out[k] / spectrum_in[k]) == pytest.approx(0.0, abs=0.05), frequency
+
+
+@pytest.mark.parametrize("extension, container", [(".ogg", "OGG"), (".mp3", "MP3"), (".flac", "FLAC")])
+def test_cli_renders_shareable_formats(extension, container, data_dir, tmp_path):
+    import soundfile
+
+    from midistyle.audio.files import read_audio
+
+    out = tmp_path / f"c{extension}"
+    result = _cli("render", data_dir / "chorale_excerpt.mid", "-o", out, "--soundfont", str(embedded_soundfont()))
+    assert result.returncode == 0, result.stderr
+    info = soundfile.info(str(out))
+    assert info.format == container and info.samplerate == 44100 and info.channels == 2
+    audio, rate = read_audio(out)
+    lossless, _ = read_audio(_cli_render_wav(data_dir, tmp_path))
+    assert abs(audio.shape[0] - lossless.shape[0]) < 0.1 * rate  # MP3 frames pad a little
+    assert loudness_lufs(audio, rate) == pytest.approx(loudness_lufs(lossless, rate), abs=0.5)
+
+
+def _cli_render_wav(data_dir, tmp_path):
+    out = tmp_path / "reference.wav"
+    if not out.exists():
+        assert _cli("render", data_dir / "chorale_excerpt.mid", "-o", out,
+                    "--soundfont", str(embedded_soundfont())).returncode == 0
+    return out
+
+
+def test_a_codec_the_system_lacks_is_one_clear_error(monkeypatch, tmp_path):
+    import soundfile
+
+    from midistyle.audio.files import write_audio
+    from midistyle.errors import InputError
+
+    monkeypatch.setattr(soundfile, "available_subtypes", lambda container=None: {})
+    with pytest.raises(InputError, match="cannot write MP3/MPEG_LAYER_III; use .wav or .flac"):
+        write_audio(tmp_path / "x.mp3", np.zeros((100, 2), np.float32), 44100)
+    assert not list(tmp_path.iterdir())
+
+
+def test_preferred_fonts_come_first_and_links_are_listed_once(monkeypatch, tmp_path):
+    from midistyle.audio import soundfonts
+
+    for name in ["AAA_other.sf2", "FluidR3_GM.sf2", "TimGM6mb.sf2", "MuseScore_General_Lite.sf3"]:
+        (tmp_path / name).write_bytes(b"RIFF\0\0\0\0sfbk")
+    (tmp_path / "default-GM.sf2").symlink_to(tmp_path / "FluidR3_GM.sf2")
+    (tmp_path / "MuseScore_General.sf3").symlink_to(tmp_path / "MuseScore_General_Lite.sf3")
+    monkeypatch.setattr(soundfonts, "SYSTEM_DIRECTORIES", (tmp_path,))
+    monkeypatch.setattr(soundfonts, "project_soundfont_dir", lambda: tmp_path / "none")
+    monkeypatch.delenv(soundfonts.ENVIRONMENT_VARIABLE, raising=False)
+    names = [f.path.name for f in soundfonts.find_soundfonts()]
+    assert names == ["MuseScore_General.sf3", "FluidR3_GM.sf2", "AAA_other.sf2", "TimGM6mb.sf2", "TimGM6mb.sf2"]
+    assert soundfonts.find_soundfonts()[-1].origin == "embedded"

@@ -76,7 +76,7 @@ def render_files(jobs: Sequence[RenderJob], config: RenderConfig, *, stems: bool
     from tqdm import tqdm
 
     for job in jobs:  # check every input and output before any work
-        audio_subtype(job.target, bits)
+        audio_subtype(job.target, bits, sample_rate=config.sample_rate)
         playable_tracks(job.source, config)
     workers = max(1, min(workers, len(jobs)))
     bar = tqdm(total=len(jobs), desc="rendering", unit="file", disable=not progress)

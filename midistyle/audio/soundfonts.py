@@ -1,11 +1,14 @@
 """Find SoundFonts and decide which one to use.
 
 Resolution order: the ``soundfont`` argument (``--soundfont``), then the
-``MIDISTYLE_SOUNDFONT`` environment variable, then system fonts (Debian's
-``default-GM.sf2`` first, which points at FluidR3_GM when
-``fluid-soundfont-gm`` is installed), then the embedded default: the
-``TimGM6mb.sf2`` that pretty_midi ships inside its package (GPL-2, 6 MB), so
-rendering works on a fresh install with no download.
+``MIDISTYLE_SOUNDFONT`` environment variable, then system fonts, best first:
+MuseScore General (Debian's ``musescore-general-soundfont-small``, which ``make``
+installs; MIT, 40 MB SF3), then FluidR3_GM (``fluid-soundfont-gm``), then the
+others found, then the embedded default: the ``TimGM6mb.sf2`` that pretty_midi
+ships inside its package (GPL-2, 6 MB), so rendering works on a fresh install
+with no download. A font reached through several links (Debian's
+``default-GM.sf2`` points at whichever GM font is installed) is listed once.
+See ``soundfonts/README.md`` for how the default was chosen.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ SYSTEM_DIRECTORIES = (
     Path("/usr/local/share/soundfonts"),
     Path.home() / ".local/share/soundfonts",
 )
-PREFERRED_SYSTEM_NAMES = ("default-GM.sf2", "FluidR3_GM.sf2", "default-GM.sf3", "FluidR3_GM.sf3")
+PREFERRED_SYSTEM_NAMES = ("MuseScore_General.sf3", "MuseScore_General_Lite.sf3", "MuseScore_General.sf2",
+                          "FluidR3_GM.sf2", "FluidR3_GM.sf3", "default-GM.sf2", "default-GM.sf3")
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,23 @@ def find_soundfonts() -> list[FoundSoundfont]:
     for folder in (*SYSTEM_DIRECTORIES, project_soundfont_dir()):
         if folder.is_dir():
             system += sorted(p for p in folder.iterdir() if p.suffix.lower() in SOUNDFONT_EXTENSIONS)
-    system.sort(key=lambda p: (p.name not in PREFERRED_SYSTEM_NAMES, PREFERRED_SYSTEM_NAMES.index(p.name)
-                               if p.name in PREFERRED_SYSTEM_NAMES else 0))
-    found += [FoundSoundfont(p, "system") for p in system]
+    system.sort(key=_preference)
+    seen = {p.resolve() for p in (f.path for f in found)}
+    for path in system:
+        if path.resolve() not in seen and path.is_file():
+            seen.add(path.resolve())
+            found.append(FoundSoundfont(path, "system"))
     embedded = embedded_soundfont()
     if embedded.is_file():
         found.append(FoundSoundfont(embedded, "embedded"))
     return found
+
+
+def _preference(path: Path) -> tuple[int, str]:
+    """Sort key: the preferred names in their order, then every other font by name."""
+    if path.name in PREFERRED_SYSTEM_NAMES:
+        return PREFERRED_SYSTEM_NAMES.index(path.name), path.name
+    return len(PREFERRED_SYSTEM_NAMES), path.name
 
 
 def resolve_soundfont(soundfont: str | os.PathLike | None = None) -> Path:
