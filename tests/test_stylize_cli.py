@@ -138,3 +138,4 @@ def test_the_shipped_style_clip_is_reproducible(tmp_path):
     fresh, _ = soundfile.read(str(make_style_clip(tmp_path / "clip.wav")))
     assert rate == RATE and shipped.shape == fresh.shape
     assert np.abs(shipped - fresh).max() < 1e-3
+    assert abs(shipped.mean()) < 1e-4  # rendered without DC (the first clip's mean was 0.0042)
