@@ -29,7 +29,7 @@ EXAMPLES = {
               "  midistyle render chorale.mid -o chorale.flac --soundfont ~/fonts/MyGM.sf2 --sample-rate 48000 \\\n"
               "      --instruments 'choir aahs,choir aahs,french horn,bassoon' --stems\n"
               "  midistyle render chorales/*.mid -o rendered/ --ensemble organ --workers 2\n"
-              "  midistyle render chorale.mid -o chorale.ogg          # OGG/Vorbis (or .mp3) to share or play in a browser",
+              "  midistyle render chorale.mid -o chorale.ogg   # OGG/Vorbis (or .mp3) to share or play in a browser",
     "evaluate": "  midistyle evaluate out/harmonized/*.mid            # table beside Bach test and train\n"
                 "  midistyle evaluate gen/*.mid --reference bach-valid --json scores.json\n"
                 "  midistyle evaluate tune.mid --no-style              # symbolic metrics only (no TensorFlow)",
