@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from midistyle.errors import InputError
@@ -17,24 +19,53 @@ from midistyle.music.score import Score
 
 MIDI_EXTENSIONS = (".mid", ".midi")
 MUSICXML_EXTENSIONS = (".musicxml", ".xml", ".mxl")
-SCORE_EXTENSIONS = MIDI_EXTENSIONS + MUSICXML_EXTENSIONS
+NOTATION_EXTENSIONS = (".abc", ".krn", ".mei")  # through music21, see midistyle.music.notation
+SCORE_EXTENSIONS = MIDI_EXTENSIONS + MUSICXML_EXTENSIONS + NOTATION_EXTENSIONS
 
 
-def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4) -> Score:
-    """Read a MIDI or MusicXML file into a :class:`Score` quantized to the step grid.
+@dataclass(frozen=True)
+class ScoreFile:
+    """A score as read, with facts about its source.
+
+    Attributes
+    ----------
+    score : Score
+    meter_given : bool
+        False when the file had no time signature (the score then says 4/4).
+    counts : Counter
+        What the reader left out or absorbed (``"grace notes absorbed"``, ``"chord symbols left out"``).
+    notes : tuple of str
+        Lines for the user, e.g. how many tunes the file holds and how to pick one.
+    """
+
+    score: Score
+    meter_given: bool = True
+    counts: Counter = field(default_factory=Counter)
+    notes: tuple[str, ...] = ()
+
+
+def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> Score:
+    """Read a MIDI, MusicXML, ABC, Humdrum or MEI file into a :class:`Score` quantized to the step grid.
 
     Parameters
     ----------
     path : str or path-like
-        ``.mid``/``.midi`` or ``.musicxml``/``.xml``/``.mxl``.
+        ``.mid``/``.midi``, ``.musicxml``/``.xml``/``.mxl``, ``.abc``, ``.krn`` or ``.mei``.
     steps_per_quarter : int, keyword-only
         Grid resolution; the default 4 is a 16th-note grid.
+    tune : int, keyword-only
+        In a file of several tunes: the ABC ``X:`` number, or the 1-based position; default the first.
 
     Raises
     ------
     InputError
-        Missing, empty, corrupt or note-less file, or an unknown extension.
+        Missing, empty, corrupt or note-less file, an unknown extension or tune.
     """
+    return read_score_file(path, steps_per_quarter=steps_per_quarter, tune=tune).score
+
+
+def read_score_file(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> ScoreFile:
+    """Like :func:`read_score`, and say whether the file gave a meter and what the reader left out."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SCORE_EXTENSIONS:
@@ -47,14 +78,27 @@ def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4) -> Score:
         raise InputError(f"{path}: is a directory, not a score file")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: is empty (0 bytes)")
+    if tune is not None and tune < 1:
+        raise InputError(f"--tune {tune} must be >= 1")
     try:
         if suffix in MIDI_EXTENSIONS:
-            from midistyle.music.midi import read_midi
+            from midistyle.music.midi import read_midi_file
 
-            return read_midi(path, steps_per_quarter=steps_per_quarter)
-        from midistyle.music.musicxml import read_musicxml
+            if tune not in (None, 1):
+                raise InputError(f"--tune {tune}: a MIDI file holds one tune")
+            score, meter_given = read_midi_file(path, steps_per_quarter=steps_per_quarter)
+            return ScoreFile(score, meter_given)
+        if suffix in NOTATION_EXTENSIONS:
+            from midistyle.music.notation import read_notation
 
-        return read_musicxml(path, steps_per_quarter=steps_per_quarter)
+            read = read_notation(path, steps_per_quarter=steps_per_quarter, tune=tune)
+            return ScoreFile(read.score, read.meter_given, read.counts, read.notes)
+        from midistyle.music.musicxml import read_musicxml_file
+
+        if tune not in (None, 1):
+            raise InputError(f"--tune {tune}: a MusicXML file holds one score")
+        score, meter_given, counts = read_musicxml_file(path, steps_per_quarter=steps_per_quarter)
+        return ScoreFile(score, meter_given, counts)
     except InputError as error:
         raise InputError(f"{path}: {error}") from None
 

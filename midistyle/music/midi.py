@@ -101,11 +101,17 @@ def symusic_to_score(midi: symusic.Score, *, steps_per_quarter: int = 4, title: 
 
 def read_midi(path: Path, *, steps_per_quarter: int = 4) -> Score:
     """Read a ``.mid``/``.midi`` file; errors name the problem (the caller adds the path)."""
+    return read_midi_file(path, steps_per_quarter=steps_per_quarter)[0]
+
+
+def read_midi_file(path: Path, *, steps_per_quarter: int = 4) -> tuple[Score, bool]:
+    """The score and whether the file gave a time signature (without one, MIDI means 4/4)."""
     try:
         midi = symusic.Score(str(path))
     except Exception as error:  # symusic raises RuntimeError/ValueError with C++ messages
         raise InputError(f"is not a readable MIDI file ({_first_line(error)})") from None
-    return symusic_to_score(midi, steps_per_quarter=steps_per_quarter, title=path.stem)
+    meter_given = any(_valid_signature((int(t.numerator), int(t.denominator))) for t in midi.time_signatures)
+    return symusic_to_score(midi, steps_per_quarter=steps_per_quarter, title=path.stem), meter_given
 
 
 def write_midi(score: Score, path: Path) -> None:

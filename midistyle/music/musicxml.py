@@ -8,12 +8,12 @@ pickup becomes an incomplete measure 0, parts carry their names, key and meter.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
 
 from music21 import chord as m21chord
-from music21 import converter, instrument, key, meter, note, stream, tempo
+from music21 import converter, harmony, instrument, key, meter, note, stream, tempo
 
 from midistyle.errors import InputError
 from midistyle.music.quantize import quantize_notes
@@ -25,18 +25,30 @@ DEFAULT_SCORE_TEMPO_QPM = 100.0  # notation files without a tempo mark; a calm c
 # -- reading ----------------------------------------------------------------------------------------
 def read_musicxml(path: Path, *, steps_per_quarter: int = 4) -> Score:
     """Read a MusicXML file into a score (errors name the problem; the caller adds the path)."""
+    return read_musicxml_file(path, steps_per_quarter=steps_per_quarter)[0]
+
+
+def read_musicxml_file(path: Path, *, steps_per_quarter: int = 4) -> tuple[Score, bool, Counter]:
+    """The score, whether the file gave a time signature, and what reading left out."""
     try:
         parsed = converter.parse(str(path), format="musicxml", forceSource=True)
     except Exception as error:  # music21 raises many types for malformed XML
         message = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
         raise InputError(f"is not a readable MusicXML file ({message})") from None
-    return music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem)
+    counts: Counter = Counter()
+    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts)
+    return score, parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None, counts
 
 
 def music21_to_score(
-    parsed: stream.Score, *, steps_per_quarter: int = 4, title: str = "", require_on_grid: bool = False
+    parsed: stream.Score, *, steps_per_quarter: int = 4, title: str = "", require_on_grid: bool = False,
+    counts: Counter | None = None,
 ) -> Score:
     """Quantize a music21 score (repeats expanded, ties merged) into a :class:`Score`.
+
+    Grace notes are absorbed (they carry no time on the grid) and chord symbols (lead-sheet
+    harmony such as ABC ``"G"`` or MusicXML ``<harmony>``, which music21 parses as chords among the
+    notes) are left out; both are counted in ``counts`` when given.
 
     Raises
     ------
@@ -44,6 +56,7 @@ def music21_to_score(
         When the repeats cannot be expanded, no part has a note, or (with
         ``require_on_grid``) a note had to be moved to fit the grid.
     """
+    counts = Counter() if counts is None else counts
     if parsed.recurse().getElementsByClass("Repeat") or parsed.recurse().getElementsByClass(
         "RepeatBracket"
     ):
@@ -57,8 +70,12 @@ def music21_to_score(
     for part in parts:
         raw = []
         for element in part.stripTies().flatten().notes:
+            if isinstance(element, harmony.Harmony):
+                counts["chord symbols left out"] += 1  # harmony written above the staff, not notes
+                continue
             if element.duration.isGrace:
-                continue  # a grace note is absorbed into the note it ornaments
+                counts["grace notes absorbed"] += 1  # absorbed into the note it ornaments
+                continue
             onset = float(element.offset)
             end = onset + float(element.quarterLength)
             velocity = element.volume.velocity or 80 if element.volume is not None else 80
