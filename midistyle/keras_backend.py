@@ -6,9 +6,24 @@ Model modules call ``import_keras()`` inside the functions that need it, so impo
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 
 from midistyle.errors import MissingDependencyError
+
+# Start-up notices that TensorFlow's native code writes straight to the process's stderr while it
+# loads (TF_CPP_MIN_LOG_LEVEL no longer reaches them in TF 2.21). Anything else is passed on.
+START_UP_NOISE = (
+    "All log messages before absl::InitializeLog() is called",
+    "oneDNN custom operations are on",
+    "This TensorFlow binary is optimized to use available CPU instructions",
+    "To enable the following instructions",
+    "Unable to register cuDNN factory", "Unable to register cuFFT factory", "Unable to register cuBLAS factory",
+    "computation placer already registered",
+    "TF-TRT Warning",
+)
 
 
 def import_keras():
@@ -22,10 +37,35 @@ def import_keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
-        import keras
-        import tensorflow  # noqa: F401  (the backend must be importable, not only keras)
+        with _native_stderr_filtered():
+            import keras
+            import tensorflow  # noqa: F401  (the backend must be importable, not only keras)
     except ImportError as error:
         raise MissingDependencyError(
             f"this needs TensorFlow ({error.name} is missing): pip install 'midistyle[cpu]'"
         ) from None
     return keras
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered():
+    """Capture file descriptor 2 (C and Python writes alike) and re-emit all but start-up noise."""
+    try:
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a replaced stderr (e.g. under a notebook)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(descriptor)
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        os.dup2(capture.fileno(), descriptor)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, descriptor)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture.read().decode(errors="replace").splitlines():
+                if line.strip() and not any(noise in line for noise in START_UP_NOISE):
+                    print(line, file=sys.stderr)
