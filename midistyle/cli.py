@@ -35,7 +35,9 @@ EXAMPLES = {
                 "  midistyle evaluate tune.mid --no-style              # symbolic metrics only (no TensorFlow)",
     "harmonize": "  midistyle harmonize tune.mid -o tune_satb.mid --musicxml     # also tune_satb.musicxml\n"
                  "  midistyle harmonize tune.musicxml -o out.mid --seed 7 --temperature 0.8 --samples 4\n"
-                 "  midistyle harmonize song.mid -o out.musicxml --track 1 --key 'D major'",
+                 "  midistyle harmonize song.mid -o out.musicxml --track 1 --key 'D major'\n"
+                 "  midistyle harmonize tunes.abc --tune 12 -o tune12.mid   # the ABC tune X:12\n"
+                 "  midistyle harmonize piano.mid --top-line -o out.mid     # the highest line of a piano part",
     "train harmonizer": "  midistyle train harmonizer --out runs/harmonizer                 # the shipped config\n"
                         "  midistyle train harmonizer --config deepcomposer --out runs/deepcomposer --steps 200\n"
                         "  midistyle train harmonizer --out runs/harmonizer --resume         # after an interruption",
@@ -88,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="replace a committed split.json that the rebuild would change")
     build.add_argument("--style-corpus", action="store_true",
                        help="build the style classifier's corpus (datasets/style_corpus) instead; minutes")
+    build.add_argument("--rhythm-priors", action="store_true",
+                       help="count the rhythm statistics of the played-in quantizer and meter detector "
+                            "(midistyle/music/rhythm_priors.json) instead; ~2 min")
     build.set_defaults(run=_run_data_build)
     info = add("info", "print the dataset's counts and drop reasons", parent=data_commands,
                examples_key="data info")
@@ -143,11 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_run_evaluate)
 
     harmonize = add("harmonize", "harmonize a melody into a four-voice Bach-style chorale (MIDI and/or MusicXML)")
-    harmonize.add_argument("melody", help="MIDI or MusicXML file with a monophonic melody")
+    harmonize.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI; grace notes, "
+                                          "ornaments, double stops and played-in timing are cleaned up and reported")
     harmonize.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
     harmonize.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
-    harmonize.add_argument("--track", type=int, default=None,
-                           help="0-based track holding the melody (default: the first with notes)")
+    _add_melody_options(harmonize)
     harmonize.add_argument("--samples", type=int, default=1,
                            help="harmonizations to draw, ranked by the critic; extras are OUT_2, OUT_3… (default 1)")
     harmonize.add_argument("--temperature", type=float, default=0.0,
@@ -210,7 +215,8 @@ def _parser() -> argparse.ArgumentParser:
 
     pipeline = add("pipeline", "harmonize a melody, render it, and give it the style clip's timbre; writes "
                                "harmonized.mid/.musicxml, rendered.wav, styled.wav, spectrograms.png")
-    pipeline.add_argument("melody", help="MIDI or MusicXML file with a monophonic melody")
+    pipeline.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI")
+    _add_melody_options(pipeline)
     pipeline.add_argument("--style", required=True, help="WAV/FLAC whose sound is wanted")
     pipeline.add_argument("-o", "--out", required=True, help="output folder")
     pipeline.add_argument("--ensemble", choices=["organ", "choir", "strings", "brass", "piano"], default="organ",
@@ -273,11 +279,22 @@ def _run_stylize(args: argparse.Namespace) -> None:
     stylize_file(args.content, args.style, args.out, config=_style_config(args), figure=args.figure, bits=args.bits)
 
 
+def _add_melody_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--track", type=int, default=None,
+                         help="0-based track holding the melody (default: the first with notes)")
+    command.add_argument("--tune", type=int, default=None,
+                         help="in a file of several tunes: the ABC X: number, or the position from 1 "
+                              "(default: the first; the command says how many there are)")
+    command.add_argument("--top-line", action="store_true",
+                         help="take the highest note at every moment, even from a polyphonic part")
+
+
 def _run_pipeline(args: argparse.Namespace) -> None:
     from midistyle.pipeline import run_pipeline
 
     for what, path in run_pipeline(args.melody, args.style, args.out, config=_style_config(args),
-                                   ensemble=args.ensemble, seed=args.seed).items():
+                                   ensemble=args.ensemble, seed=args.seed, track=args.track, tune=args.tune,
+                                   top_line=args.top_line).items():
         print(f"{what:>20}: {path}")
 
 
@@ -295,6 +312,13 @@ def _run_data_build(args: argparse.Namespace) -> None:
         from midistyle.data.style_corpus import build_style_corpus
 
         print(json.dumps(build_style_corpus(args.out), indent=1))
+        return
+    if args.rhythm_priors:
+        from midistyle.data.rhythm import build_rhythm_priors
+
+        table = build_rhythm_priors(args.out)
+        print(json.dumps({"sources": table["sources"],
+                          "meters": {m: t["tunes"] for m, t in table["meters"].items()}}, indent=1))
         return
 
     report = build_dataset(args.out, allow_split_change=args.allow_split_change)
@@ -367,7 +391,8 @@ def _run_harmonize(args: argparse.Namespace) -> None:
     from midistyle.pipeline import harmonize_file
 
     harmonize_file(args.melody, args.out, musicxml=args.musicxml, track=args.track, samples=args.samples,
-                   temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights)
+                   temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights,
+                   tune=args.tune, top_line=args.top_line)
 
 
 def _run_train_harmonizer(args: argparse.Namespace) -> None:

@@ -77,15 +77,20 @@ def harmonize_file(
     seed: int = 0,
     key: str | None = None,
     weights: str | os.PathLike | None = None,
+    tune: int | None = None,
+    top_line: bool = False,
     report=print,
 ) -> list[Path]:
     """Harmonize the melody in ``source`` and write ``target`` (best sample) and ``target_2``… (the others).
 
+    The melody is read by :func:`midistyle.music.melody.read_melody` (any format, ornaments and
+    played-in timing cleaned up; ``track``, ``tune`` and ``top_line`` as there).
+
     Every input is checked and every harmonization computed before the first file is written.
     ``report`` receives one line per thing the user should know (key, octave shift, outputs).
     """
-    from midistyle.models.harmonizer_data import extract_melody
     from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
+    from midistyle.music.melody import read_melody
     from midistyle.music.score import Key
 
     source, target = Path(source), Path(target)
@@ -96,7 +101,7 @@ def harmonize_file(
         targets += [t.with_suffix(".musicxml") for t in targets]
     for path in targets:
         refuse_overwriting_input(source, path)
-    melody = extract_melody(read_score(source), track)
+    melody = read_melody(source, track=track, tune=tune, top_line=top_line, report=report)
     from midistyle.models.harmonize import Harmonizer
 
     harmonizer = Harmonizer.load(weights)
@@ -174,6 +179,9 @@ def run_pipeline(
     config=None,
     ensemble: str = "organ",
     seed: int = 0,
+    track: int | None = None,
+    tune: int | None = None,
+    top_line: bool = False,
     progress: bool = True,
     report=print,
 ) -> dict[str, Path]:
@@ -188,7 +196,7 @@ def run_pipeline(
     from midistyle.audio.spectral import prepare_audio
     from midistyle.audio.stylize import stylize, working_rate, write_figure
     from midistyle.models.harmonize import Harmonizer
-    from midistyle.models.harmonizer_data import extract_melody
+    from midistyle.music.melody import read_melody
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -200,7 +208,7 @@ def run_pipeline(
             refuse_overwriting_input(source, out_dir / name)
     style, style_rate = read_audio(style_path)
     prepare_audio(style, style_rate, target_rate=style_rate, what="style")  # silent or broken: fail now
-    melody = extract_melody(read_score(melody_path), None)
+    melody = read_melody(melody_path, track=track, tune=tune, top_line=top_line, report=report)
     result = Harmonizer.load().harmonize(melody, seed=seed)[0]
     report(f"key: {result.placement.key} (detected)")
     chorale = result.score.replace(title=f"{melody.title or Path(melody_path).stem} (harmonized)")

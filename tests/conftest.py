@@ -24,3 +24,10 @@ def test_chorales():
     from midistyle.data.chorales import load_chorales
 
     return load_chorales("test")
+
+
+@pytest.fixture(scope="session")
+def folk_melodies():
+    from midistyle.data.folk import load_folk_melodies
+
+    return load_folk_melodies()
