@@ -10,8 +10,10 @@ Tunes (music21's corpus, offline):
 - **Bach chorale sopranos**: the 34 test chorales from their corpus MusicXML, soprano part.
 
 Each tune is read twice: from its native file (``read_melody(path, tune=X)``), and from a MIDI file
-that music21 exports from it (ornaments then arrive as notes, chord symbols as chords), and each
-reading is harmonized by the shipped harmonizer (joint decoder). The table counts tunes tried,
+that music21 exports from it (ornaments then arrive as notes; chord symbols are removed first, as a
+notation program does not play them unless asked, while music21 would write them as chords into
+the melody's track), and each reading is harmonized by the shipped harmonizer (joint decoder).
+Tunes that music21 cannot export to MIDI are counted apart. The table counts tunes tried,
 harmonized and refused (by reason) and the changes reported, and measures the harmonizations with
 ``midistyle.music.metrics`` beside the Bach test chorales themselves. **Melody preserved** is the
 share of the tune's notes (onset and pitch, as music21 reads the native file) that the harmonized
@@ -29,8 +31,10 @@ import numpy as np
 
 ESSEN_TUNES = 400
 ABC_TUNES_PER_COLLECTION = 60
-REASONS = (("polyphonic", "polyphonic"), ("singable", "range"), ("no notes", "no notes"),
+REASONS = (("polyphonic", "polyphonic"), ("singable", "span"), ("no notes", "no notes"),
            ("readable", "unreadable"), ("", "other"))
+PLURALS = (("notes", "note"), ("stops", "stop"), ("overlaps", "overlap"), ("symbols", "symbol"),
+           ("ornaments", "ornament"), ("trills", "trill"))
 
 
 def _abc_tunes(folder: str, count: int, seed: int) -> list[tuple[Path, int, str]]:
@@ -74,12 +78,14 @@ def _reference(path: Path, tune: int | None, track: int | None):
 
 
 def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) -> Path:
-    from music21 import converter
+    from music21 import converter, harmony
 
     kwargs = {"number": tune} if tune is not None else {}
     parsed = converter.parse(str(path), forceSource=True, **kwargs)
     if track is not None:
         parsed = parsed.parts[track]
+    for symbol in list(parsed.recurse().getElementsByClass(harmony.Harmony)):
+        symbol.activeSite.remove(symbol)
     target = folder / f"{path.stem}_{tune or 0}_{track or 0}.mid"
     parsed.write("midi", fp=str(target))
     return target
@@ -107,12 +113,17 @@ def run(quick: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="midistyle-corpus-") as folder:
         for collection, tunes in _sources(quick).items():
             for route in ("native", "MIDI export"):
-                tried, refused, changes, results = 0, Counter(), Counter(), []
+                tried, unexported, refused, changes, results = 0, 0, Counter(), Counter(), []
+                examples: dict[str, str] = {}
                 for path, tune, _, track in tunes:
                     try:
                         reference = _reference(path, tune, track)
+                    except Exception:  # a tune music21 cannot read at all is not a tune to try
+                        continue
+                    try:
                         source = path if route == "native" else _midi_export(path, tune, track, Path(folder))
-                    except Exception:  # a tune music21 cannot read or export is not counted as tried
+                    except Exception:
+                        unexported += 1
                         continue
                     tried += 1
                     lines: list[str] = []
@@ -122,12 +133,18 @@ def run(quick: bool = False) -> list[dict]:
                         harmonized = harmonizer.harmonize(melody)[0].score
                     except InputError as error:
                         refused[_reason(str(error))] += 1
+                        examples.setdefault(_reason(str(error)), str(error).split(": ", 1)[-1][:90])
                         continue
                     for line in lines:
                         for number, kind in re.findall(r"(\d+) ([a-z\- ]+?)(?:,|$| \()", line):
+                            for plural, singular in PLURALS:
+                                kind = kind.replace(plural, singular)
                             changes[kind.strip()] += int(number)
                     results.append((_preserved(reference, harmonized), harmonized))
-                rows.append(_row(collection, route, tried, refused, changes, results, metrics))
+                row = _row(collection, route, tried, refused, changes, results, metrics)
+                row["not exportable to MIDI"] = unexported if route != "native" else ""
+                row["refusal example"] = "; ".join(f"{k}: {v}" for k, v in examples.items())
+                rows.append(row)
         bach = load_chorales("test")
         rows.append({"collection": "Bach test chorales (reference)", "route": "",
                      **_quality(metrics, [1.0] * len(bach), bach)})

@@ -112,6 +112,9 @@ def harmonize_file(
     if placement.octave_shift:
         report(f"melody moved {placement.octave_shift:+d} semitones into the soprano range for the model, "
                "and the harmony moved back with it")
+    if placement.notes_outside:
+        report(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the model hears them an "
+               "octave nearer, and the soprano keeps them as written")
     written = []
     for index, result in enumerate(results):
         score = result.score.replace(title=f"{melody.title or source.stem} (harmonized)")

@@ -148,3 +148,15 @@ def test_shipped_weights_keep_meter_and_pickup_of_folk_tunes(shipped):
         assert (score.time_signature, score.anacrusis_steps) == (tune.time_signature, tune.anacrusis_steps)
         assert metrics.melody_preserved(tune, score) == 1.0
         assert metrics.monophonic_voice_rate(score) == 1.0
+
+
+def test_a_fiddle_tune_wider_than_a_soprano_is_harmonized_with_its_notes_as_written(shipped):
+    from midistyle.music import metrics
+
+    pitches = [55, 59, 62, 67, 71, 74, 79, 83, 86, 83, 79, 74, 71, 67, 62, 59, 55, 62, 67, 71]  # G3..D6: 31
+    tune = Score((Voice("Fiddle", tuple(Note(4 * i, p, 4) for i, p in enumerate(pitches))),))
+    result = shipped.harmonize(tune)[0]
+    assert result.placement.notes_outside >= 2
+    assert [n.pitch for n in result.score.voices[0].notes] == pitches  # the soprano is the tune as written
+    assert metrics.melody_preserved(tune, result.score) == 1.0
+    assert metrics.monophonic_voice_rate(result.score) == 1.0 and result.score.num_voices == 4

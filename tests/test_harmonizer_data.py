@@ -28,7 +28,17 @@ def test_melody_is_octave_shifted_into_the_soprano_and_a_huge_span_is_refused():
     placement = hd.place_melody(low_tune, Key.parse("C major"))
     assert placement.octave_shift == 12 and placement.key_shift == 0
     with pytest.raises(InputError, match="singable"):
-        hd.place_melody(melody([40, 60, 84]), Key.parse("C major"))
+        hd.place_melody(melody([40, 60, 84]), Key.parse("C major"))  # 44 semitones
+
+
+def test_notes_beyond_the_soprano_are_shown_to_the_model_an_octave_nearer():
+    wide = melody([55, 67, 79, 88])  # G3..E6 in C major: 33 semitones
+    placement = hd.place_melody(wide, Key.parse("C major"))
+    assert placement.notes_outside == 1
+    planes = hd.condition_planes(wide, placement, 16)
+    rows = planes[:, :, 0].argmax(axis=1)[[0, 4, 8, 12]] + hd.LOWEST_PITCH - placement.total_shift
+    assert list(rows % 12) == [p % 12 for p in [55, 67, 79, 88]]  # same pitch classes
+    assert rows[3] == 76  # E6 shown as E5
 
 
 def test_extract_melody_names_the_first_chord_and_trims_legato():

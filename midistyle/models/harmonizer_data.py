@@ -31,6 +31,7 @@ CONDITION_CHANNELS = 5
 HARMONY_VOICES = 3  # alto, tenor, bass
 SOPRANO_WORK_RANGE = (57, 81)  # where normalized Bach sopranos sit; melodies are octave-shifted into it
 SINGABLE_SLACK = 3  # semitones a melody may pass the soprano range after octave shifting
+MAX_MELODY_SPAN = 36  # semitones; wider is no vocal line (fiddle tunes reach about 28)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Placement:
     key: Key
     key_shift: int
     octave_shift: int
+    notes_outside: int = 0  # melody notes beyond a singable soprano range, shown to the model an octave nearer
 
     @property
     def total_shift(self) -> int:
@@ -83,26 +85,39 @@ def detect_key(melody: Score) -> Key:
 def place_melody(melody: Score, key: Key | None = None) -> Placement:
     """Key and octave shifts for a one-voice melody.
 
+    A melody that passes the soprano range after the best octave shift (a fiddle tune) is still
+    placed: the model is shown its outlying notes an octave nearer (:func:`condition_planes`) and
+    the soprano keeps them as written. ``Placement.notes_outside`` counts them.
+
     Raises
     ------
     InputError
-        When no octave shift brings the melody within a singable soprano range.
+        When the melody spans more than three octaves.
     """
     key = key or detect_key(melody)
     pitches = np.array([n.pitch for n in melody.voices[0].notes]) + key_shift(key)
+    span = int(pitches.max() - pitches.min())
+    if span > MAX_MELODY_SPAN:
+        raise InputError(f"the melody spans {span} semitones, more than {MAX_MELODY_SPAN}: not a singable line "
+                         "for a soprano to carry (is it more than one part?)")
     octave = choose_octave_shift(pitches)
     low, high = SOPRANO_WORK_RANGE
-    lowest, highest = pitches.min() + octave, pitches.max() + octave
-    if lowest < low - SINGABLE_SLACK or highest > high + SINGABLE_SLACK:
-        span = int(pitches.max() - pitches.min())
-        raise InputError(
-            f"the melody spans {span} semitones; no octave shift fits it in a singable soprano range "
-            f"(about {high - low + 2 * SINGABLE_SLACK} semitones)"
-        )
-    return Placement(key, key_shift(key), octave)
+    outside = int(np.sum((pitches + octave < low - SINGABLE_SLACK) | (pitches + octave > high + SINGABLE_SLACK)))
+    return Placement(key, key_shift(key), octave, outside)
 
 
 # -- the arrays ------------------------------------------------------------------------------------
+def fold_into_window(work_pitch: int) -> int:
+    """The pitch, moved by octaves into the model's 48-pitch window (and below its top octave)."""
+    high = LOWEST_PITCH + NUM_PITCHES - 1
+    while work_pitch > min(high, SOPRANO_WORK_RANGE[1] + SINGABLE_SLACK):
+        work_pitch -= 12
+    while work_pitch < max(LOWEST_PITCH, SOPRANO_WORK_RANGE[0] - SINGABLE_SLACK):
+        work_pitch += 12
+    return work_pitch
+
+
+
 def padded_steps(num_steps: int, multiple: int) -> int:
     return -(-num_steps // multiple) * multiple
 
@@ -116,9 +131,7 @@ def condition_planes(melody: Score, placement: Placement, num_steps: int) -> np.
     """
     planes = np.zeros((num_steps, NUM_PITCHES, CONDITION_CHANNELS), np.float32)
     for n in melody.voices[0].notes:
-        row = n.pitch + placement.total_shift - LOWEST_PITCH
-        if not 0 <= row < NUM_PITCHES:
-            raise InputError(f"melody pitch {n.pitch} leaves the model's range after shifting")
+        row = fold_into_window(n.pitch + placement.total_shift) - LOWEST_PITCH
         planes[n.onset_step, row, 0] = 1
         planes[n.onset_step : n.end_step, row, 1] = 1
     beat = beat_steps(melody)

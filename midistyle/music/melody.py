@@ -49,6 +49,7 @@ _PHRASES = {
     "notes below the top line dropped": "{} note{s} below the top line dropped",
     "legato overlaps trimmed": "{} legato overlap{s} trimmed",
     "triplet notes snapped": "{} triplet note{s} snapped to the 16th grid",
+    "triplet notes merged": "{} triplet note{s} merged into the note before (two on one 16th)",
     "chord symbols left out": "{} chord symbol{s} left out (lead-sheet harmony, not melody)",
 }
 
@@ -305,16 +306,25 @@ def _trim_overlaps(notes: list[Note], counts: Counter) -> list[Note]:
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
-    """Snap onsets and ends to 16ths, keeping the order of notes (triplets are counted)."""
+    """Snap onsets and ends to 16ths, keeping the order of notes (triplets are counted).
+
+    A 16th holds one onset: when a fast triplet puts two notes on the same 16th, the later one is
+    merged into the note before it (counted), so no later note moves.
+    """
     snapped: list[Note] = []
-    previous_onset = -1
     for note in notes:
         exact = note.onset_step / SIXTEENTH
-        onset = max(round(exact), previous_onset + 1)
-        if abs(exact - round(exact)) > 1.5 / SIXTEENTH:
-            counts["triplet notes snapped"] += 1
-        snapped.append(Note(onset, note.pitch, max(round(note.end_step / SIXTEENTH) - onset, 1), note.velocity))
-        previous_onset = onset
+        onset = round(exact)
+        off_grid = abs(exact - onset) > 1.5 / SIXTEENTH
+        end = max(round(note.end_step / SIXTEENTH), onset + 1)
+        if snapped and onset <= snapped[-1].onset_step:
+            previous = snapped.pop()
+            snapped.append(Note(previous.onset_step, previous.pitch,
+                                max(end, previous.end_step) - previous.onset_step, previous.velocity))
+            counts["triplet notes merged"] += 1
+            continue
+        counts["triplet notes snapped"] += off_grid
+        snapped.append(Note(onset, note.pitch, end - onset, note.velocity))
     cleaned = [Note(a.onset_step, a.pitch, max(min(a.duration_steps, b.onset_step - a.onset_step), 1), a.velocity)
                for a, b in zip(snapped, snapped[1:])] + snapped[-1:]
     voice = Voice("Soprano", tuple(cleaned), 0)
