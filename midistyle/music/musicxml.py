@@ -36,19 +36,21 @@ def read_musicxml_file(path: Path, *, steps_per_quarter: int = 4) -> tuple[Score
         message = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
         raise InputError(f"is not a readable MusicXML file ({message})") from None
     counts: Counter = Counter()
-    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts)
+    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts,
+                             strict_repeats=False)
     return score, parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None, counts
 
 
 def music21_to_score(
     parsed: stream.Score, *, steps_per_quarter: int = 4, title: str = "", require_on_grid: bool = False,
-    counts: Counter | None = None,
+    counts: Counter | None = None, strict_repeats: bool = True,
 ) -> Score:
     """Quantize a music21 score (repeats expanded, ties merged) into a :class:`Score`.
 
     Grace notes are absorbed (they carry no time on the grid) and chord symbols (lead-sheet
     harmony such as ABC ``"G"`` or MusicXML ``<harmony>``, which music21 parses as chords among the
-    notes) are left out; both are counted in ``counts`` when given.
+    notes) are left out; both are counted in ``counts`` when given. Repeats that music21 cannot
+    expand raise, or with ``strict_repeats=False`` are read as written (and counted).
 
     Raises
     ------
@@ -63,7 +65,9 @@ def music21_to_score(
         try:
             parsed = parsed.expandRepeats()
         except Exception as error:
-            raise InputError(f"has repeats that cannot be expanded ({error})") from None
+            if strict_repeats:
+                raise InputError(f"has repeats that cannot be expanded ({error})") from None
+            counts["repeats not expanded"] += 1  # read as written: each section once
     parts = list(parsed.parts) if parsed.hasPartLikeStreams() else [parsed]
 
     notes_per_voice, names = [], []
@@ -153,6 +157,50 @@ def write_musicxml(score: Score, path: Path) -> None:
     score_to_music21(score).write("musicxml", fp=str(path), makeNotation=True)
 
 
+# Spellings of the pitch classes outside a key's scale: flats in flat keys, sharps otherwise
+# (C major and A minor spell the black keys C#, Eb, F#, G#, Bb, as music does most often).
+_SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+_NEUTRAL_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B")
+
+
+def spell_pitch(midi_pitch: int, score_key: Key | None):
+    """A music21 pitch named as the key writes it: the scale's own letters first (in minor, with
+    the raised sixth and seventh), then flats in flat keys and sharps in sharp keys."""
+    from music21 import pitch
+
+    names = _NEUTRAL_NAMES
+    if score_key is not None:
+        scale = key.Key(score_key.tonic_name.replace("b", "-"), score_key.mode)
+        degrees = list(scale.pitches[:7])
+        if score_key.mode == "minor":
+            degrees += [p.transpose(1) for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor
+        by_class = {p.pitchClass: p.name for p in degrees}
+        fallback = _FLAT_NAMES if score_key.sharps < 0 else _SHARP_NAMES if score_key.sharps > 0 else _NEUTRAL_NAMES
+        names = tuple(by_class.get(pc, fallback[pc]) for pc in range(12))
+    name = names[midi_pitch % 12]
+    spelled = pitch.Pitch(name)
+    spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1 + (1 if spelled.pitchClass > 11 else 0)
+    spelled.octave += round((midi_pitch - spelled.midi) / 12)  # B#, Cb: the letter's octave differs
+    return spelled
+
+
+def _clef_for(voice: Voice):
+    """One clef for the whole part, from its name or its range: treble, tenor (treble 8vb) or bass."""
+    from music21 import clef
+
+    name = voice.name.lower()
+    if name.startswith(("soprano", "alto")):
+        return clef.TrebleClef()
+    if name.startswith("tenor"):
+        return clef.Treble8vbClef()
+    if name.startswith("bass"):
+        return clef.BassClef()
+    pitches = [n.pitch for n in voice.notes] or [60]
+    middle = sorted(pitches)[len(pitches) // 2]
+    return clef.TrebleClef() if middle >= 60 else clef.Treble8vbClef() if middle >= 52 else clef.BassClef()
+
+
 def _metadata(title: str):
     from music21 import metadata
 
@@ -170,15 +218,17 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     flat.insert(0, part_instrument)
     flat.partName = voice.name
 
+    flat.insert(0, _clef_for(voice))
     same_span: dict[tuple[int, int], list[int]] = defaultdict(list)  # notes sounding together
     for n in voice.notes:
         same_span[(n.onset_step, n.duration_steps)].append(n.pitch)
     for (onset_step, duration_steps), pitches in sorted(same_span.items()):
         length = float(duration_steps * quarters_per_step)
+        spelled = [spell_pitch(p, score.key) for p in sorted(pitches)]
         element = (
-            note.Note(pitches[0], quarterLength=length)
-            if len(pitches) == 1
-            else m21chord.Chord(sorted(pitches), quarterLength=length)
+            note.Note(spelled[0], quarterLength=length)
+            if len(spelled) == 1
+            else m21chord.Chord(spelled, quarterLength=length)
         )
         flat.insert(float(onset_step * quarters_per_step), element)
 
@@ -189,7 +239,7 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     meters.insert(
         float(score.anacrusis_steps * quarters_per_step), meter.TimeSignature(f"{numerator}/{denominator}")
     )
-    measured = flat.makeMeasures(meterStream=meters, bestClef=True)
+    measured = flat.makeMeasures(meterStream=meters)
     measured.makeTies(inPlace=True)
     measures = list(measured.getElementsByClass(stream.Measure))
     if score.anacrusis_steps and len(measures) > 1:
@@ -205,6 +255,7 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     if measures:
         if score.key is not None:
             measures[0].insert(0, key.Key(score.key.tonic_name, score.key.mode))
-        measures[0].insert(0, tempo.MetronomeMark(number=score.tempo_qpm, referent=1.0))
+        if voice is score.voices[0]:  # the tempo is printed once, over the top staff
+            measures[0].insert(0, tempo.MetronomeMark(number=score.tempo_qpm, referent=1.0))
     measured.partName = voice.name
     return measured
