@@ -13,7 +13,8 @@ Each tune is read twice: from its native file (``read_melody(path, tune=X)``), a
 that music21 exports from it (ornaments then arrive as notes; chord symbols are removed first, as a
 notation program does not play them unless asked, while music21 would write them as chords into
 the melody's track), and each reading is harmonized by the shipped harmonizer (joint decoder).
-Tunes that music21 cannot export to MIDI are counted apart. The table counts tunes tried,
+Tunes that music21 cannot export to MIDI are counted apart. Tunes whose file lacks a meter and
+tunes taken for played-in MIDI (off any notation grid) are counted too. The table counts tunes tried,
 harmonized and refused (by reason) and the changes reported, and measures the harmonizations with
 ``midistyle.music.metrics`` beside the Bach test chorales themselves. **Melody preserved** is the
 share of the tune's notes (onset and pitch, as music21 reads the native file) that the harmonized
@@ -63,7 +64,9 @@ def _sources(quick: bool) -> dict[str, list[tuple[Path, int | None, str, int | N
     for chorale in load_chorales("test")[: 4 if quick else None]:
         found = corpus.getWork(chorale.title.replace("bwv", "bach/bwv"))
         path = Path(str(found[0] if isinstance(found, list) else found))
-        chorales.append((path, None, chorale.title, 0))
+        names = [p.partName or "" for p in corpus.parse(path).parts]  # some files put instruments first
+        soprano = next((i for i, name in enumerate(names) if name.lower().startswith("soprano")), 0)
+        chorales.append((path, None, chorale.title, soprano))
     return {"Essen (ABC)": [(p, n, i, None) for p, n, i in essen],
             "Irish/Scottish (ABC)": [(p, n, i, None) for p, n, i in irish],
             "Bach chorale sopranos": chorales}
@@ -113,12 +116,15 @@ def run(quick: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="midistyle-corpus-") as folder:
         for collection, tunes in _sources(quick).items():
             for route in ("native", "MIDI export"):
-                tried, unexported, refused, changes, results = 0, 0, Counter(), Counter(), []
+                tried, unexported, refused, changes, facts, results = 0, 0, Counter(), Counter(), Counter(), []
                 examples: dict[str, str] = {}
                 for path, tune, _, track in tunes:
                     try:
                         reference = _reference(path, tune, track)
-                    except Exception:  # a tune music21 cannot read at all is not a tune to try
+                    except InputError as error:  # our reader refuses the tune itself
+                        tried += 1
+                        refused[_reason(str(error))] += 1
+                        examples.setdefault(_reason(str(error)), str(error).split(": ", 1)[-1][:90])
                         continue
                     try:
                         source = path if route == "native" else _midi_export(path, tune, track, Path(folder))
@@ -136,6 +142,11 @@ def run(quick: bool = False) -> list[dict]:
                         examples.setdefault(_reason(str(error)), str(error).split(": ", 1)[-1][:90])
                         continue
                     for line in lines:
+                        if line.startswith(("no time signature", "played-in")):
+                            facts["meter detected" if line.startswith("no time") else "played-in"] += 1
+                            continue
+                        if line.startswith(("the file holds", "key:")):
+                            continue
                         for number, kind in re.findall(r"(\d+) ([a-z\- ]+?)(?:,|$| \()", line):
                             for plural, singular in PLURALS:
                                 kind = kind.replace(plural, singular)
@@ -143,6 +154,8 @@ def run(quick: bool = False) -> list[dict]:
                     results.append((_preserved(reference, harmonized), harmonized))
                 row = _row(collection, route, tried, refused, changes, results, metrics)
                 row["not exportable to MIDI"] = unexported if route != "native" else ""
+                row["meter detected"] = facts["meter detected"]
+                row["treated as played in"] = facts["played-in"]
                 row["refusal example"] = "; ".join(f"{k}: {v}" for k, v in examples.items())
                 rows.append(row)
         bach = load_chorales("test")

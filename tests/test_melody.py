@@ -216,3 +216,25 @@ def test_cli_refuses_a_piano_part_in_one_line_and_writes_nothing(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--top-line" in result.stderr
     assert not (tmp_path / "out.mid").exists()
+
+
+def test_a_hornpipe_in_dotted_16ths_and_32nds_keeps_every_note(tmp_path):
+    path = tmp_path / "hornpipe.abc"
+    path.write_text("X:1\nT:Hornpipe\nM:4/4\nL:1/32\nK:D\n" + "d3e f3g a3b a3g | f3e d3c d8 d8 |\n" * 2)
+    melody, lines = _read(path)
+    pitches = [74, 76, 78, 79, 81, 83, 81, 79, 78, 76, 74, 73, 74, 74] * 2
+    assert [n.pitch for n in melody.voices[0].notes] == pitches  # no 32nd taken for a grace note
+    assert [n.onset_step for n in melody.voices[0].notes][:4] == [0, 1, 2, 3]  # played as straight 16ths
+    assert not any(line.startswith("played-in") for line in lines)
+    assert lines == ["12 notes shorter than a 16th snapped to the 16th grid"]
+
+
+def test_repeats_that_cannot_be_expanded_are_read_as_written():
+    from pathlib import Path
+
+    import music21
+
+    reel = Path(music21.__file__).parent / "corpus" / "ryansMammoth" / "BoyInTheGapReel.abc"  # badly formed repeats
+    melody, lines = _read(reel)
+    assert len(melody.voices[0].notes) > 100
+    assert lines[-1].endswith("repeats that could not be expanded were read as written")

@@ -15,7 +15,9 @@ reported in one line; nothing is changed silently:
 * a run of short notes trilling between two neighbouring pitches (a written-out trill) becomes
   one note of the trill's length, on its main (lower) pitch;
 * an overlap from legato playing is trimmed: a note ends where the next begins;
-* triplets, which the 16th grid cannot hold, are snapped to it and counted;
+* triplets, which the 16th grid cannot hold, are snapped to it and counted (two on one 16th merge);
+  notes shorter than a 16th that are a tune's rhythm rather than its ornaments (more than a fifth
+  of its notes) are snapped too;
 * chord symbols of a lead sheet are left out by the readers (and counted).
 
 A part that is truly polyphonic (a piano part) is refused with the bar and beat of its first
@@ -26,6 +28,7 @@ meter and the pickup when the file gives none.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +39,9 @@ from midistyle.music.score import Note, Score, Voice
 FINE_STEPS_PER_QUARTER = 48  # holds 64ths (3 steps), 16th triplets (8) and 8th triplets (16) exactly
 SIXTEENTH = FINE_STEPS_PER_QUARTER // 4  # fine steps per 16th note
 ORNAMENT_MAX_STEPS = SIXTEENTH // 2  # "much shorter than a 16th": a 32nd or less
+# Short notes are a tune's rhythm, not its ornaments, when they are both many and take real time
+# (a hornpipe in dotted 16ths and 32nds: half its notes, a quarter of its time; a mordent: 3 %).
+RHYTHM_SHORT_NOTE_SHARE, RHYTHM_SHORT_TIME_SHARE = 0.2, 0.1
 MAX_ORNAMENT_RUN = 4  # a turn is four notes
 POLYPHONIC_SHARE = 0.25  # more chords than this among onsets: a polyphonic part, not a melody
 ON_GRID_SHARE = 0.8  # fewer onsets than this on the 16th or triplet grid: played in, not notated
@@ -50,6 +56,8 @@ _PHRASES = {
     "legato overlaps trimmed": "{} legato overlap{s} trimmed",
     "triplet notes snapped": "{} triplet note{s} snapped to the 16th grid",
     "triplet notes merged": "{} triplet note{s} merged into the note before (two on one 16th)",
+    "fast notes snapped": "{} note{s} shorter than a 16th snapped to the 16th grid",
+    "repeats not expanded": "repeats that could not be expanded were read as written",
     "chord symbols left out": "{} chord symbol{s} left out (lead-sheet harmony, not melody)",
 }
 
@@ -153,7 +161,7 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
                          f"{POLYPHONIC_SHARE:.0%} of its onsets; choose its melody part with --track N, "
                          "or take the highest line with --top-line")
     notes = _reduce_simultaneous(notes, counts, top_line=top_line)
-    notes = _absorb_ornaments(notes, counts)
+    notes = _absorb_ornaments(notes, counts, graces=not _short_notes_are_rhythm(notes))
     notes = _trim_overlaps(notes, counts)
     score = _to_sixteenths(notes, fine, counts)
     if not meter_given:
@@ -176,15 +184,11 @@ def _choose_voice(score: Score, track: int | None) -> Voice:
 
 
 def on_grid_share(notes: list[Note]) -> float:
-    """Share of onsets on the 16th grid or a triplet grid (within one fine step).
-
-    Ornament-length notes (a 32nd or less) are left out: they sit off the grid by nature.
+    """Share of onsets exactly on the 32nd grid or a triplet grid: about 1 for a notated melody,
+    about a quarter for one played in (its onsets fall anywhere). Ornament-length notes are left out.
     """
-    def near(position: int, unit: int) -> bool:
-        return min(position % unit, unit - position % unit) <= 1
-
     counted = [n for n in notes if n.duration_steps > ORNAMENT_MAX_STEPS] or notes
-    hits = sum(near(n.onset_step, SIXTEENTH) or near(n.onset_step, 8) for n in counted)
+    hits = sum(n.onset_step % (SIXTEENTH // 2) == 0 or n.onset_step % 8 == 0 for n in counted)
     return hits / len(counted)
 
 
@@ -251,9 +255,16 @@ def _reduce_simultaneous(notes: list[Note], counts: Counter, *, top_line: bool) 
     return kept
 
 
-def _absorb_ornaments(notes: list[Note], counts: Counter) -> list[Note]:
-    """Runs of short notes: a trill between two neighbours becomes one note; a short run before a
-    longer note is absorbed into it."""
+def _short_notes_are_rhythm(notes: list[Note]) -> bool:
+    short = [n for n in notes if n.duration_steps <= ORNAMENT_MAX_STEPS]
+    span = max(n.end_step for n in notes) - notes[0].onset_step
+    return (len(short) > RHYTHM_SHORT_NOTE_SHARE * len(notes)
+            and sum(n.duration_steps for n in short) > RHYTHM_SHORT_TIME_SHARE * span)
+
+
+def _absorb_ornaments(notes: list[Note], counts: Counter, *, graces: bool = True) -> list[Note]:
+    """Runs of short notes: a trill between two neighbours becomes one note; with ``graces``, a
+    short run before a longer note is absorbed into it."""
     out: list[Note] = []
     index = 0
     while index < len(notes):
@@ -273,7 +284,7 @@ def _absorb_ornaments(notes: list[Note], counts: Counter) -> list[Note]:
                 end, run_end = following.end_step, run_end + 1  # the trill's resolution on its main note
             out.append(Note(run[0].onset_step, main_pitch, end - run[0].onset_step, run[0].velocity))
             counts["trills merged"] += 1
-        elif following is not None and len(run) <= MAX_ORNAMENT_RUN and \
+        elif graces and following is not None and len(run) <= MAX_ORNAMENT_RUN and \
                 following.duration_steps > 2 * ORNAMENT_MAX_STEPS and \
                 following.onset_step - run[-1].end_step <= ORNAMENT_MAX_STEPS:
             start = following.onset_step
@@ -314,8 +325,8 @@ def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
     snapped: list[Note] = []
     for note in notes:
         exact = note.onset_step / SIXTEENTH
-        onset = round(exact)
-        off_grid = abs(exact - onset) > 1.5 / SIXTEENTH
+        onset = math.ceil(exact - 0.5)  # halves round down: a dotted 16th and a 32nd become two 16ths
+        off_grid = note.onset_step % SIXTEENTH != 0
         end = max(round(note.end_step / SIXTEENTH), onset + 1)
         if snapped and onset <= snapped[-1].onset_step:
             previous = snapped.pop()
@@ -323,7 +334,8 @@ def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
                                 max(end, previous.end_step) - previous.onset_step, previous.velocity))
             counts["triplet notes merged"] += 1
             continue
-        counts["triplet notes snapped"] += off_grid
+        if off_grid:
+            counts["triplet notes snapped" if note.onset_step % 8 == 0 else "fast notes snapped"] += 1
         snapped.append(Note(onset, note.pitch, end - onset, note.velocity))
     cleaned = [Note(a.onset_step, a.pitch, max(min(a.duration_steps, b.onset_step - a.onset_step), 1), a.velocity)
                for a, b in zip(snapped, snapped[1:])] + snapped[-1:]
