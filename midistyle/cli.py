@@ -21,6 +21,11 @@ EXAMPLES = {
     "data build": "  midistyle data build        # music21's chorales -> datasets/bach_chorales/\n"
                   "  midistyle data build --out /tmp/chorales",
     "data info": "  midistyle data info         # counts per split and why chorales were dropped",
+    "engrave": "  midistyle engrave chorale.mid -o chorale.svg      # one long page, for the screen\n"
+               "  midistyle engrave chorale.musicxml -o chorale.pdf # A4 pages, to print\n"
+               "  midistyle engrave tunes.abc --tune 3 -o tune.png",
+    "serve": "  midistyle serve                 # http://127.0.0.1:8000/ on this machine only\n"
+             "  midistyle serve --port 8080 --open --max-jobs 2",
     "plot": "  midistyle plot chorale.mid -o roll.png\n"
             "  midistyle plot tune.musicxml -o roll.png --title 'My tune'",
     "convert": "  midistyle convert chorale.mid -o chorale.musicxml\n"
@@ -99,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--dataset", default=None, help="dataset folder (default: datasets/bach_chorales)")
     info.set_defaults(run=_run_data_info)
 
+    engrave = add("engrave", "engrave a score as sheet music (verovio): one long SVG or PNG page, or A4 PDF pages")
+    engrave.add_argument("score", help="any score file the other commands read (MIDI, MusicXML, ABC, kern, MEI)")
+    engrave.add_argument("-o", "--out", required=True, help="output .svg, .pdf or .png")
+    engrave.add_argument("--tune", type=int, default=None, help="in a file of several tunes: which (see harmonize)")
+    engrave.set_defaults(run=_run_engrave)
+
     plot = add("plot", "draw a score's piano roll (voices coloured, bar lines, pitch names) to PNG")
     plot.add_argument("score", help="MIDI or MusicXML file")
     plot.add_argument("-o", "--out", required=True, help="output .png")
@@ -152,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
                                           "ornaments, double stops and played-in timing are cleaned up and reported")
     harmonize.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
     harmonize.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
+    harmonize.add_argument("--svg", action="store_true", help="also write the sheet music beside it (.svg)")
     _add_melody_options(harmonize)
     harmonize.add_argument("--samples", type=int, default=1,
                            help="harmonizations to draw, ranked by the critic; extras are OUT_2, OUT_3… (default 1)")
@@ -223,6 +235,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="instruments of the rendering before restyling (default organ)")
     _add_style_options(pipeline)
     pipeline.set_defaults(run=_run_pipeline)
+
+    serve = add("serve", "start the local web studio: upload a melody, see the engraved chorale, listen, "
+                         "restyle, download")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--open", action="store_true", help="open the page in the default browser")
+    serve.add_argument("--max-jobs", type=int, default=1, help="jobs run at once; the rest wait (default 1)")
+    serve.add_argument("--keep-minutes", type=float, default=60.0,
+                       help="finished jobs' files are deleted after this long (default 60)")
+    serve.set_defaults(run=_run_serve)
 
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.set_defaults(run=_run_soundfonts)
@@ -347,6 +370,14 @@ def _print_report(report: dict) -> None:
     print(f"build time: {report['build_seconds']} s")
 
 
+def _run_engrave(args: argparse.Namespace) -> None:
+    from midistyle.music.engrave import engrave
+    from midistyle.music.io import read_score, refuse_overwriting_input
+
+    refuse_overwriting_input(Path(args.score), Path(args.out))
+    print(engrave(read_score(args.score, tune=args.tune), args.out))
+
+
 def _run_plot(args: argparse.Namespace) -> None:
     from midistyle.music.io import read_score, refuse_overwriting_input
     from midistyle.music.plot import plot_pianoroll
@@ -390,7 +421,7 @@ def _run_evaluate(args: argparse.Namespace) -> None:
 def _run_harmonize(args: argparse.Namespace) -> None:
     from midistyle.pipeline import harmonize_file
 
-    harmonize_file(args.melody, args.out, musicxml=args.musicxml, track=args.track, samples=args.samples,
+    harmonize_file(args.melody, args.out, musicxml=args.musicxml, svg=args.svg, track=args.track, samples=args.samples,
                    temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights,
                    tune=args.tune, top_line=args.top_line)
 
@@ -432,6 +463,41 @@ def _run_train_classifier(args: argparse.Namespace) -> None:
         config = dataclasses.replace(config, epochs=args.epochs)
     report = train_classifier(config, args.out)
     print(json.dumps(report, indent=1))
+
+
+def _run_serve(args: argparse.Namespace) -> None:
+    import socket
+    import threading
+    import webbrowser
+
+    from midistyle.errors import InputError
+
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port {args.port} must be in 1..65535")
+    if not 1 <= args.max_jobs <= 16:
+        raise InputError(f"--max-jobs {args.max_jobs} must be in 1..16")
+    if args.keep_minutes <= 0:
+        raise InputError(f"--keep-minutes {args.keep_minutes} must be > 0")
+    import uvicorn
+
+    from midistyle.serve.app import StudioConfig, create_app, is_loopback
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # a clear error before the server starts
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as error:
+            raise InputError(f"cannot listen on {args.host}:{args.port} ({error.strerror}); "
+                             "try another --port") from None
+    if not is_loopback(args.host):
+        print(f"midistyle: warning: listening on {args.host}: other machines can reach this studio and run "
+              "jobs on it", file=sys.stderr)
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    print(f"midistyle studio: {url}  (models load in the background; Ctrl-C stops)", flush=True)
+    if args.open:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    app = create_app(StudioConfig(max_running=args.max_jobs, keep_minutes=args.keep_minutes))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 def _run_soundfonts(args: argparse.Namespace) -> None:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from midistyle.errors import InputError
-from midistyle.music.io import read_score, refuse_overwriting_input, write_score
+from midistyle.music.io import read_score, refuse_overwriting_input, write_atomically, write_score
 from midistyle.music.plot import plot_pianoroll
 from midistyle.music.score import Score
 
@@ -71,6 +71,7 @@ def harmonize_file(
     target: str | os.PathLike,
     *,
     musicxml: bool = False,
+    svg: bool = False,
     track: int | None = None,
     samples: int = 1,
     temperature: float = 0.0,
@@ -99,7 +100,8 @@ def harmonize_file(
     targets = [target] + [target.with_name(f"{target.stem}_{i}{target.suffix}") for i in range(2, samples + 1)]
     if musicxml and target.suffix.lower() in MIDI_EXTENSIONS:
         targets += [t.with_suffix(".musicxml") for t in targets]
-    for path in targets:
+    sheets = [t.with_suffix(".svg") for t in targets[:samples]] if svg else []
+    for path in targets + sheets:
         refuse_overwriting_input(source, path)
     melody = read_melody(source, track=track, tune=tune, top_line=top_line, report=report)
     from midistyle.models.harmonize import Harmonizer
@@ -115,14 +117,26 @@ def harmonize_file(
     if placement.notes_outside:
         report(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the model hears them an "
                "octave nearer, and the soprano keeps them as written")
+    scores = [result.score.replace(title=f"{melody.title or source.stem} (harmonized)") for result in results]
+    engraved = [_engraved(score) for score in scores] if svg else []  # everything computed before writing
     written = []
-    for index, result in enumerate(results):
-        score = result.score.replace(title=f"{melody.title or source.stem} (harmonized)")
+    for index, (result, score) in enumerate(zip(results, scores)):
         paths = [targets[index]] + ([targets[index + samples]] if len(targets) > samples else [])
         for path in paths:
             written.append(write_score(score, path))
             report(f"{path}  (critic {result.critic_score:+.3f})")
+        if svg:
+            sheet = engraved[index]
+            written.append(write_atomically(sheets[index], lambda temporary, text=sheet: temporary.write_text(text)))
+            report(f"{sheets[index]}  (sheet music)")
     return written
+
+
+def _engraved(score) -> str:
+    """One long SVG page of sheet music for ``score``."""
+    from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages
+
+    return stack_pages(engrave_svg(score, EngraveConfig(long_page=True)))
 
 
 def generate_chorale_files(
@@ -247,6 +261,9 @@ def run_demo(out_dir: str | os.PathLike) -> dict[str, Path]:
         "chorale MusicXML": write_score(chorale, out_dir / "chorale.musicxml"),
         "piano roll": plot_pianoroll(chorale, out_dir / "chorale_pianoroll.png"),
     }
+    from midistyle.music.engrave import engrave
+
+    outputs["sheet music"] = engrave(chorale, out_dir / "chorale.svg")
     with Renderer(RenderConfig(ensemble="organ")) as renderer:
         rendering = renderer.render(chorale)
     outputs["audio"] = write_audio(out_dir / "chorale.wav", rendering.audio, rendering.sample_rate)

@@ -1,0 +1,144 @@
+"""Sheet music: a score engraved by verovio, as SVG pages, one long SVG, PDF or PNG.
+
+The score goes to verovio as our own MusicXML (real measures, ties, named parts, key, meter and
+pickup), and verovio (LGPL-3.0, offline, fonts inside its wheel) lays it out and draws it. PDF and
+PNG are drawn from those SVGs by CairoSVG; a PDF keeps one page per verovio page. The SVGs carry
+no external URLs, so a browser shows them offline.
+
+verovio finds its music font only through a resource path that it sets in the thread that imports
+it; a toolkit made in another thread (a web server's worker) draws nothing unless it is given the
+path itself, so every toolkit here is made with ``toolkit(False)`` and ``setResourcePath``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from midistyle.errors import InputError, MissingDependencyError
+from midistyle.music.io import atomic_path, read_score, write_score
+from midistyle.music.score import Score
+
+ENGRAVE_EXTENSIONS = (".svg", ".pdf", ".png")
+
+
+@dataclass(frozen=True)
+class EngraveConfig:
+    """Page layout in verovio's units (tenths of a millimetre at scale 100); ``long_page`` puts every
+    system on one page (for the screen), otherwise A4 pages."""
+
+    scale: int = 40
+    page_width: int = 2100
+    page_height: int = 2970
+    long_page: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def _toolkit(config: EngraveConfig):
+    try:
+        import verovio
+    except ModuleNotFoundError:
+        raise MissingDependencyError("engraving needs verovio: pip install verovio") from None
+    toolkit = verovio.toolkit(False)  # fonts by explicit path: works in any thread
+    toolkit.setResourcePath(str(Path(verovio.__file__).parent / "data"))
+    options = {"scale": config.scale, "pageWidth": config.page_width, "pageHeight": config.page_height,
+               "adjustPageHeight": True, "footer": "none", "header": "auto", "breaks": "auto"}
+    if config.long_page:
+        options["pageHeight"] = 60000  # verovio's maximum: every system on one page
+    toolkit.setOptions(options)
+    return toolkit
+
+
+def engrave_svg(score: Score, config: EngraveConfig | None = None) -> list[str]:
+    """The score as SVG pages (one string per page).
+
+    Raises
+    ------
+    InputError
+        When verovio cannot lay the score out.
+    """
+    config = config or EngraveConfig()
+    with tempfile.TemporaryDirectory(prefix="midistyle-engrave-") as folder:
+        musicxml = write_score(score, Path(folder) / "score.musicxml").read_text()
+    toolkit = _toolkit(config)
+    if not toolkit.loadData(musicxml):
+        raise InputError("verovio could not read the score's MusicXML")
+    pages = [toolkit.renderToSVG(page) for page in range(1, toolkit.getPageCount() + 1)]
+    if not pages or "<path" not in pages[0]:
+        raise InputError("verovio drew an empty page (its music font was not found)")
+    return pages
+
+
+def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
+            config: EngraveConfig | None = None) -> Path:
+    """Engrave a score (or a score file) to ``out_path``: ``.svg`` (one long page), ``.pdf`` (A4
+    pages) or ``.png`` (one long page). Written atomically.
+
+    Raises
+    ------
+    InputError
+        An unknown extension, or a score file that cannot be read.
+    """
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in ENGRAVE_EXTENSIONS:
+        raise InputError(f"{out_path}: cannot engrave to {suffix or '(none)'!r}; use .svg, .pdf or .png")
+    score = source if isinstance(source, Score) else read_score(source)
+    if config is None:
+        config = EngraveConfig(long_page=suffix != ".pdf")
+    pages = engrave_svg(score, config)
+    with atomic_path(out_path) as temporary:
+        if suffix == ".svg":
+            temporary.write_text(stack_pages(pages))
+        elif suffix == ".png":
+            _cairosvg().svg2png(bytestring=stack_pages(pages).encode(),
+                                write_to=str(temporary), output_width=1600, background_color="white")
+        else:
+            _pdf(pages, temporary)
+    return out_path
+
+
+def _cairosvg():
+    try:
+        import cairosvg
+    except (ModuleNotFoundError, OSError):
+        raise MissingDependencyError("PDF and PNG engraving need CairoSVG and the cairo library: "
+                                     "pip install cairosvg; apt-get install libcairo2") from None
+    return cairosvg
+
+
+def _pdf(pages: list[str], target: Path) -> None:
+    from pypdf import PdfWriter
+
+    cairosvg = _cairosvg()
+    writer = PdfWriter()
+    with tempfile.TemporaryDirectory(prefix="midistyle-pdf-") as folder:
+        for index, page in enumerate(pages):
+            page_path = Path(folder) / f"page{index}.pdf"
+            cairosvg.svg2pdf(bytestring=page.encode(), write_to=str(page_path))
+            writer.append(str(page_path))
+        with open(target, "wb") as handle:
+            writer.write(handle)
+
+
+def stack_pages(pages: list[str]) -> str:
+    """SVG pages as one tall SVG (nested <svg> elements, one under the other); one page as it is."""
+    if len(pages) == 1:
+        return pages[0]
+    import re
+
+    heights, bodies, width = [], [], 0
+    for page in pages:
+        match = re.search(r'<svg[^>]*width="(\d+(?:\.\d+)?)px"[^>]*height="(\d+(?:\.\d+)?)px"', page)
+        page_width, page_height = (float(match.group(1)), float(match.group(2))) if match else (800.0, 1100.0)
+        width = max(width, page_width)
+        body = page[page.index("<svg"):] if "<svg" in page else page
+        bodies.append(f'<g transform="translate(0,{sum(heights)})">{body}</g>')
+        heights.append(page_height)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{width}px" height="{sum(heights)}px">' + "".join(bodies) + "</svg>")

@@ -1,0 +1,77 @@
+"""Sheet music: verovio's SVG, PDF and PNG of real chorales, and what the MusicXML we give it says."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from midistyle.errors import InputError
+from midistyle.music.engrave import EngraveConfig, engrave, engrave_svg
+from midistyle.music.musicxml import score_to_music21, spell_pitch
+from midistyle.music.score import Key
+
+pytest.importorskip("verovio")
+
+
+def test_a_chorale_engraves_to_four_staves_of_notes_without_external_urls(test_chorales):
+    chorale = test_chorales[0]
+    pages = engrave_svg(chorale, EngraveConfig(long_page=True))
+    assert len(pages) == 1
+    svg = pages[0]
+    assert svg.count('class="staff"') >= 4
+    assert svg.count('class="note"') >= chorale.num_notes * 0.9  # tied notes are drawn as two heads
+    assert "http" not in svg.replace("http://www.w3.org", "")  # nothing to fetch: works offline
+
+
+def test_a4_pages_for_print(test_chorales):
+    long = max(test_chorales, key=lambda c: c.num_steps)
+    assert len(engrave_svg(long, EngraveConfig(scale=60))) >= 2
+
+
+def test_engraving_in_a_worker_thread_draws_the_music(test_chorales):
+    out = []
+    worker = threading.Thread(target=lambda: out.append(engrave_svg(test_chorales[1])[0]))
+    worker.start()
+    worker.join()
+    assert '<path' in out[0] and out[0].count('class="note"') > 20
+
+
+@pytest.mark.parametrize("extension, magic", [(".svg", b"<svg"), (".pdf", b"%PDF"), (".png", b"\x89PNG")])
+def test_engrave_writes_each_format(extension, magic, test_chorales, tmp_path):
+    path = engrave(test_chorales[2], tmp_path / f"chorale{extension}")
+    assert magic in path.read_bytes()[:200]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # written atomically, nothing else left
+
+
+def test_engrave_refuses_an_unknown_format(test_chorales, tmp_path):
+    with pytest.raises(InputError, match="use .svg, .pdf or .png"):
+        engrave(test_chorales[0], tmp_path / "chorale.jpg")
+
+
+def test_cli_engrave_and_its_bad_input(data_dir, tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "midistyle.cli", "engrave", str(data_dir / "chorale_excerpt.mid"),
+                         "-o", str(tmp_path / "c.svg")], capture_output=True, text=True)
+    assert ok.returncode == 0 and (tmp_path / "c.svg").stat().st_size > 1000
+    bad = subprocess.run([sys.executable, "-m", "midistyle.cli", "engrave", str(data_dir / "corrupted.mid"),
+                          "-o", str(tmp_path / "bad.svg")], capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "bad.svg").exists()
+
+
+@pytest.mark.parametrize(
+    "key, pitch, name",
+    [("C minor", 63, "E-4"), ("C minor", 71, "B4"), ("C minor", 69, "A4"), ("Eb major", 68, "A-4"),
+     ("A major", 73, "C#5"), ("F# major", 65, "E#4"), ("Bb major", 66, "G-4"), ("G major", 66, "F#4")],
+)
+def test_pitches_are_spelled_by_the_key(key, pitch, name):
+    spelled = spell_pitch(pitch, Key.parse(key))
+    assert spelled.nameWithOctave == name and spelled.midi == pitch
+
+
+def test_each_part_has_one_clef_and_the_tempo_is_written_once(test_chorales):
+    from music21 import clef, tempo
+
+    parsed = score_to_music21(test_chorales[0])
+    clefs = [[type(c).__name__ for c in part.recurse().getElementsByClass(clef.Clef)] for part in parsed.parts]
+    assert clefs == [["TrebleClef"], ["TrebleClef"], ["Treble8vbClef"], ["BassClef"]]
+    assert len(parsed.recurse().getElementsByClass(tempo.MetronomeMark)) == 1
