@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out/demo
 
-.PHONY: setup system-deps demo test lint data bench clean
+.PHONY: setup system-deps test-deps demo test lint data bench clean
 
 setup: system-deps $(STAMP)
 
@@ -21,6 +21,11 @@ system-deps:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    fluidsynth libfluidsynth3; \
+	fi
+	@if ldconfig -p | grep -q 'libcairo\.so\.2'; then :; else \
+	  echo "installing libcairo2 (apt; CairoSVG draws engraved PDF and PNG with it)"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libcairo2; \
 	fi
 	@if ls /usr/share/sounds/sf3/MuseScore_General*.sf3 >/dev/null 2>&1; then :; else \
 	  echo "installing musescore-general-soundfont-small (apt)"; \
@@ -39,7 +44,16 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/midistyle demo -o $(OUT)
 
-test: setup
+# The studio's real-browser test drives Debian's Chromium (Playwright's own download cannot work
+# offline). Only the tests need it, so only `make test` installs it. Skipped when present.
+test-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; else \
+	  echo "installing chromium (apt, for the studio's browser test)"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	fi
+
+test: setup test-deps
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -1,0 +1,234 @@
+"""The studio's HTTP API and its page (FastAPI). ``midistyle serve`` runs it with uvicorn.
+
+Every POST checks its input at once (a bad upload is a 4xx with the CLI's one-line message and no
+job), then answers 202 with the job's JSON; the client polls ``job`` until ``done`` or ``error``.
+Only files a job recorded in its own folder are served; the page and its two assets are the only
+other files. Swagger's /docs and /redoc are off (they would load scripts from a CDN).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from midistyle.errors import InputError
+from midistyle.serve.jobs import Job, JobStore
+from midistyle.serve.uploads import MAX_UPLOAD_BYTES, save_upload
+from midistyle.serve.work import ENSEMBLES, Studio
+
+PAGE = Path(__file__).parent / "page"
+PAGE_FILES = {"studio.js": "text/javascript", "studio.css": "text/css"}
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    """How the studio runs: concurrent jobs, how long finished jobs are kept, where they live."""
+
+    max_running: int = 1
+    keep_minutes: float = 60.0
+    jobs_dir: str | None = None
+    warm_up: bool = True
+
+
+def create_app(config: StudioConfig | None = None) -> FastAPI:
+    """The FastAPI application (used by ``midistyle serve`` and by the tests' client)."""
+    config = config or StudioConfig()
+    store = JobStore(Path(config.jobs_dir) if config.jobs_dir else None, max_running=config.max_running,
+                     keep_seconds=config.keep_minutes * 60)
+    studio = Studio()
+    app = FastAPI(title="midistyle studio", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store, app.state.studio = store, studio
+    if config.warm_up:
+        threading.Thread(target=studio.warm_up, name="studio-warm-up", daemon=True).start()
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, error: InputError) -> JSONResponse:
+        return JSONResponse({"error": str(error)}, status_code=getattr(error, "status", 422))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_form(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+        return JSONResponse({"error": f"{field}: {first.get('msg', 'is not valid')}"}, status_code=422)
+
+    @app.get("/")
+    def page() -> FileResponse:
+        return FileResponse(PAGE / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}")
+    def asset(name: str) -> Response:
+        if name not in PAGE_FILES:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        return FileResponse(PAGE / name, media_type=PAGE_FILES[name])
+
+    @app.get("/api/health")
+    def health() -> dict:
+        from midistyle.audio.soundfonts import find_soundfonts
+
+        fonts = find_soundfonts()
+        return {"status": "ok", "models_loaded": studio._harmonizer is not None,
+                "max_running": store.max_running, "soundfont": str(fonts[0].path) if fonts else None}
+
+    @app.post("/api/harmonize", status_code=202)
+    async def harmonize(request: Request, file: UploadFile | None = File(None), example: str | None = Form(None),
+                        key: str | None = Form(None), samples: int = Form(1), seed: int = Form(0),
+                        temperature: float = Form(0.0), ensemble: str = Form("organ"),
+                        track: int | None = Form(None), tune: int | None = Form(None),
+                        top_line: bool = Form(False)) -> dict:
+        _check_range("samples", samples, 1, 8)
+        _check_range("temperature", temperature, 0.0, 2.0)
+        _check_choice("ensemble", ensemble, ENSEMBLES)
+        if key:
+            from midistyle.music.score import Key
+
+            Key.parse(key)
+        melody, notes = await _read_melody(file, example, track=track, tune=tune, top_line=top_line,
+                                           root=store.root)
+        job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
+                                                                    seed=seed, temperature=temperature,
+                                                                    ensemble=ensemble))
+        job.messages.extend(notes)
+        return _job_json(request, job, store)
+
+    @app.post("/api/chorale", status_code=202)
+    def chorale(request: Request, bars: int = Form(8), key: str | None = Form(None), seed: int = Form(0),
+                temperature: float = Form(0.8), ensemble: str = Form("organ")) -> dict:
+        _check_range("bars", bars, 1, 64)
+        _check_range("temperature", temperature, 0.05, 2.0)
+        _check_choice("ensemble", ensemble, ENSEMBLES)
+        if key:
+            from midistyle.music.score import Key
+
+            Key.parse(key)
+        job = store.submit("chorale", lambda j: studio.chorale(j, bars=bars, key=key or None, seed=seed,
+                                                                temperature=temperature, ensemble=ensemble))
+        return _job_json(request, job, store)
+
+    @app.post("/api/stylize", status_code=202)
+    async def stylize(request: Request, job: str | None = Form(None), content: UploadFile | None = File(None),
+                      style: UploadFile | None = File(None), style_example: str = Form("cello"),
+                      strength: float = Form(1.0), method: str = Form("stft")) -> dict:
+        _check_range("strength", strength, 0.0, 1.0)
+        _check_choice("method", method, ("stft", "sms"))
+        folder = Path(tempfile.mkdtemp(prefix="stylize-", dir=store.root))
+        content_path = await _content_audio(job, content, folder, store)
+        style_path = await _style_audio(style, style_example, folder)
+        new = store.submit("stylize", lambda j: studio.stylize(j, content_path, style_path, strength=strength,
+                                                                method=method))
+        return _job_json(request, new, store)
+
+    @app.get("/api/jobs/{job_id}")
+    def job_state(request: Request, job_id: str) -> Response:
+        job = store.get(job_id)
+        if job is None:
+            return JSONResponse({"error": f"no job {job_id[:40]!r} (finished jobs are kept "
+                                          f"{config.keep_minutes:g} minutes)"}, status_code=404)
+        return JSONResponse(_job_json(request, job, store))
+
+    @app.get("/api/jobs/{job_id}/files/{name}")
+    def job_file(job_id: str, name: str) -> Response:
+        job = store.get(job_id)
+        if job is None or name not in job.files.values() and name not in {s["file"] for s in job.samples}:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        return FileResponse(job.folder / name, filename=name)
+
+    return app
+
+
+def _job_json(request: Request, job: Job, store: JobStore) -> dict:
+    base = f"/api/jobs/{job.id}"
+    done = job.status == "done"
+    return {
+        "id": job.id, "kind": job.kind, "status": job.status, "job": base,
+        "progress": round(job.progress, 3), "stage": job.stage, "queue_position": store.queue_position(job),
+        "files": {what: f"{base}/files/{name}" for what, name in job.files.items()} if done else {},
+        "samples": [{**s, "url": f"{base}/files/{s['file']}"} for s in job.samples] if done else [],
+        "messages": list(job.messages), "error": job.error,
+    }
+
+
+def _check_range(name: str, value, low, high) -> None:
+    if not low <= value <= high:
+        raise InputError(f"{name}={value} must be in {low}..{high}")
+
+
+def _check_choice(name: str, value: str, choices) -> None:
+    if value not in choices:
+        raise InputError(f"{name}={value!r} must be one of {', '.join(choices)}")
+
+
+async def _read_upload(upload: UploadFile) -> bytes:
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    return data
+
+
+async def _read_melody(file: UploadFile | None, example: str | None, *, track, tune, top_line, root: Path):
+    """The melody of an upload or of the embedded example, read now so that a bad file is a 4xx."""
+    from midistyle.music.melody import read_melody
+    from midistyle.pipeline import embedded_melody_path
+
+    notes: list[str] = []
+    if file is None or not file.filename:
+        if example not in (None, "", "ode_to_joy"):
+            raise InputError(f"example={example!r}: the embedded example is 'ode_to_joy'")
+        return read_melody(embedded_melody_path(), report=notes.append), notes
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=root) as folder:
+        path = save_upload(await _read_upload(file), file.filename, Path(folder), kind="score")
+        shown = Path(file.filename).name[:80]
+        try:
+            melody = read_melody(path, track=track, tune=tune, top_line=top_line, report=notes.append)
+        except InputError as error:  # name the upload, not our temporary copy
+            raise InputError(str(error).replace(str(path), shown)) from None
+    if melody.title in ("", path.stem):
+        melody = melody.replace(title=Path(shown).stem)
+    return melody, notes
+
+
+async def _content_audio(job_id: str | None, upload: UploadFile | None, folder: Path, store: JobStore) -> Path:
+    if upload is not None and upload.filename:
+        return _checked_audio(save_upload(await _read_upload(upload), upload.filename, folder, kind="audio"),
+                              upload.filename, "content")
+    source = store.get(job_id or "")
+    if source is None or source.status != "done" or "WAV" not in source.files:
+        raise InputError("content: give an audio file, or the id of a finished harmonize or chorale job")
+    return source.folder / source.files["WAV"]
+
+
+async def _style_audio(upload: UploadFile | None, example: str, folder: Path) -> Path:
+    from midistyle.pipeline import embedded_style_clip_path
+
+    if upload is not None and upload.filename:
+        return _checked_audio(save_upload(await _read_upload(upload), upload.filename, folder, kind="audio"),
+                              upload.filename, "style")
+    if example != "cello":
+        raise InputError(f"style_example={example!r}: the embedded style clip is 'cello'")
+    return embedded_style_clip_path()
+
+
+def _checked_audio(path: Path, filename: str, what: str) -> Path:
+    """Read the audio now (corrupt, silent, NaN), so a bad upload is a 4xx, not a failed job."""
+    from midistyle.audio.files import read_audio
+    from midistyle.audio.spectral import prepare_audio
+
+    try:
+        audio, rate = read_audio(path)
+        prepare_audio(audio, rate, target_rate=rate, what=what)
+    except InputError as error:
+        raise InputError(str(error).replace(str(path), Path(filename).name[:80])) from None
+    return path
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

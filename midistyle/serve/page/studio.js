@@ -1,0 +1,106 @@
+// The studio page: forms post to the API, the job is polled, its files are shown. No framework, no CDN.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let currentJob = null; // the last finished harmonize/chorale job, which Restyle uses by default
+
+for (const tab of document.querySelectorAll(".tab")) {
+  tab.addEventListener("click", () => {
+    document.querySelectorAll(".tab, .panel").forEach((el) => el.classList.remove("active"));
+    tab.classList.add("active");
+    $(tab.dataset.panel).classList.add("active");
+  });
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = false;
+  $("status").hidden = true;
+}
+
+function formData(form) {
+  const data = new FormData();
+  for (const [name, value] of new FormData(form).entries()) {
+    if (value instanceof File ? value.size > 0 : value !== "") data.append(name, value);
+  }
+  return data;
+}
+
+async function run(form, url, extra) {
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  $("error").hidden = true;
+  $("messages").replaceChildren();
+  $("status").hidden = false;
+  $("progress").value = 0;
+  $("stage").textContent = "sending";
+  try {
+    const data = formData(form);
+    if (extra) extra(data);
+    let response = await fetch(url, { method: "POST", body: data });
+    let job = await response.json();
+    if (!response.ok) return showError(job.error || `request failed (${response.status})`);
+    while (job.status === "queued" || job.status === "running") {
+      $("progress").value = job.progress;
+      $("stage").textContent = job.status === "queued" && job.queue_position
+        ? `queued: ${job.queue_position} job(s) ahead` : job.stage;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      response = await fetch(job.job);
+      job = await response.json();
+      if (!response.ok) return showError(job.error || `polling failed (${response.status})`);
+    }
+    showMessages(job.messages);
+    if (job.status === "error") return showError(job.error);
+    $("status").hidden = true;
+    show(job);
+  } catch (error) {
+    showError(`the studio did not answer (${error})`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showMessages(lines) {
+  $("messages").replaceChildren(...lines.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+}
+
+function show(job) {
+  const files = job.files;
+  $("result").hidden = false;
+  if (job.kind === "stylize") {
+    $("audio").src = files.before;
+    $("player-after").hidden = false;
+    $("audio-after").src = files.after;
+    $("score").hidden = true;
+    $("roll-title").textContent = "Spectrograms: content, style, result";
+    $("roll").src = files.spectrograms;
+  } else {
+    currentJob = job.id;
+    $("player-after").hidden = true;
+    $("audio").src = files.OGG;
+    $("score").hidden = false;
+    $("score").src = files.SVG;
+    $("roll-title").textContent = "Piano roll";
+    $("roll").src = files["piano roll"];
+  }
+  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV", "OGG"].includes(what));
+  $("downloads").replaceChildren(...links.map(([what, url]) =>
+    Object.assign(document.createElement("a"), { href: url, textContent: `Download ${what}`, download: "" })));
+  const rows = job.samples.length > 1 ? job.samples : [];
+  $("ranking").hidden = rows.length === 0;
+  $("ranking").tBodies[0].replaceChildren(...rows.map((s) => {
+    const row = document.createElement("tr");
+    row.innerHTML = `<td>${s.rank}</td><td>${s.critic.toFixed(3)}</td>`;
+    const cell = document.createElement("td");
+    cell.append(Object.assign(document.createElement("a"), { href: s.url, textContent: "MIDI", download: "" }));
+    row.append(cell);
+    return row;
+  }));
+}
+
+$("harmonize-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/harmonize"); });
+$("generate-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/chorale"); });
+$("restyle-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run(event.target, "/api/stylize", (data) => { if (!data.has("content") && currentJob) data.append("job", currentJob); });
+});

@@ -1,0 +1,140 @@
+"""What the studio's jobs do: harmonize, generate, restyle, each ending in files a page can show.
+
+The models are loaded once (on first use, or by :meth:`Studio.warm_up` at start-up) and kept; each
+worker thread keeps its own FluidSynth renderer per ensemble, so a job pays neither cost. Every
+finished score is published the same way: MIDI, MusicXML, sheet music (SVG), piano roll (PNG) and
+its rendering as WAV (to download) and OGG/Vorbis (for the page's player).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from midistyle.errors import InputError
+from midistyle.music.score import Key, Score
+from midistyle.serve.jobs import Job
+
+ENSEMBLES = ("organ", "choir", "strings", "brass", "piano")
+SAMPLE_RATE = 44100
+
+
+class Studio:
+    """Loaded models and renderers, shared by the jobs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._harmonizer = None
+        self._generator = None
+        self._local = threading.local()
+
+    # -- shared resources ------------------------------------------------------------------------
+    def harmonizer(self):
+        with self._lock:
+            if self._harmonizer is None:
+                from midistyle.models.harmonize import Harmonizer
+
+                self._harmonizer = Harmonizer.load()
+            return self._harmonizer
+
+    def generator(self):
+        with self._lock:
+            if self._generator is None:
+                from midistyle.models.compose import ChoraleGenerator
+
+                self._generator = ChoraleGenerator.load()
+            return self._generator
+
+    def renderer(self, ensemble: str):
+        """This thread's renderer for ``ensemble`` (FluidSynth objects are not shared between threads)."""
+        from midistyle.audio.render import RenderConfig, Renderer
+
+        renderers = self._local.__dict__.setdefault("renderers", {})
+        if ensemble not in renderers:
+            renderers[ensemble] = Renderer(RenderConfig(sample_rate=SAMPLE_RATE, ensemble=ensemble))
+        return renderers[ensemble]
+
+    def warm_up(self) -> None:
+        """Load both models and run the engraver once, so the first request is as fast as the rest."""
+        from midistyle.music.engrave import engrave_svg
+        from midistyle.pipeline import load_embedded_melody
+
+        melody = load_embedded_melody()
+        result = self.harmonizer().harmonize(melody)[0]
+        engrave_svg(result.score)
+        self.generator()
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def harmonize(self, job: Job, melody: Score, *, key: str | None, samples: int, seed: int,
+                  temperature: float, ensemble: str) -> None:
+        job.step(0.1, "harmonizing")
+        results = self.harmonizer().harmonize(melody, samples=samples, seed=seed, temperature=temperature,
+                                              key=Key.parse(key) if key else None)
+        placement = results[0].placement
+        job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
+        if placement.notes_outside:
+            job.messages.append(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the "
+                                "soprano keeps them as written")
+        title = f"{melody.title or 'melody'} (harmonized)"
+        for rank, result in enumerate(results[1:], start=2):
+            path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid", result.score.replace(title=title))
+            job.samples.append({"rank": rank, "critic": round(result.critic_score, 3), "file": path.name})
+        job.samples.insert(0, {"rank": 1, "critic": round(results[0].critic_score, 3), "file": "chorale.mid"})
+        self._publish(job, results[0].score.replace(title=title), ensemble, start=0.3)
+
+    def chorale(self, job: Job, *, bars: int, key: str | None, seed: int, temperature: float, ensemble: str) -> None:
+        job.step(0.05, "composing")
+        generated = self.generator().generate(bars=bars, key=key, seed=seed, temperature=temperature)
+        job.messages.extend(generated.notes)
+        self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5)
+
+    def stylize(self, job: Job, content_path: Path, style_path: Path, *, strength: float, method: str) -> None:
+        import dataclasses
+
+        from midistyle.audio.files import read_audio, write_audio
+        from midistyle.audio.stylize import default_config, stylize, write_figure
+
+        job.step(0.05, "reading the audio")
+        content, content_rate = read_audio(content_path)
+        style, style_rate = read_audio(style_path)
+        config = default_config(method)
+        if hasattr(config, "transfer"):
+            config = dataclasses.replace(config, transfer=dataclasses.replace(config.transfer, strength=strength))
+        else:
+            config = dataclasses.replace(config, strength=strength)
+        job.step(0.15, "restyling (a few seconds per 10 s of audio)")
+        result = stylize(content, content_rate, style, style_rate, config=config)
+        job.messages.extend(result.notes)
+        job.step(0.9, "writing")
+        for what, name, audio in (("before", "before.ogg", result.content), ("after", "styled.ogg", result.audio)):
+            job.add_file(what, write_audio(job.folder / name, audio, result.sample_rate))
+        job.add_file("WAV", write_audio(job.folder / "styled.wav", result.audio, result.sample_rate))
+        job.add_file("spectrograms", write_figure(job.folder / "spectrograms.png", result))
+
+    def _publish(self, job: Job, score: Score, ensemble: str, *, start: float) -> None:
+        from midistyle.audio.files import write_audio
+        from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages
+        from midistyle.music.io import write_atomically
+        from midistyle.music.plot import plot_pianoroll
+
+        if ensemble not in ENSEMBLES:
+            raise InputError(f"ensemble={ensemble!r} must be one of {', '.join(ENSEMBLES)}")
+        job.step(start, "writing MIDI and MusicXML")
+        _write(job, "MIDI", "chorale.mid", score)
+        _write(job, "MusicXML", "chorale.musicxml", score)
+        job.step(start + 0.2 * (1 - start), "engraving")
+        svg = stack_pages(engrave_svg(score, EngraveConfig(long_page=True)))
+        job.add_file("SVG", write_atomically(job.folder / "chorale.svg", lambda t: t.write_text(svg)))
+        job.add_file("piano roll", plot_pianoroll(score, job.folder / "pianoroll.png"))
+        job.step(start + 0.6 * (1 - start), f"rendering ({ensemble})")
+        rendering = self.renderer(ensemble).render(score)
+        job.add_file("WAV", write_audio(job.folder / "chorale.wav", rendering.audio, rendering.sample_rate))
+        job.add_file("OGG", write_audio(job.folder / "chorale.ogg", rendering.audio, rendering.sample_rate))
+
+
+def _write(job: Job, what: str, name: str, score: Score) -> Path:
+    from midistyle.music.io import write_score
+
+    path = write_score(score, job.folder / name)
+    job.add_file(what, path)
+    return path

@@ -1,0 +1,232 @@
+"""The studio's HTTP API through FastAPI's test client: every endpoint, error and limit."""
+
+import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import soundfile
+import symusic
+
+from midistyle.music.io import read_score
+
+fastapi = pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from midistyle.serve.app import StudioConfig, create_app, is_loopback  # noqa: E402
+from midistyle.serve.jobs import JobStore  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app(StudioConfig(max_running=1, jobs_dir=str(tmp_path_factory.mktemp("jobs")), warm_up=False))
+    with TestClient(app) as client:
+        yield client
+
+
+def _wait(client, job, seconds=120):
+    deadline = time.time() + seconds
+    while job["status"] in ("queued", "running"):
+        assert time.time() < deadline, job
+        time.sleep(0.1)
+        response = client.get(job["job"])
+        assert response.status_code == 200
+        job = response.json()
+    return job
+
+
+def _midi_bytes(notes):
+    midi = symusic.Score(480)
+    track = symusic.Track("melody", 0, False)
+    for onset, duration, pitch in notes:
+        track.notes.append(symusic.Note(onset, duration, pitch, 80))
+    midi.tracks.append(track)
+    return midi.dumps_midi()
+
+
+@pytest.fixture(scope="module")
+def harmonized(client, data_dir):
+    with open(data_dir / "melody_only.mid", "rb") as handle:
+        response = client.post("/api/harmonize", files={"file": ("tune.mid", handle, "audio/midi")},
+                               data={"samples": "2", "seed": "3"})
+    assert response.status_code == 202, response.text
+    return _wait(client, response.json())
+
+
+def test_health(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["max_running"] == 1
+
+
+def test_harmonize_gives_every_file_and_ranked_samples(client, harmonized, tmp_path):
+    assert harmonized["status"] == "done", harmonized["error"]
+    assert set(harmonized["files"]) >= {"MIDI", "MusicXML", "SVG", "piano roll", "WAV", "OGG"}
+    midi = client.get(harmonized["files"]["MIDI"])
+    assert midi.status_code == 200
+    (tmp_path / "chorale.mid").write_bytes(midi.content)
+    assert read_score(tmp_path / "chorale.mid").num_voices == 4
+    svg = client.get(harmonized["files"]["SVG"]).text
+    assert svg.count('class="staff"') >= 4 and svg.count('class="note"') > 20
+    audio, rate = soundfile.read(io.BytesIO(client.get(harmonized["files"]["OGG"]).content))
+    assert rate == 44100 and audio.shape[0] > rate
+    assert [s["rank"] for s in harmonized["samples"]] == [1, 2]
+    assert harmonized["samples"][0]["critic"] >= harmonized["samples"][1]["critic"]
+    assert any(line.startswith("key: ") for line in harmonized["messages"])
+
+
+@pytest.mark.parametrize(
+    "upload, status, message",
+    [
+        (("empty.mid", b""), 422, "empty.mid: is empty"),
+        (("corrupt.mid", b"MThd\x00\x00\x00\x06\x00\x01\x00\x02garbage"), 422, "corrupt.mid: is not a readable MIDI"),
+        (("notes.txt", b"just some text"), 415, "notes.txt: is not a MIDI, MusicXML"),
+        (("huge.mid", b"MThd" + b"\x00" * (5 * 1024 * 1024)), 413, "larger than 5 MB"),
+        (("fake.mid", b"#!/bin/sh\nrm -rf /\n"), 415, "is not a MIDI"),
+    ],
+    ids=["empty", "corrupt", "wrong type", "too large", "script named .mid"],
+)
+def test_bad_uploads_are_4xx_with_one_line(client, upload, status, message):
+    response = client.post("/api/harmonize", files={"file": upload})
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert message in error and "\n" not in error
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_a_piano_part_is_refused_with_the_hint(client):
+    chords = [(i * 480, 480, pitch) for i in range(8) for pitch in (60, 64, 67)]
+    response = client.post("/api/harmonize", files={"file": ("piano.mid", _midi_bytes(chords))})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "piano.mid: the melody is polyphonic" in error and "--top-line" in error
+
+
+@pytest.mark.parametrize("field, value, message", [("samples", "99", "samples=99 must be in 1..8"),
+                                                    ("ensemble", "kazoo", "ensemble='kazoo'"),
+                                                    ("key", "H major", "'H major'"),
+                                                    ("temperature", "hot", "temperature")])
+def test_bad_options_are_422(client, field, value, message):
+    response = client.post("/api/harmonize", data={field: value})
+    assert response.status_code == 422 and message in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/files/..%2F..%2Fetc%2Fpasswd", "/files/%2e%2e/%2e%2e/etc/passwd", "/files/../../../etc/passwd",
+     "/files/..%252F..%252Fetc%252Fpasswd", "/files/chorale.mid%00.txt", "/files/%2Fetc%2Fpasswd",
+     "/files/tune.mid", "/files/"],
+)
+def test_only_a_jobs_own_files_are_served(client, harmonized, path):
+    response = client.get(harmonized["job"] + path)
+    assert response.status_code == 404
+    assert b"root:" not in response.content
+
+
+@pytest.mark.parametrize("job_id", ["..", "../../etc", "0" * 32, "%2e%2e", "abc"])
+def test_unknown_or_malformed_jobs_are_404(client, job_id):
+    assert client.get(f"/api/jobs/{job_id}").status_code == 404
+    assert client.get(f"/api/jobs/{job_id}/files/chorale.mid").status_code == 404
+
+
+def test_page_and_assets_are_served_and_nothing_from_a_cdn(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "midistyle studio" in page.text
+    for asset in ("studio.js", "studio.css"):
+        assert client.get(f"/static/{asset}").status_code == 200
+    assert "http" not in page.text.replace("http-equiv", "")
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/docs").status_code == 404 and client.get("/openapi.json").status_code == 404
+
+
+def test_generate_a_chorale(client):
+    response = client.post("/api/chorale", data={"bars": "4", "seed": "1", "ensemble": "choir"})
+    assert response.status_code == 202
+    job = _wait(client, response.json())
+    assert job["status"] == "done", job["error"]
+    assert {"MIDI", "SVG", "OGG"} <= set(job["files"])
+    assert client.post("/api/chorale", data={"bars": "0"}).status_code == 422
+
+
+def test_restyle_an_uploaded_clip_with_the_embedded_cello(client):
+    rate = 22050
+    t = np.arange(2 * rate) / rate
+    clip = io.BytesIO()
+    soundfile.write(clip, 0.3 * np.sin(2 * np.pi * 220 * t) * np.exp(-t), rate, format="WAV")
+    response = client.post("/api/stylize", files={"content": ("tone.wav", clip.getvalue())},
+                           data={"strength": "0.5"})
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json())
+    assert job["status"] == "done", job["error"]
+    assert {"before", "after", "spectrograms", "WAV"} <= set(job["files"])
+    silent = io.BytesIO()
+    soundfile.write(silent, np.zeros(rate), rate, format="WAV")
+    response = client.post("/api/stylize", files={"content": ("silent.wav", silent.getvalue())})
+    assert response.status_code == 422 and "silent" in response.json()["error"]
+    response = client.post("/api/stylize", data={"job": "f" * 32})
+    assert response.status_code == 422 and "finished harmonize or chorale job" in response.json()["error"]
+
+
+def test_twenty_concurrent_requests_are_queued_and_all_finish(client):
+    def post(_):
+        return client.post("/api/chorale", data={"bars": "1", "seed": "0"})
+
+    with ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(post, range(20)))
+    assert all(r.status_code == 202 for r in responses)
+    jobs = [r.json() for r in responses]
+    assert len({j["id"] for j in jobs}) == 20
+    assert max(j["queue_position"] for j in jobs) >= 1  # one runs at a time, the rest say they wait
+    finished = [_wait(client, job, seconds=300) for job in jobs]
+    assert all(j["status"] == "done" for j in finished), [j["error"] for j in finished]
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_jobs_wait_their_turn_and_old_ones_are_cleaned_up(tmp_path):
+    store = JobStore(tmp_path, max_running=1, keep_seconds=0.2)
+    release = threading.Event()
+    first = store.submit("test", lambda job: release.wait(5))
+    second = store.submit("test", lambda job: None)
+    time.sleep(0.2)
+    assert first.status == "running" and second.status == "queued" and store.queue_position(second) == 0
+    release.set()
+    deadline = time.time() + 5
+    while second.status != "done" and time.time() < deadline:
+        time.sleep(0.05)
+    assert second.status == "done" and second.folder.is_dir()
+    time.sleep(0.3)
+    store.submit("test", lambda job: None)  # any new job cleans up the old ones
+    assert not first.folder.exists() and store.get(first.id) is None
+    store.close()
+
+
+def test_a_failing_job_reports_one_line_and_the_store_survives(tmp_path):
+    store = JobStore(tmp_path, max_running=1)
+    job = store.submit("test", lambda job: 1 / 0)
+    deadline = time.time() + 5
+    while job.status != "error" and time.time() < deadline:
+        time.sleep(0.05)
+    assert job.status == "error" and job.error.startswith("internal error (ZeroDivisionError")
+    assert store.submit("test", lambda job: None).folder.is_dir()
+    store.close()
+
+
+def test_only_loopback_addresses_count_as_local():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+
+
+def test_serve_refuses_a_port_in_use_in_one_line():
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "midistyle.cli", "serve", "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and len(result.stderr.strip().splitlines()) == 1
