@@ -92,7 +92,7 @@ def test_stylize_with_the_published_settings_runs(clips, tmp_path):
         ("content", "silent", "out.wav", [], "silent"),
         ("nan", "style", "out.wav", [], "NaN"),
         ("content", "short", "out.wav", [], "shorter than one analysis window"),
-        ("content", "style", "out.mp3", [], "unknown audio extension"),
+        ("content", "style", "out.aiff", [], "unknown audio extension"),
         ("content", "style", "{in}/content.wav", [], "overwrite the input"),
         ("content", "style", "out.wav", ["--strength", "2"], "strength=2.0 must be in 0..1"),
         ("content", "style", "out.wav", ["--sinusoids", "8"], "--method sms only"),
