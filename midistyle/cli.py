@@ -26,6 +26,12 @@ EXAMPLES = {
                "  midistyle engrave tunes.abc --tune 3 -o tune.png",
     "serve": "  midistyle serve                 # http://127.0.0.1:8000/ on this machine only\n"
              "  midistyle serve --port 8080 --open --max-jobs 2",
+    "batch harmonize": "  midistyle batch harmonize hymnal/ -o out/hymnal --workers 2 --svg\n"
+                       "  midistyle batch harmonize 'tunes/**/*.abc' -o out/ --ray            # a local Ray\n"
+                       "  midistyle batch harmonize tunes/ -o out/ --ray auto --workers 8    # a running cluster",
+    "batch render": "  midistyle batch render corpus/ -o audio/ --ensemble organ --workers 2 --format flac",
+    "batch stylize": "  midistyle batch stylize audio/ -o cello/ --style cello.wav --workers 2",
+    "batch evaluate": "  midistyle batch evaluate generated/ -o scores/    # metrics.csv, metrics.json, summary.json",
     "plot": "  midistyle plot chorale.mid -o roll.png\n"
             "  midistyle plot tune.musicxml -o roll.png --title 'My tune'",
     "convert": "  midistyle convert chorale.mid -o chorale.musicxml\n"
@@ -85,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = add("demo", "run the main job on the embedded melody and print where the outputs are")
     demo.add_argument("-o", "--out", default="out/demo", help="output folder (default: out/demo)")
     demo.set_defaults(run=_run_demo)
+
+    _add_batch(commands, add)
 
     data = commands.add_parser("data", help="build or inspect the Bach chorale dataset")
     data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -300,6 +308,83 @@ def _run_stylize(args: argparse.Namespace) -> None:
     from midistyle.audio.stylize import stylize_file
 
     stylize_file(args.content, args.style, args.out, config=_style_config(args), figure=args.figure, bits=args.bits)
+
+
+def _add_batch(commands, add) -> None:
+    batch = commands.add_parser("batch", help="run harmonize, render, stylize or evaluate over many files; "
+                                              "resumable, in local processes or on Ray")
+    batch_commands = batch.add_subparsers(dest="batch_command", metavar="COMMAND", required=True)
+    parsers = {}
+    for name, text in (("harmonize", "harmonize every melody"), ("render", "render every score"),
+                       ("stylize", "restyle every audio file"), ("evaluate", "measure every score")):
+        command = add(name, f"{text}: outputs keep their inputs' relative paths under OUT_DIR; "
+                            "OUT_DIR/manifest.jsonl records each input, and a rerun skips what is done",
+                      parent=batch_commands, examples_key=f"batch {name}")
+        command.add_argument("inputs", nargs="+", help="files, folders (searched recursively) or globs")
+        command.add_argument("-o", "--out", required=True, help="output folder")
+        command.add_argument("--workers", type=int, default=1, help="processes (or Ray actors) (default 1)")
+        command.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                             help="run on Ray: alone, a local Ray on this machine; 'auto' or host:port joins "
+                                  "a running cluster (needs pip install 'midistyle[ray]')")
+        command.set_defaults(run=_run_batch)
+        parsers[name] = command
+    harmonize = parsers["harmonize"]
+    _add_melody_options(harmonize)
+    harmonize.add_argument("--key", default=None, help="the melodies' key (default: detected per file)")
+    harmonize.add_argument("--seed", type=int, default=0)
+    harmonize.add_argument("--temperature", type=float, default=0.0)
+    harmonize.add_argument("--musicxml", action="store_true", help="also write .musicxml")
+    harmonize.add_argument("--svg", action="store_true", help="also write the sheet music (.svg)")
+    render = parsers["render"]
+    render.add_argument("--soundfont", default=None)
+    render.add_argument("--sample-rate", type=int, default=44100)
+    group = render.add_mutually_exclusive_group()
+    group.add_argument("--instruments", default=None)
+    group.add_argument("--ensemble", choices=["organ", "choir", "strings", "brass", "piano"], default=None)
+    render.add_argument("--loudness", type=float, default=-16.0)
+    render.add_argument("--format", choices=["wav", "flac", "ogg", "mp3"], default="wav")
+    render.add_argument("--bits", choices=["16", "24", "float"], default="16")
+    stylize = parsers["stylize"]
+    stylize.add_argument("--style", required=True, help="the style example (audio file)")
+    stylize.add_argument("--method", choices=["stft", "sms"], default="stft")
+    evaluate = parsers["evaluate"]
+    evaluate.add_argument("--reference", choices=["bach-test", "bach-valid", "bach-train"], default="bach-test")
+    evaluate.add_argument("--no-style", action="store_true", help="skip the classifier in the set summary")
+
+
+def _run_batch(args: argparse.Namespace) -> None:
+    from midistyle.batch.runner import run_batch
+
+    command = args.batch_command
+    options: dict = {}
+    if command == "harmonize":
+        if args.key:
+            from midistyle.music.score import Key
+
+            Key.parse(args.key)  # a bad key fails before any work
+        options = {"key": args.key, "seed": args.seed, "temperature": args.temperature, "musicxml": args.musicxml,
+                   "svg": args.svg, "track": args.track, "tune": args.tune, "top_line": args.top_line}
+    elif command == "render":
+        from midistyle.audio.files import audio_subtype
+        from midistyle.audio.render import RenderConfig
+
+        instruments = tuple(i.strip() for i in args.instruments.split(",")) if args.instruments else None
+        render = {"sample_rate": args.sample_rate, "soundfont": args.soundfont, "instruments": instruments,
+                  "ensemble": args.ensemble, "loudness_lufs": args.loudness}
+        RenderConfig(**render)  # bad options fail before any work
+        audio_subtype(Path(f"check.{args.format}"), args.bits, sample_rate=args.sample_rate)
+        options = {"render": render, "format": args.format, "bits": args.bits}
+    elif command == "stylize":
+        from midistyle.audio.files import read_audio
+
+        read_audio(args.style)
+        options = {"style": str(Path(args.style).resolve()), "method": args.method}
+    else:
+        options = {"reference": args.reference, "style": not args.no_style}
+    summary = run_batch(command, args.inputs, args.out, options=options, workers=args.workers, ray=args.ray)
+    print(summary)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 def _add_melody_options(command: argparse.ArgumentParser) -> None:
