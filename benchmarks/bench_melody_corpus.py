@@ -10,15 +10,16 @@ Tunes (music21's corpus, offline):
 - **Bach chorale sopranos**: the 34 test chorales from their corpus MusicXML, soprano part.
 
 Each tune is read twice: from its native file (``read_melody(path, tune=X)``), and from a MIDI file
-that music21 exports from it (ornaments then arrive as notes; chord symbols are removed first, as a
-notation program does not play them unless asked, while music21 would write them as chords into
-the melody's track), and each reading is harmonized by the shipped harmonizer (joint decoder).
-Tunes that music21 cannot export to MIDI are counted apart. Tunes whose file lacks a meter and
-tunes taken for played-in MIDI (off any notation grid) are counted too. The table counts tunes tried,
-harmonized and refused (by reason) and the changes reported, and measures the harmonizations with
-``midistyle.music.metrics`` beside the Bach test chorales themselves. **Melody preserved** is the
-share of the tune's notes (onset and pitch, as music21 reads the native file) that the harmonized
-soprano has; an absorbed ornament is not a note of the tune, so it counts as preserved.
+made from it the way a notation program exports one (``_midi_export``: every note and double stop
+sounding, each grace note a 32nd just before its note, chord symbols not played; music21's own MIDI
+export gives grace notes lengths of many bars, which is why it is not used), and each reading is
+harmonized by the shipped harmonizer (joint decoder). Tunes that cannot be exported are counted
+apart. Tunes whose file lacks a meter and tunes taken for played-in MIDI (off any notation grid) are
+counted. The table counts tunes tried, harmonized and refused (by reason) and the changes reported,
+and measures the harmonizations with ``midistyle.music.metrics`` beside the Bach test chorales
+themselves. **Melody preserved** is the share of the tune's notes (onset and pitch, as music21 reads
+the native file) that the harmonized soprano has; an absorbed ornament is not a note of the tune, so
+it counts as preserved.
 """
 
 from __future__ import annotations
@@ -81,16 +82,52 @@ def _reference(path: Path, tune: int | None, track: int | None):
 
 
 def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) -> Path:
+    """The tune as a notation program exports it to MIDI: every note and chord sounding, each grace
+    note a 32nd just before its note, chord symbols not played, repeats expanded.
+
+    (music21's own MIDI export gives grace notes lengths of many bars, which no notation program
+    does, so this writes the file itself.)
+    """
+    import symusic
     from music21 import converter, harmony
 
     kwargs = {"number": tune} if tune is not None else {}
     parsed = converter.parse(str(path), forceSource=True, **kwargs)
     if track is not None:
         parsed = parsed.parts[track]
-    for symbol in list(parsed.recurse().getElementsByClass(harmony.Harmony)):
-        symbol.activeSite.remove(symbol)
+    try:
+        parsed = parsed.expandRepeats()
+    except Exception:
+        pass  # read as written, as midistyle does
+    ticks, grace_quarters = 480, 0.125
+    midi = symusic.Score(ticks)
+    midi.tempos.append(symusic.Tempo(0, qpm=100.0))
+    part = parsed.parts[0] if hasattr(parsed, "parts") and parsed.parts else parsed
+    out = symusic.Track("melody", 0, False)
+    graces: list = []
+    for element in part.stripTies().flatten().notes:
+        if isinstance(element, harmony.Harmony):
+            continue
+        if element.duration.isGrace:
+            graces.append(element)
+            continue
+        onset = float(element.offset)
+        for index, grace in enumerate(graces):
+            start = onset - (len(graces) - index) * grace_quarters
+            for pitch in grace.pitches:
+                out.notes.append(symusic.Note(round(max(start, 0) * ticks), round(grace_quarters * ticks),
+                                              pitch.midi, 80))
+        graces = []
+        for pitch in element.pitches:
+            out.notes.append(symusic.Note(round(onset * ticks), max(round(float(element.quarterLength) * ticks), 1),
+                                          pitch.midi, 80))
+    midi.tracks.append(out)
+    written = _reference(path, tune, track)  # the meter and pickup, written as notation programs do
+    if written.pickup_time_signature:
+        midi.time_signatures.append(symusic.TimeSignature(0, *written.pickup_time_signature))
+    midi.time_signatures.append(symusic.TimeSignature(written.anacrusis_steps * ticks // 4, *written.time_signature))
     target = folder / f"{path.stem}_{tune or 0}_{track or 0}.mid"
-    parsed.write("midi", fp=str(target))
+    midi.dump_midi(str(target))
     return target
 
 
