@@ -75,8 +75,10 @@ def test_upload_a_melody_see_the_score_hear_it_download_it(page, studio_url, tmp
                            "return i.complete && i.naturalWidth > 0 }")
     svg = page.request.get(studio_url + page.get_attribute("#score", "src")).text()
     assert svg.count('class="staff"') >= 4 and svg.count('class="note"') > 40  # four staves of notes
-    assert page.get_attribute("#audio", "src").endswith("chorale.ogg")
-    assert page.evaluate("document.getElementById('audio').canPlayType('audio/ogg')") != ""
+    assert page.get_attribute("#audio", "src").endswith("chorale.wav")
+    assert page.evaluate("document.getElementById('audio').canPlayType('audio/wav')") != ""
+    page.wait_for_function("() => { const i = document.getElementById('roll'); "
+                           "return i.complete && i.naturalWidth > 0 }")
     assert page.locator("#ranking tbody tr").count() == 2
     page.screenshot(path=str(ARTIFACTS / "studio_harmonized.png"), full_page=True)
     with page.expect_download() as download_info:

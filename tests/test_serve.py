@@ -62,15 +62,17 @@ def test_health(client):
 
 def test_harmonize_gives_every_file_and_ranked_samples(client, harmonized, tmp_path):
     assert harmonized["status"] == "done", harmonized["error"]
-    assert set(harmonized["files"]) >= {"MIDI", "MusicXML", "SVG", "piano roll", "WAV", "OGG"}
+    assert set(harmonized["files"]) >= {"MIDI", "MusicXML", "SVG", "piano roll", "WAV"}
     midi = client.get(harmonized["files"]["MIDI"])
     assert midi.status_code == 200
     (tmp_path / "chorale.mid").write_bytes(midi.content)
     assert read_score(tmp_path / "chorale.mid").num_voices == 4
     svg = client.get(harmonized["files"]["SVG"]).text
     assert svg.count('class="staff"') >= 4 and svg.count('class="note"') > 20
-    audio, rate = soundfile.read(io.BytesIO(client.get(harmonized["files"]["OGG"]).content))
+    audio, rate = soundfile.read(io.BytesIO(client.get(harmonized["files"]["WAV"]).content))
     assert rate == 44100 and audio.shape[0] > rate
+    roll = client.get(harmonized["files"]["piano roll"])  # drawn on this first request
+    assert roll.status_code == 200 and roll.content.startswith(b"\x89PNG")
     assert [s["rank"] for s in harmonized["samples"]] == [1, 2]
     assert harmonized["samples"][0]["critic"] >= harmonized["samples"][1]["critic"]
     assert any(line.startswith("key: ") for line in harmonized["messages"])
@@ -145,7 +147,7 @@ def test_generate_a_chorale(client):
     assert response.status_code == 202
     job = _wait(client, response.json())
     assert job["status"] == "done", job["error"]
-    assert {"MIDI", "SVG", "OGG"} <= set(job["files"])
+    assert {"MIDI", "SVG", "WAV"} <= set(job["files"])
     assert client.post("/api/chorale", data={"bars": "0"}).status_code == 422
 
 

@@ -62,9 +62,14 @@ def engrave_svg(score: Score, config: EngraveConfig | None = None) -> list[str]:
     InputError
         When verovio cannot lay the score out.
     """
-    config = config or EngraveConfig()
     with tempfile.TemporaryDirectory(prefix="midistyle-engrave-") as folder:
         musicxml = write_score(score, Path(folder) / "score.musicxml").read_text()
+    return engrave_musicxml(musicxml, config)
+
+
+def engrave_musicxml(musicxml: str, config: EngraveConfig | None = None) -> list[str]:
+    """Like :func:`engrave_svg`, from MusicXML text already written (saves writing it again)."""
+    config = config or EngraveConfig()
     toolkit = _toolkit(config)
     if not toolkit.loadData(musicxml):
         raise InputError("verovio could not read the score's MusicXML")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from music21 import chord as m21chord
@@ -169,20 +170,24 @@ def spell_pitch(midi_pitch: int, score_key: Key | None):
     the raised sixth and seventh), then flats in flat keys and sharps in sharp keys."""
     from music21 import pitch
 
-    names = _NEUTRAL_NAMES
-    if score_key is not None:
-        scale = key.Key(score_key.tonic_name.replace("b", "-"), score_key.mode)
-        degrees = list(scale.pitches[:7])
-        if score_key.mode == "minor":
-            degrees += [p.transpose(1) for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor
-        by_class = {p.pitchClass: p.name for p in degrees}
-        fallback = _FLAT_NAMES if score_key.sharps < 0 else _SHARP_NAMES if score_key.sharps > 0 else _NEUTRAL_NAMES
-        names = tuple(by_class.get(pc, fallback[pc]) for pc in range(12))
-    name = names[midi_pitch % 12]
-    spelled = pitch.Pitch(name)
-    spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1 + (1 if spelled.pitchClass > 11 else 0)
+    names = _NEUTRAL_NAMES if score_key is None else _names_in_key(score_key.sharps, score_key.mode)
+    spelled = pitch.Pitch(names[midi_pitch % 12])
+    spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1
     spelled.octave += round((midi_pitch - spelled.midi) / 12)  # B#, Cb: the letter's octave differs
     return spelled
+
+
+@lru_cache(maxsize=32)
+def _names_in_key(sharps: int, mode: str) -> tuple[str, ...]:
+    """The spelling of each pitch class 0-11 in a key (music21 names: ``E-`` for E flat)."""
+    score_key = Key(sharps, mode)
+    scale = key.Key(score_key.tonic_name.replace("b", "-"), mode)
+    degrees = list(scale.pitches[:7])
+    if mode == "minor":
+        degrees += [p.transpose(1) for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor
+    by_class = {p.pitchClass: p.name for p in degrees}
+    fallback = _FLAT_NAMES if sharps < 0 else _SHARP_NAMES if sharps > 0 else _NEUTRAL_NAMES
+    return tuple(by_class.get(pc, fallback[pc]) for pc in range(12))
 
 
 def _clef_for(voice: Voice):

@@ -64,7 +64,8 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
     elif tune not in (None, 1) and file_format != "abc":
         raise InputError(f"--tune {tune}: the file holds one tune")
     counts: Counter = Counter()
-    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts)
+    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts,
+                             strict_repeats=False)
     meter_given = parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None
     return NotationRead(score, meter_given, counts, tuple(notes))
 

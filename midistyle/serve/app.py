@@ -135,9 +135,10 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
     @app.get("/api/jobs/{job_id}/files/{name}")
     def job_file(job_id: str, name: str) -> Response:
         job = store.get(job_id)
-        if job is None or name not in job.files.values() and name not in {s["file"] for s in job.samples}:
+        path = job.file_path(name) if job is not None and job.status == "done" else None
+        if path is None or not path.is_file():
             return JSONResponse({"error": "no such file"}, status_code=404)
-        return FileResponse(job.folder / name, filename=name)
+        return FileResponse(path, filename=name)
 
     return app
 

@@ -34,6 +34,7 @@ class Job:
     progress: float = 0.0
     stage: str = "waiting for a free worker"
     files: dict[str, str] = field(default_factory=dict)  # what -> file name inside ``folder``
+    deferred: dict[str, Callable[[Path], Path]] = field(default_factory=dict)  # file name -> how to make it
     messages: list[str] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
     error: str | None = None
@@ -46,6 +47,21 @@ class Job:
     def add_file(self, what: str, path: Path) -> None:
         assert path.parent == self.folder, "a job only records files of its own folder"
         self.files[what] = path.name
+
+    def add_deferred_file(self, what: str, name: str, make: Callable[[Path], Path]) -> None:
+        """A file made the first time it is asked for (``make(path)``), so the job finishes sooner."""
+        self.files[what] = name
+        self.deferred[name] = make
+
+    def file_path(self, name: str) -> Path | None:
+        """The path of one of this job's files, made now if it was deferred; None if not its file."""
+        if name not in self.files.values():
+            return None
+        path = self.folder / name
+        make = self.deferred.pop(name, None)
+        if make is not None and not path.exists():
+            make(path)
+        return path
 
 
 class JobStore:

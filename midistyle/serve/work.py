@@ -2,8 +2,8 @@
 
 The models are loaded once (on first use, or by :meth:`Studio.warm_up` at start-up) and kept; each
 worker thread keeps its own FluidSynth renderer per ensemble, so a job pays neither cost. Every
-finished score is published the same way: MIDI, MusicXML, sheet music (SVG), piano roll (PNG) and
-its rendering as WAV (to download) and OGG/Vorbis (for the page's player).
+finished score is published the same way: MIDI, MusicXML, sheet music (SVG), its rendering (WAV, which
+the page plays) and a piano roll (PNG) drawn when first asked for.
 """
 
 from __future__ import annotations
@@ -106,30 +106,36 @@ class Studio:
         result = stylize(content, content_rate, style, style_rate, config=config)
         job.messages.extend(result.notes)
         job.step(0.9, "writing")
-        for what, name, audio in (("before", "before.ogg", result.content), ("after", "styled.ogg", result.audio)):
-            job.add_file(what, write_audio(job.folder / name, audio, result.sample_rate))
-        job.add_file("WAV", write_audio(job.folder / "styled.wav", result.audio, result.sample_rate))
+        job.add_file("before", write_audio(job.folder / "before.wav", result.content, result.sample_rate))
+        job.add_file("after", write_audio(job.folder / "styled.wav", result.audio, result.sample_rate))
+        job.add_file("WAV", job.folder / "styled.wav")
         job.add_file("spectrograms", write_figure(job.folder / "spectrograms.png", result))
 
     def _publish(self, job: Job, score: Score, ensemble: str, *, start: float) -> None:
+        """MIDI, MusicXML, SVG and WAV now (the rendering on a second thread, as FluidSynth runs
+        outside Python's lock); the piano roll when it is first asked for."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from midistyle.audio.files import write_audio
-        from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages
+        from midistyle.music.engrave import EngraveConfig, engrave_musicxml, stack_pages
         from midistyle.music.io import write_atomically
         from midistyle.music.plot import plot_pianoroll
 
         if ensemble not in ENSEMBLES:
             raise InputError(f"ensemble={ensemble!r} must be one of {', '.join(ENSEMBLES)}")
-        job.step(start, "writing MIDI and MusicXML")
-        _write(job, "MIDI", "chorale.mid", score)
-        _write(job, "MusicXML", "chorale.musicxml", score)
-        job.step(start + 0.2 * (1 - start), "engraving")
-        svg = stack_pages(engrave_svg(score, EngraveConfig(long_page=True)))
-        job.add_file("SVG", write_atomically(job.folder / "chorale.svg", lambda t: t.write_text(svg)))
-        job.add_file("piano roll", plot_pianoroll(score, job.folder / "pianoroll.png"))
-        job.step(start + 0.6 * (1 - start), f"rendering ({ensemble})")
-        rendering = self.renderer(ensemble).render(score)
-        job.add_file("WAV", write_audio(job.folder / "chorale.wav", rendering.audio, rendering.sample_rate))
-        job.add_file("OGG", write_audio(job.folder / "chorale.ogg", rendering.audio, rendering.sample_rate))
+        renderer = self.renderer(ensemble)
+        with ThreadPoolExecutor(1, thread_name_prefix="studio-render") as side:
+            rendering = side.submit(renderer.render, score)
+            job.step(start, f"writing MIDI and MusicXML, rendering ({ensemble})")
+            _write(job, "MIDI", "chorale.mid", score)
+            musicxml = _write(job, "MusicXML", "chorale.musicxml", score).read_text()
+            job.step(start + 0.4 * (1 - start), "engraving")
+            svg = stack_pages(engrave_musicxml(musicxml, EngraveConfig(long_page=True)))
+            job.add_file("SVG", write_atomically(job.folder / "chorale.svg", lambda t: t.write_text(svg)))
+            job.step(start + 0.8 * (1 - start), "writing the audio")
+            audio = rendering.result()
+        job.add_file("WAV", write_audio(job.folder / "chorale.wav", audio.audio, audio.sample_rate))
+        job.add_deferred_file("piano roll", "pianoroll.png", lambda path: plot_pianoroll(score, path))
 
 
 def _write(job: Job, what: str, name: str, score: Score) -> Path:

@@ -77,13 +77,13 @@ function show(job) {
   } else {
     currentJob = job.id;
     $("player-after").hidden = true;
-    $("audio").src = files.OGG;
+    $("audio").src = files.WAV;
     $("score").hidden = false;
     $("score").src = files.SVG;
     $("roll-title").textContent = "Piano roll";
     $("roll").src = files["piano roll"];
   }
-  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV", "OGG"].includes(what));
+  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV"].includes(what));
   $("downloads").replaceChildren(...links.map(([what, url]) =>
     Object.assign(document.createElement("a"), { href: url, textContent: `Download ${what}`, download: "" })));
   const rows = job.samples.length > 1 ? job.samples : [];
