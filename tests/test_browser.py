@@ -24,7 +24,12 @@ if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
         raise RuntimeError("chromium is missing: `make test` installs it (apt-get install chromium)")
     pytest.skip("chromium is not installed (make test installs it)", allow_module_level=True)
-playwright = pytest.importorskip("playwright.sync_api")
+try:
+    import playwright.sync_api as playwright
+except ModuleNotFoundError:
+    if os.environ.get("CI"):
+        raise RuntimeError("playwright is missing: `make` installs the dev extra (pip install -e '.[dev]')") from None
+    pytest.skip("playwright is not installed (make installs it)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -108,6 +108,8 @@ def test_a_piano_part_is_refused_with_the_hint(client):
 @pytest.mark.parametrize("field, value, message", [("samples", "99", "samples=99 must be in 1..8"),
                                                     ("ensemble", "kazoo", "ensemble='kazoo'"),
                                                     ("key", "H major", "'H major'"),
+                                                    ("instruments", "oboe, violin, viola, kazooo", "kazooo"),
+                                                    ("instruments", "oboe, violin", "not 2"),
                                                     ("temperature", "hot", "temperature")])
 def test_bad_options_are_422(client, field, value, message):
     response = client.post("/api/harmonize", data={field: value})
@@ -143,7 +145,7 @@ def test_page_and_assets_are_served_and_nothing_from_a_cdn(client):
 
 
 def test_generate_a_chorale(client):
-    response = client.post("/api/chorale", data={"bars": "4", "seed": "1", "ensemble": "choir"})
+    response = client.post("/api/chorale", data={"bars": "4", "seed": "1", "instruments": "oboe, violin, viola, cello"})
     assert response.status_code == 202
     job = _wait(client, response.json())
     assert job["status"] == "done", job["error"]

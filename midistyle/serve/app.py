@@ -80,11 +80,12 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
     async def harmonize(request: Request, file: UploadFile | None = File(None), example: str | None = Form(None),
                         key: str | None = Form(None), samples: int = Form(1), seed: int = Form(0),
                         temperature: float = Form(0.0), ensemble: str = Form("organ"),
-                        track: int | None = Form(None), tune: int | None = Form(None),
-                        top_line: bool = Form(False)) -> dict:
+                        instruments: str | None = Form(None), track: int | None = Form(None),
+                        tune: int | None = Form(None), top_line: bool = Form(False)) -> dict:
         _check_range("samples", samples, 1, 8)
         _check_range("temperature", temperature, 0.0, 2.0)
         _check_choice("ensemble", ensemble, ENSEMBLES)
+        voices = _instruments(instruments)
         if key:
             from midistyle.music.score import Key
 
@@ -93,22 +94,25 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                                            root=store.root)
         job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
                                                                     seed=seed, temperature=temperature,
-                                                                    ensemble=ensemble))
+                                                                    ensemble=ensemble, instruments=voices))
         job.messages.extend(notes)
         return _job_json(request, job, store)
 
     @app.post("/api/chorale", status_code=202)
     def chorale(request: Request, bars: int = Form(8), key: str | None = Form(None), seed: int = Form(0),
-                temperature: float = Form(0.8), ensemble: str = Form("organ")) -> dict:
+                temperature: float = Form(0.8), ensemble: str = Form("organ"),
+                instruments: str | None = Form(None)) -> dict:
         _check_range("bars", bars, 1, 64)
         _check_range("temperature", temperature, 0.05, 2.0)
         _check_choice("ensemble", ensemble, ENSEMBLES)
+        voices = _instruments(instruments)
         if key:
             from midistyle.music.score import Key
 
             Key.parse(key)
         job = store.submit("chorale", lambda j: studio.chorale(j, bars=bars, key=key or None, seed=seed,
-                                                                temperature=temperature, ensemble=ensemble))
+                                                                temperature=temperature, ensemble=ensemble,
+                                                                instruments=voices))
         return _job_json(request, job, store)
 
     @app.post("/api/stylize", status_code=202)
@@ -153,6 +157,19 @@ def _job_json(request: Request, job: Job, store: JobStore) -> dict:
         "samples": [{**s, "url": f"{base}/files/{s['file']}"} for s in job.samples] if done else [],
         "messages": list(job.messages), "error": job.error,
     }
+
+
+def _instruments(text: str | None) -> tuple[str, ...] | None:
+    """Per-voice General MIDI instruments, soprano to bass (one name for all), checked now."""
+    if not text or not text.strip():
+        return None
+    from midistyle.audio.instruments import programs_for
+
+    voices = tuple(name.strip() for name in text.split(","))
+    if len(voices) not in (1, 4):
+        raise InputError(f"instruments: give one name, or four (soprano, alto, tenor, bass), not {len(voices)}")
+    programs_for(4, instruments=voices, ensemble=None)  # unknown names fail here with suggestions
+    return voices
 
 
 def _check_range(name: str, value, low, high) -> None:

@@ -45,14 +45,18 @@ class Studio:
                 self._generator = ChoraleGenerator.load()
             return self._generator
 
-    def renderer(self, ensemble: str):
-        """This thread's renderer for ``ensemble`` (FluidSynth objects are not shared between threads)."""
+    def renderer(self, ensemble: str, instruments: tuple[str, ...] | None = None):
+        """This thread's renderer for an ensemble or per-voice instruments (FluidSynth objects are not
+        shared between threads)."""
         from midistyle.audio.render import RenderConfig, Renderer
 
         renderers = self._local.__dict__.setdefault("renderers", {})
-        if ensemble not in renderers:
-            renderers[ensemble] = Renderer(RenderConfig(sample_rate=SAMPLE_RATE, ensemble=ensemble))
-        return renderers[ensemble]
+        key = instruments or ensemble
+        if key not in renderers:
+            config = RenderConfig(sample_rate=SAMPLE_RATE, instruments=instruments) if instruments else \
+                RenderConfig(sample_rate=SAMPLE_RATE, ensemble=ensemble)
+            renderers[key] = Renderer(config)
+        return renderers[key]
 
     def warm_up(self) -> None:
         """Load both models and run the engraver once, so the first request is as fast as the rest."""
@@ -66,7 +70,7 @@ class Studio:
 
     # -- jobs ------------------------------------------------------------------------------------
     def harmonize(self, job: Job, melody: Score, *, key: str | None, samples: int, seed: int,
-                  temperature: float, ensemble: str) -> None:
+                  temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None) -> None:
         job.step(0.1, "harmonizing")
         results = self.harmonizer().harmonize(melody, samples=samples, seed=seed, temperature=temperature,
                                               key=Key.parse(key) if key else None)
@@ -80,13 +84,15 @@ class Studio:
             path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid", result.score.replace(title=title))
             job.samples.append({"rank": rank, "critic": round(result.critic_score, 3), "file": path.name})
         job.samples.insert(0, {"rank": 1, "critic": round(results[0].critic_score, 3), "file": "chorale.mid"})
-        self._publish(job, results[0].score.replace(title=title), ensemble, start=0.3)
+        self._publish(job, results[0].score.replace(title=title), ensemble, start=0.3, instruments=instruments)
 
-    def chorale(self, job: Job, *, bars: int, key: str | None, seed: int, temperature: float, ensemble: str) -> None:
+    def chorale(self, job: Job, *, bars: int, key: str | None, seed: int, temperature: float, ensemble: str,
+                instruments: tuple[str, ...] | None = None) -> None:
         job.step(0.05, "composing")
         generated = self.generator().generate(bars=bars, key=key, seed=seed, temperature=temperature)
         job.messages.extend(generated.notes)
-        self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5)
+        self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5,
+                      instruments=instruments)
 
     def stylize(self, job: Job, content_path: Path, style_path: Path, *, strength: float, method: str) -> None:
         import dataclasses
@@ -111,7 +117,8 @@ class Studio:
         job.add_file("WAV", job.folder / "styled.wav")
         job.add_file("spectrograms", write_figure(job.folder / "spectrograms.png", result))
 
-    def _publish(self, job: Job, score: Score, ensemble: str, *, start: float) -> None:
+    def _publish(self, job: Job, score: Score, ensemble: str, *, start: float,
+                 instruments: tuple[str, ...] | None = None) -> None:
         """MIDI, MusicXML, SVG and WAV now (the rendering on a second thread, as FluidSynth runs
         outside Python's lock); the piano roll when it is first asked for."""
         from concurrent.futures import ThreadPoolExecutor
@@ -123,10 +130,10 @@ class Studio:
 
         if ensemble not in ENSEMBLES:
             raise InputError(f"ensemble={ensemble!r} must be one of {', '.join(ENSEMBLES)}")
-        renderer = self.renderer(ensemble)
+        renderer = self.renderer(ensemble, instruments)
         with ThreadPoolExecutor(1, thread_name_prefix="studio-render") as side:
             rendering = side.submit(renderer.render, score)
-            job.step(start, f"writing MIDI and MusicXML, rendering ({ensemble})")
+            job.step(start, f"writing MIDI and MusicXML, rendering ({', '.join(instruments or (ensemble,))})")
             _write(job, "MIDI", "chorale.mid", score)
             musicxml = _write(job, "MusicXML", "chorale.musicxml", score).read_text()
             job.step(start + 0.4 * (1 - start), "engraving")
