@@ -67,6 +67,7 @@ function showMessages(lines) {
 function show(job) {
   const files = job.files;
   $("result").hidden = false;
+  $("result-title").textContent = job.kind === "stylize" ? "Before and after" : "Score";
   if (job.kind === "stylize") {
     $("audio").src = files.before;
     $("player-after").hidden = false;
