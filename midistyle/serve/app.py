@@ -84,12 +84,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                         tune: int | None = Form(None), top_line: bool = Form(False)) -> dict:
         _check_range("samples", samples, 1, 8)
         _check_range("temperature", temperature, 0.0, 2.0)
-        _check_choice("ensemble", ensemble, ENSEMBLES)
-        voices = _instruments(instruments)
-        if key:
-            from midistyle.music.score import Key
-
-            Key.parse(key)
+        voices = _check_key_and_sound(key, ensemble, instruments)
         melody, notes = await _read_melody(file, example, track=track, tune=tune, top_line=top_line,
                                            root=store.root)
         job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
@@ -104,12 +99,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                 instruments: str | None = Form(None)) -> dict:
         _check_range("bars", bars, 1, 64)
         _check_range("temperature", temperature, 0.05, 2.0)
-        _check_choice("ensemble", ensemble, ENSEMBLES)
-        voices = _instruments(instruments)
-        if key:
-            from midistyle.music.score import Key
-
-            Key.parse(key)
+        voices = _check_key_and_sound(key, ensemble, instruments)
         job = store.submit("chorale", lambda j: studio.chorale(j, bars=bars, key=key or None, seed=seed,
                                                                 temperature=temperature, ensemble=ensemble,
                                                                 instruments=voices))
@@ -157,6 +147,16 @@ def _job_json(request: Request, job: Job, store: JobStore) -> dict:
         "samples": [{**s, "url": f"{base}/files/{s['file']}"} for s in job.samples] if done else [],
         "messages": list(job.messages), "error": job.error,
     }
+
+
+def _check_key_and_sound(key: str | None, ensemble: str, instruments: str | None) -> tuple[str, ...] | None:
+    """Check a key, an ensemble and per-voice instruments now; return the instruments as a tuple."""
+    _check_choice("ensemble", ensemble, ENSEMBLES)
+    if key:
+        from midistyle.music.score import Key
+
+        Key.parse(key)
+    return _instruments(instruments)
 
 
 def _instruments(text: str | None) -> tuple[str, ...] | None:
