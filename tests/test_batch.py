@@ -52,6 +52,7 @@ def test_two_corrupt_files_among_good_ones_are_recorded_and_the_rest_written(dat
     assert "has no notes" in records["empty.mid"]["error"]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.wav")) == ["chorale_excerpt.wav", "melody_only.wav"]
     assert "2 done, 0 skipped (already done), 2 failed" in result.stdout
+    assert result.stderr.count("midistyle: error: ") == 2 and "error" not in result.stdout
 
 
 def test_a_run_killed_half_way_resumes_and_redoes_nothing(corpus, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def run_batch(command: str, patterns: list[str], out_dir: str | Path, *, options
         manifest.append(record)
         failed += record["status"] != "ok"
         if record["status"] != "ok":
-            bar.write(f"midistyle: error: {record['error']}")
+            bar.write(f"midistyle: error: {record['error']}", file=sys.stderr)
         bar.set_postfix(failed=failed)
         bar.update()
     bar.close()

@@ -138,8 +138,9 @@ def run_one(task, source: str, outputs: list[str]) -> dict:
     record = {"input": source, "outputs": outputs, "status": "ok", "error": None}
     try:
         record.update(task.run(Path(source), [Path(p) for p in outputs]))
-    except MidistyleError as error:
-        record.update(status="error", error=str(error))
+    except MidistyleError as error:  # a model's error does not know the file: the record names it
+        message = str(error)
+        record.update(status="error", error=message if message.startswith(source) else f"{source}: {message}")
     except Exception as error:  # a bug on one input must not stop the corpus
         last = traceback.extract_tb(error.__traceback__)[-1]
         record.update(status="error", error=f"internal error ({type(error).__name__}: {error} at "
