@@ -75,3 +75,13 @@ def test_each_part_has_one_clef_and_the_tempo_is_written_once(test_chorales):
     clefs = [[type(c).__name__ for c in part.recurse().getElementsByClass(clef.Clef)] for part in parsed.parts]
     assert clefs == [["TrebleClef"], ["TrebleClef"], ["Treble8vbClef"], ["BassClef"]]
     assert len(parsed.recurse().getElementsByClass(tempo.MetronomeMark)) == 1
+
+
+def test_a_long_score_gets_a_narrower_png_and_a_far_too_long_one_a_clear_error(tmp_path):
+    from midistyle.music.engrave import _png_width
+
+    page = '<svg xmlns="http://www.w3.org/2000/svg" width="840px" height="{}px"></svg>'
+    assert _png_width(page.format(1200), tmp_path / "a.png") == 1600
+    assert _png_width(page.format(21803), tmp_path / "b.png") == 1232  # a quartet movement, harmonized
+    with pytest.raises(InputError, match="too long to read on one PNG page; write .pdf or .svg"):
+        _png_width(page.format(60000), tmp_path / "c.png")

@@ -23,6 +23,9 @@ from midistyle.music.io import atomic_path, read_score, write_score
 from midistyle.music.score import Score
 
 ENGRAVE_EXTENSIONS = (".svg", ".pdf", ".png")
+PNG_WIDTH_PX = 1600
+PNG_MAX_HEIGHT_PX = 32000  # cairo's images stop at 32 767 pixels a side
+PNG_MIN_WIDTH_PX = 600  # narrower, and the notes are too small to read
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,32 @@ def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
         if suffix == ".svg":
             temporary.write_text(stack_pages(pages))
         elif suffix == ".png":
-            _cairosvg().svg2png(bytestring=stack_pages(pages).encode(),
-                                write_to=str(temporary), output_width=1600, background_color="white")
+            svg = stack_pages(pages)
+            _cairosvg().svg2png(bytestring=svg.encode(), write_to=str(temporary),
+                                output_width=_png_width(svg, out_path), background_color="white")
         else:
             _pdf(pages, temporary)
     return out_path
+
+
+def _png_width(svg: str, out_path: Path) -> int:
+    """The PNG width: 1600 px, narrower when a long score would pass cairo's height limit.
+
+    Raises
+    ------
+    InputError
+        When the score is too long to read on one PNG page.
+    """
+    import re
+
+    match = re.search(r'<svg[^>]*width="([\d.]+)px"[^>]*height="([\d.]+)px"', svg)
+    if not match:
+        return PNG_WIDTH_PX
+    width, height = float(match.group(1)), float(match.group(2))
+    fitting = int(PNG_MAX_HEIGHT_PX * width / height)
+    if fitting < PNG_MIN_WIDTH_PX:
+        raise InputError(f"{out_path}: the score is too long to read on one PNG page; write .pdf or .svg")
+    return min(PNG_WIDTH_PX, fitting)
 
 
 def _cairosvg():
