@@ -85,3 +85,17 @@ def test_a_long_score_gets_a_narrower_png_and_a_far_too_long_one_a_clear_error(t
     assert _png_width(page.format(21803), tmp_path / "b.png") == 1232  # a quartet movement, harmonized
     with pytest.raises(InputError, match="too long to read on one PNG page; write .pdf or .svg"):
         _png_width(page.format(60000), tmp_path / "c.png")
+
+
+def test_silent_beats_are_written_as_rests_and_the_notes_read_back_unchanged(tmp_path):
+    from music21 import note
+
+    from midistyle.music.io import read_score, write_score
+    from midistyle.music.score import Note, Score, make_voices
+
+    score = Score(make_voices([[Note(0, 72, 4), Note(12, 74, 4)], [Note(0, 60, 16)]]))
+    rests = [[(float(r.offset), float(r.quarterLength)) for r in part.recurse().getElementsByClass(note.Rest)]
+             for part in score_to_music21(score).parts]
+    assert rests == [[(1.0, 2.0)], []]  # beats 2-3 of the soprano's bar
+    back = read_score(write_score(score, tmp_path / "gap.musicxml"))
+    assert [v.notes for v in back.voices] == [v.notes for v in score.voices]

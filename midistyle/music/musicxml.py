@@ -246,6 +246,7 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     )
     measured = flat.makeMeasures(meterStream=meters)
     measured.makeTies(inPlace=True)
+    measured.makeRests(fillGaps=True, inPlace=True, timeRangeFromBarDuration=True)  # silent beats get rests
     measures = list(measured.getElementsByClass(stream.Measure))
     if score.anacrusis_steps and len(measures) > 1:
         measures[0].removeByClass(meter.TimeSignature)
