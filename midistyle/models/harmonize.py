@@ -85,7 +85,7 @@ class Harmonizer:
         Parameters
         ----------
         melody : Score
-            One monophonic voice (see ``harmonizer_data.extract_melody``).
+            One monophonic voice, as :func:`midistyle.music.melody.read_melody` gives it.
         samples : int, keyword-only
             Noise draws; each gives one harmonization.
         temperature : float, keyword-only
