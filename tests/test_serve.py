@@ -170,6 +170,8 @@ def test_restyle_an_uploaded_clip_with_the_embedded_cello(client):
     assert response.status_code == 422 and "silent" in response.json()["error"]
     response = client.post("/api/stylize", data={"job": "f" * 32})
     assert response.status_code == 422 and "finished harmonize or chorale job" in response.json()["error"]
+    root = client.app.state.store.root
+    assert not list(root.glob("stylize-*"))  # uploads go with their job, or at once when refused
 
 
 def test_twenty_concurrent_requests_are_queued_and_all_finish(client):

@@ -9,6 +9,7 @@ other files. Swagger's /docs and /redoc are off (they would load scripts from a 
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -111,12 +112,21 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                       strength: float = Form(1.0), method: str = Form("stft")) -> dict:
         _check_range("strength", strength, 0.0, 1.0)
         _check_choice("method", method, ("stft", "sms"))
-        folder = Path(tempfile.mkdtemp(prefix="stylize-", dir=store.root))
-        content_path = await _content_audio(job, content, folder, store)
-        style_path = await _style_audio(style, style_example, folder)
-        new = store.submit("stylize", lambda j: studio.stylize(j, content_path, style_path, strength=strength,
-                                                                method=method))
-        return _job_json(request, new, store)
+        folder = Path(tempfile.mkdtemp(prefix="stylize-", dir=store.root))  # the uploads, until the job ends
+        try:
+            content_path = await _content_audio(job, content, folder, store)
+            style_path = await _style_audio(style, style_example, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+        def work(j: Job) -> None:
+            try:
+                studio.stylize(j, content_path, style_path, strength=strength, method=method)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        return _job_json(request, store.submit("stylize", work), store)
 
     @app.get("/api/jobs/{job_id}")
     def job_state(request: Request, job_id: str) -> Response:
@@ -183,8 +193,8 @@ def _check_choice(name: str, value: str, choices) -> None:
 
 
 async def _read_upload(upload: UploadFile) -> bytes:
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    return data
+    """At most one byte past the limit: enough to tell an upload is too large without reading it all."""
+    return await upload.read(MAX_UPLOAD_BYTES + 1)
 
 
 async def _read_melody(file: UploadFile | None, example: str | None, *, track, tune, top_line, root: Path):
