@@ -7,9 +7,11 @@ the network is not trusted with — every decoder here guarantees them:
 * each voice sounds exactly while the melody sounds, one pitch at a time (monophonic);
 * each voice stays inside its SATB range and never above the voice written over it.
 
-Two decoders:
+Three decoders:
 
 * ``greedy`` — voice by voice, the most likely allowed pitch, held until the model puts an onset;
+* ``sample`` — the same, but each pitch is drawn from the network's own distribution over the
+  allowed pitches (at the given temperature, 1 by default) — the network's variety, no rules added;
 * ``joint`` (default) — the same rhythm decisions, but the voices that start a note at a step are
   chosen *together* among each voice's 6 most likely pitches, scoring the sum of their log
   probabilities plus a bonus when the sounding pitch classes form a chord, and penalties for
@@ -18,7 +20,11 @@ Two decoders:
   and for melodic leaps (a little per semitone, a lot past an octave).
   New notes start on the eighth-note grid (or with a melody note).
 
-Both return notes in the melody's original key and register. The constants below (weights, the
+``greedy`` and ``sample`` add nothing the network did not say beyond the range and no-crossing
+rules above; with a generator trained on given voices they are run one voice at a time (see
+``fixed`` and ``free`` below and :meth:`midistyle.models.harmonize.Harmonizer.harmonize`).
+
+All return notes in the melody's original key and register. The constants below (weights, the
 onset threshold 0.9 and the hold support 0.25) were chosen on the Bach *valid* split's sopranos
 (Fréchet distance and note length closest to Bach's there), never on the test split.
 """
@@ -56,6 +62,9 @@ def decode_harmony(
     temperature: float = 0.0,
     rng: np.random.Generator | None = None,
     onset_threshold: float = 0.9,
+    fixed: dict[int, list[Note]] | None = None,
+    free: tuple[int, ...] = (0, 1, 2),
+    model_space: bool = False,
 ) -> list[list[Note]]:
     """Notes of alto, tenor and bass.
 
@@ -68,12 +77,22 @@ def decode_harmony(
     condition : np.ndarray, shape=(T, P, CONDITION_CHANNELS)
         The melody planes the model was given.
     placement : Placement
-    method : {"joint", "greedy"}, keyword-only
+    method : {"joint", "greedy", "sample"}, keyword-only
     temperature : float, keyword-only
         0 takes the best choice; > 0 samples with probabilities ``exp(score / temperature)``.
+    fixed : dict of voice index -> notes, keyword-only
+        Voices already written (in the model's pitch rows): they are kept as they are, and a voice
+        decoded above one of them stays above it.
+    free : tuple of int, keyword-only
+        The voices to decode (0 alto, 1 tenor, 2 bass); voices neither free nor fixed are left empty
+        and constrain nothing.
+    model_space : bool, keyword-only
+        Return notes in the model's pitch rows instead of the melody's key and register.
     """
-    if method not in ("joint", "greedy"):
-        raise ValueError(f"method={method!r} must be 'joint' or 'greedy'")
+    if method not in ("joint", "greedy", "sample"):
+        raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
+    if method == "joint" and (fixed or tuple(free) != (0, 1, 2)):
+        raise ValueError("the joint decoder writes all three voices at once")
     rng = rng or np.random.default_rng(0)
     melody = np.where(condition[:, :, 1].any(axis=1), condition[:, :, 1].argmax(axis=1), -1)
     melody_onsets = condition[:, :, 0].any(axis=1)
@@ -84,8 +103,18 @@ def decode_harmony(
         for low, high in SATB_RANGES[1 : 1 + HARMONY_VOICES]
     ]
     log_p = np.log(np.maximum(sustain, 1e-9))
+    fixed_rows = np.full((len(sustain), HARMONY_VOICES), -1)
+    fixed_onsets = np.zeros((len(sustain), HARMONY_VOICES), bool)
+    for v, notes in (fixed or {}).items():
+        for n in notes:
+            fixed_rows[n.onset_step : n.end_step, v] = n.pitch
+            fixed_onsets[n.onset_step, v] = True
     state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method)
+    state.fixed_rows, state.fixed_onsets = fixed_rows, fixed_onsets
+    state.fixed, state.free = set(fixed or {}), tuple(free)
     rows = state.run()
+    if model_space:
+        return rows
     return [[dataclasses.replace(n, pitch=n.pitch + LOWEST_PITCH - placement.total_shift) for n in v] for v in rows]
 
 
@@ -101,6 +130,10 @@ class _Decoder:
         self.current = [-1] * HARMONY_VOICES
         self.starts = [0] * HARMONY_VOICES
         self.notes: list[list[Note]] = [[] for _ in range(HARMONY_VOICES)]
+        self.fixed: set[int] = set()  # voices written already (rows in fixed_rows), kept as they are
+        self.free: tuple[int, ...] = tuple(range(HARMONY_VOICES))  # voices decoded now
+        self.fixed_rows = np.full((len(log_p), HARMONY_VOICES), -1)
+        self.fixed_onsets = np.zeros((len(log_p), HARMONY_VOICES), bool)
 
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
@@ -110,7 +143,12 @@ class _Decoder:
                 continue
             if t and self.beats[t - 1]:
                 self.last_beat = np.array([self.melody[t - 1], *self.current])
-            starters = [v for v in range(HARMONY_VOICES) if self._wants_new_note(v, t)]
+            for v in self.fixed:  # written voices first: the free ones are placed against them
+                row = int(self.fixed_rows[t, v])
+                if row != self.current[v] or self.fixed_onsets[t, v]:
+                    self._end(v, t)
+                    self.current[v], self.starts[v] = row, t
+            starters = [v for v in self.free if self._wants_new_note(v, t)]
             if starters:
                 chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
                 for v, row in zip(starters, chosen):
@@ -126,32 +164,40 @@ class _Decoder:
             self.notes[v].append(Note(self.starts[v], self.current[v], t - self.starts[v]))
         self.current[v] = -1
 
-    def _ceiling(self, v: int, t: int) -> int:
-        above = self.melody[t] if v == 0 else self.current[v - 1]
-        return min(self.ranges[v][1], above if above >= 0 else self.ranges[v][1])
+    def _bounds(self, v: int, t: int, pitches: list[int]) -> tuple[int, int]:
+        """(lowest, highest) allowed row for voice v: its range, under the nearest sounding voice above
+        it (among the melody, the free and the fixed voices), over the nearest fixed voice below it."""
+        low, high = self.ranges[v]
+        above = next((pitches[u] for u in range(v - 1, -1, -1) if pitches[u] >= 0 and
+                      (u in self.free or u in self.fixed)), self.melody[t])
+        below = next((pitches[u] for u in range(v + 1, HARMONY_VOICES) if pitches[u] >= 0 and u in self.fixed), -1)
+        high = min(high, above) if above >= 0 else high
+        low = max(low, below)
+        return (low, high) if low <= high else (self.ranges[v][0], high)  # crossing a fixed voice: last resort
 
     def _wants_new_note(self, v: int, t: int) -> bool:
         held = self.current[v]
-        low = self.ranges[v][0]
-        if held < 0 or not low <= held <= self._ceiling(v, t):
+        low, high = self._bounds(v, t, self.current)
+        if held < 0 or not low <= held <= high:
             return True
-        on_grid = t % 2 == 0 or self.melody_onsets[t] or self.method == "greedy"
-        best = low + int(np.argmax(self.log_p[t, low : self._ceiling(v, t) + 1, v]))
+        on_grid = t % 2 == 0 or self.melody_onsets[t] or self.method != "joint"
+        best = low + int(np.argmax(self.log_p[t, low : max(high, low) + 1, v]))
         lost_support = self.log_p[t, held, v] < self.log_p[t, best, v] + np.log(HOLD_SUPPORT)
         return on_grid and (self.onset[t, best, v] >= self.threshold or lost_support)
 
-    def _candidates(self, v: int, t: int, ceiling: int) -> np.ndarray:
-        low = self.ranges[v][0]
+    def _candidates(self, v: int, t: int, ceiling: int, floor: int | None = None) -> np.ndarray:
+        low = self.ranges[v][0] if floor is None else floor
         rows = np.arange(low, max(ceiling, low) + 1)
+        if self.method == "sample":  # the network's whole distribution over the allowed pitches
+            return rows
         order = np.argsort(-self.log_p[t, rows, v], kind="stable")
         return rows[order[:CANDIDATES_PER_VOICE]]
 
     def _choose_greedy(self, t: int, starters: list[int]) -> list[int]:
-        pending = list(self.current)  # pitches as they will be, for the next voice's ceiling
+        pending = list(self.current)  # pitches as they will be, for the next voice's bounds
         for v in starters:
-            above = self.melody[t] if v == 0 else pending[v - 1]
-            ceiling = min(self.ranges[v][1], above if above >= 0 else self.ranges[v][1])
-            rows = self._candidates(v, t, ceiling)
+            low, high = self._bounds(v, t, pending)
+            rows = self._candidates(v, t, high, low)
             pending[v] = int(self._pick(rows, self.log_p[t, rows, v]))
         return [pending[v] for v in starters]
 
