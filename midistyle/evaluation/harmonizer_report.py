@@ -50,3 +50,27 @@ def compare_harmonizers(
 def melodies_of(chorales: Sequence[Score]) -> list[Score]:
     """The soprano of each chorale as a one-voice melody (key left out: harmonizers detect it)."""
     return [c.select_voices([0]).replace(key=None) for c in chorales]
+
+
+def valid_frechet_scorer(split: str = "valid", decoder: str = "joint") -> Callable[[object], float]:
+    """A function scoring a harmonizer by the Fréchet distance of its harmonizations of a split's
+    sopranos to that split's Bach (lower is better): checkpoint selection during training.
+
+    The classifier and the reference embeddings are loaded once, when this is called.
+    """
+    from midistyle.data.chorales import load_chorales
+    from midistyle.evaluation.classifier import StyleClassifier
+    from midistyle.evaluation.frechet import frechet_distance
+    from midistyle.evaluation.report import set_windows
+
+    chorales = load_chorales(split)
+    melodies = melodies_of(chorales)
+    classifier = StyleClassifier.load()
+    reference, _ = classifier.embed_and_classify(set_windows(chorales))
+
+    def score(harmonizer) -> float:
+        outputs = [harmonizer.harmonize(m, decoder=decoder)[0].score for m in melodies]
+        embeddings, _ = classifier.embed_and_classify(set_windows(outputs))
+        return frechet_distance(embeddings, reference)
+
+    return score

@@ -9,17 +9,17 @@ from pathlib import Path
 from midistyle.errors import InputError
 
 
-def replace_checkpoint(out_dir: Path, fill: Callable[[Path], None]) -> Path:
-    """Write a new ``out_dir/checkpoint`` through ``fill(folder)``, replacing the old one atomically.
+def replace_checkpoint(out_dir: Path, fill: Callable[[Path], None], name: str = "checkpoint") -> Path:
+    """Write a new ``out_dir/name`` through ``fill(folder)``, replacing the old one atomically.
 
     The new folder is filled beside the old one and swapped in by renames, so a kill at any
     moment leaves ``checkpoint`` or ``checkpoint.old`` complete (``find_checkpoint`` takes either).
     """
-    staging = out_dir / ".checkpoint.tmp"
+    staging = out_dir / f".{name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     fill(staging)
-    final, old = out_dir / "checkpoint", out_dir / "checkpoint.old"
+    final, old = out_dir / name, out_dir / f"{name}.old"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.rename(old)
@@ -28,11 +28,11 @@ def replace_checkpoint(out_dir: Path, fill: Callable[[Path], None]) -> Path:
     return final
 
 
-def find_checkpoint(out_dir: Path) -> Path:
-    """The complete checkpoint folder in ``out_dir`` (``--resume``)."""
-    folder = next((f for f in (out_dir / "checkpoint", out_dir / "checkpoint.old") if f.exists()), None)
+def find_checkpoint(out_dir: Path, name: str = "checkpoint") -> Path:
+    """The complete checkpoint folder ``name`` in ``out_dir`` (``--resume``)."""
+    folder = next((f for f in (out_dir / name, out_dir / f"{name}.old") if f.exists()), None)
     if folder is None:
-        raise InputError(f"--resume: no checkpoint in {out_dir}")
+        raise InputError(f"--resume: no {name} in {out_dir}")
     return folder
 
 

@@ -16,7 +16,21 @@ the bottleneck, a flatten + Dense critic (see ``../shared/GUIDE.md``).
 
 Losses: WGAN-GP (default), or the sign-normalized loss of the progressive-GAN audio work; both add
 the gradient penalty and a reconstruction term (cross-entropy against Bach's own voices, weight
-``reconstruction_weight``, as in pix2pix) to the generator.
+``reconstruction_weight``, as in pix2pix) to the generator. ``loss="reconstruction"`` trains the
+generator on that term alone (no critic steps), the ablation that shows what the critic adds.
+``critic_norm="spectral"`` wraps the critic's convolutions in spectral normalization.
+
+**Given voices** (``given_voices=True``, Coconet's idea): the generator also sees some of Bach's
+lower voices — per example a random subset of 0, 1 or 2 of alto, tenor and bass, as onset, sustain
+and a "given" flag plane each (9 more input planes) — and learns to write the others to fit them.
+Its reconstruction loss counts only the voices it was not given, and the critic sees the given
+voices as Bach wrote them. At inference the network can then write one voice at a time, each
+conditioned on the ones already written (``harmony_decoding``), which is how a harmony that hangs
+together comes out of the network without rules.
+
+**Input skip** (``input_skip=True``): the U-Net's top level. Without it the logits come from
+features at half the time resolution, upsampled, and the network's onsets and pitch changes drift
+by a 16th around the melody's; with it a last convolution sees the input planes at full resolution.
 """
 
 from __future__ import annotations
@@ -46,7 +60,11 @@ class HarmonizerConfig:
     activation: str = "leaky_relu"  # or "tanh_linear": f(x) = tanh(x) + x / alpha
     tanh_linear_alphas: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)  # alpha per resolution level
     critic_filters: tuple[int, ...] = (32, 64, 128)
-    loss: str = "wgan_gp"  # or "sign_normalized"
+    loss: str = "wgan_gp"  # or "sign_normalized", or "reconstruction" (no critic)
+    critic_norm: str = "none"  # or "spectral": spectral normalization of the critic's convolutions
+    given_voices: bool = False  # the generator also sees a random subset of Bach's lower voices
+    input_skip: bool = False  # a full-resolution layer over the output and the input planes, before the logits
+    parallel_weight: float = 0.0  # weight of the expected parallel fifths/octaves between beats in the loss
     gradient_penalty_weight: float = 10.0
     reconstruction_weight: float = 10.0
     critic_steps: int = 2
@@ -57,6 +75,7 @@ class HarmonizerConfig:
     adam_beta_2: float = 0.9
     steps: int = 1000
     checkpoint_every: int = 250
+    select_by: str = "last"  # or "valid_frechet": keep the checkpoint closest to Bach on the valid split
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -65,8 +84,12 @@ class HarmonizerConfig:
             raise ValueError(f"architecture={self.architecture!r} must be 'unet' or 'deepcomposer'")
         if self.activation not in ("leaky_relu", "tanh_linear"):
             raise ValueError(f"activation={self.activation!r} must be 'leaky_relu' or 'tanh_linear'")
-        if self.loss not in ("wgan_gp", "sign_normalized"):
-            raise ValueError(f"loss={self.loss!r} must be 'wgan_gp' or 'sign_normalized'")
+        if self.loss not in ("wgan_gp", "sign_normalized", "reconstruction"):
+            raise ValueError(f"loss={self.loss!r} must be 'wgan_gp', 'sign_normalized' or 'reconstruction'")
+        if self.select_by not in ("last", "valid_frechet"):
+            raise ValueError(f"select_by={self.select_by!r} must be 'last' or 'valid_frechet'")
+        if self.critic_norm not in ("none", "spectral"):
+            raise ValueError(f"critic_norm={self.critic_norm!r} must be 'none' or 'spectral'")
         if self.crop_steps % self.time_multiple:
             raise ValueError(f"crop_steps={self.crop_steps} must be a multiple of {self.time_multiple}")
 
@@ -74,6 +97,11 @@ class HarmonizerConfig:
     def time_multiple(self) -> int:
         """Inputs are padded to a multiple of this many steps (2 ** encoder depth)."""
         return 2 ** len(self.filters)
+
+    @property
+    def generator_channels(self) -> int:
+        """Input planes of the generator: the melody's, plus onset, sustain and flag per given voice."""
+        return CONDITION_CHANNELS + (3 * HARMONY_VOICES if self.given_voices else 0)
 
     @property
     def pitch_window(self) -> tuple[int, int]:
@@ -139,10 +167,14 @@ def _activation(config: HarmonizerConfig, level: int, name: str):
 
 # -- networks --------------------------------------------------------------------------------------
 def build_generator(config: HarmonizerConfig):
-    """U-Net: condition (B, T, P, 5) and noise (B, T/2^L, P/2^L, Z) -> harmony (B, T, P, 6)."""
+    """U-Net: condition (B, T, P, C) and noise (B, T/2^L, P/2^L, Z) -> harmony (B, T, P, 6).
+
+    C is ``config.generator_channels``: the 5 melody planes, then (with ``given_voices``) the planes
+    of :func:`given_planes`.
+    """
     _, num_pitches = config.pitch_window
     time_steps = None if config.architecture == "unet" else config.crop_steps
-    condition = keras.Input((time_steps, num_pitches, CONDITION_CHANNELS), name="condition")
+    condition = keras.Input((time_steps, num_pitches, config.generator_channels), name="condition")
     noise = keras.Input((None if time_steps is None else time_steps // config.time_multiple,
                          num_pitches // config.time_multiple, config.noise_channels), name="noise")
     x, skips = condition, []
@@ -159,6 +191,10 @@ def build_generator(config: HarmonizerConfig):
         x = _activation(config, level, f"up{level}_act")(x)
         x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])
     x = layers.UpSampling2D(2, name="up_out")(x)
+    if config.input_skip:  # the U-Net's top skip: notes line up with the melody's 16th-note onsets
+        x = layers.Concatenate(name="skip_input")([x, condition])
+        x = layers.Conv2D(config.filters[0], config.kernel_size, padding="same", name="out_conv")(x)
+        x = _activation(config, 0, "out_act")(x)
     logits = layers.Conv2D(2 * HARMONY_VOICES, config.kernel_size, padding="same", name="logits")(x)
     harmony = HarmonyHead(name="harmony")(logits, condition[..., 1])
     return keras.Model([condition, noise], harmony, name=f"{config.architecture}_generator")
@@ -172,10 +208,35 @@ def build_critic(config: HarmonizerConfig):
     harmony = keras.Input((time_steps, num_pitches, 2 * HARMONY_VOICES), name="harmony")
     x = layers.Concatenate()([condition, harmony])
     for level, filters in enumerate(config.critic_filters):
-        x = layers.Conv2D(filters, config.kernel_size, strides=2, padding="same", name=f"critic{level}")(x)
+        conv = layers.Conv2D(filters, config.kernel_size, strides=2, padding="same", name=f"critic{level}")
+        if config.critic_norm == "spectral":
+            conv = layers.SpectralNormalization(conv, name=f"critic{level}_sn")
+        x = conv(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x) if config.architecture == "deepcomposer" else layers.GlobalAveragePooling2D()(x)
     return keras.Model([condition, harmony], layers.Dense(1, name="score")(x), name="critic")
+
+
+def given_planes(harmony, given):
+    """The generator's extra input planes for the voices it is given.
+
+    Parameters
+    ----------
+    harmony : tensor or np.ndarray, shape=(B, T, P, 6)
+        Onset and sustain of alto, tenor and bass (only the given voices' are read).
+    given : tensor or np.ndarray, shape=(B, 3)
+        1 where a voice is given, 0 where the generator must write it.
+
+    Returns
+    -------
+    shape=(B, T, P, 9): onsets of the 3 voices, their sustains, and one constant flag plane per voice,
+    all zero for a voice that is not given.
+    """
+    mask = ops.cast(given, harmony.dtype)[:, None, None, :]  # (B, 1, 1, 3)
+    onsets = ops.stack([harmony[..., 2 * v] for v in range(HARMONY_VOICES)], axis=-1) * mask
+    sustains = ops.stack([harmony[..., 2 * v + 1] for v in range(HARMONY_VOICES)], axis=-1) * mask
+    flags = ops.ones_like(onsets) * mask
+    return ops.concatenate([onsets, sustains, flags], axis=-1)
 
 
 def noise_shape(config: HarmonizerConfig, batch: int, num_steps: int) -> tuple[int, int, int, int]:
@@ -220,13 +281,45 @@ class HarmonizerGAN(keras.Model):
         g_loss = ops.mean((sign + 1e-4) * fake_score + ops.abs(gap))
         return d_loss, g_loss
 
+    def random_given(self, batch):
+        """Which voices each example is given, shape (B, 3): 0, 1 or 2 of them, equally often, at random."""
+        if not self.config.given_voices:
+            return ops.zeros((batch, HARMONY_VOICES))
+        count = keras.random.randint((batch, 1), 0, HARMONY_VOICES, seed=self.seed_generator)
+        draws = keras.random.uniform((batch, HARMONY_VOICES), seed=self.seed_generator)
+        ranks = ops.argsort(ops.argsort(draws, axis=1), axis=1)  # a random order of the voices
+        return ops.cast(ranks < count, "float32")
+
+    def generate(self, condition, real, given, batch, num_steps):
+        """The generator's harmony with the given voices put back as Bach wrote them, shape (B, T, P, 6)."""
+        inputs = condition
+        if self.config.given_voices:
+            inputs = ops.concatenate([condition, given_planes(real, given)], axis=-1)
+        fake = self.generator([inputs, self.noise(batch, num_steps)], training=True)
+        keep = ops.repeat(given, 2, axis=1)[:, None, None, :]  # (B, 1, 1, 6)
+        return keep * real + (1 - keep) * fake
+
     def train_step(self, data):
         import tensorflow as tf
 
         condition, real = data
         batch, num_steps = ops.shape(condition)[0], ops.shape(condition)[1]
+        given = self.random_given(batch)
+        if self.config.loss == "reconstruction":
+            with tf.GradientTape() as tape:
+                fake = self.generate(condition, real, given, batch, num_steps)
+                g_rec = reconstruction_loss(real, fake, 1 - given)
+                g_total = self.config.reconstruction_weight * g_rec
+                if self.config.parallel_weight:
+                    g_total += self.config.parallel_weight * expected_parallels(condition, fake)
+            grads = tape.gradient(g_total, self.generator.trainable_weights)
+            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            zero = ops.zeros(())
+            for name, value in (("d_loss", zero), ("g_adv", zero), ("g_rec", g_rec), ("gp", zero)):
+                self.trackers[name].update_state(value)
+            return {name: tracker.result() for name, tracker in self.trackers.items()}
         for _ in range(self.config.critic_steps):
-            fake = self.generator([condition, self.noise(batch, num_steps)], training=True)
+            fake = self.generate(condition, real, given, batch, num_steps)
             with tf.GradientTape() as tape:
                 real_score = self.critic([condition, real], training=True)
                 fake_score = self.critic([condition, fake], training=True)
@@ -236,12 +329,14 @@ class HarmonizerGAN(keras.Model):
             grads = tape.gradient(total, self.critic.trainable_weights)
             self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_weights))
         with tf.GradientTape() as tape:
-            fake = self.generator([condition, self.noise(batch, num_steps)], training=True)
+            fake = self.generate(condition, real, given, batch, num_steps)
             real_score = self.critic([condition, real], training=True)
             fake_score = self.critic([condition, fake], training=True)
             _, g_adv = self._adversarial_losses(real_score, fake_score)
-            g_rec = reconstruction_loss(real, fake)
+            g_rec = reconstruction_loss(real, fake, 1 - given)
             g_total = g_adv + self.config.reconstruction_weight * g_rec
+            if self.config.parallel_weight:
+                g_total += self.config.parallel_weight * expected_parallels(condition, fake)
         grads = tape.gradient(g_total, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
         for name, value in (("d_loss", d_loss), ("g_adv", g_adv), ("g_rec", g_rec), ("gp", penalty)):
@@ -262,17 +357,21 @@ class HarmonizerGAN(keras.Model):
         return ops.mean(ops.square(norms - 1.0))
 
 
-def reconstruction_loss(real, fake):
+def reconstruction_loss(real, fake, weight=None):
     """Cross-entropy of the generated pitch distributions and onsets against Bach's, where Bach sounds.
 
     Parameters
     ----------
     real, fake : tensors, shape=(B, T, P, 6)
+    weight : tensor or None, shape=(B, 3)
+        Per example and voice, how much it counts (0 for a voice the generator was given).
     """
     total = 0.0
     for v in range(HARMONY_VOICES):
         real_sustain, fake_sustain = real[..., 2 * v + 1], fake[..., 2 * v + 1]
         sounding = ops.max(real_sustain, axis=2)  # (B, T)
+        if weight is not None:
+            sounding = sounding * weight[:, v : v + 1]
         pitch_ce = -ops.sum(real_sustain * ops.log(fake_sustain + 1e-7), axis=2)
         total += ops.sum(pitch_ce * sounding) / (ops.sum(sounding) + 1.0)
         real_onset = ops.max(real[..., 2 * v], axis=2)
@@ -280,6 +379,46 @@ def reconstruction_loss(real, fake):
         onset_bce = -(real_onset * ops.log(fake_onset + 1e-7) + (1 - real_onset) * ops.log(1 - fake_onset + 1e-7))
         total += ops.sum(onset_bce * sounding) / (ops.sum(sounding) + 1.0)
     return total / HARMONY_VOICES
+
+
+def expected_parallels(condition, harmony, beat_steps: int = 4):
+    """Expected parallel fifths and octaves per beat-to-beat transition, under the generator's pitch
+    distributions (a differentiable stand-in for ``music.metrics.count_parallel_perfect_intervals``).
+
+    For each pair among soprano (the melody), alto, tenor and bass and each beat step t, the chance
+    that the two voices stand a perfect fifth or an octave/unison apart (by pitch class) at t and
+    again at t + ``beat_steps``, minus the chance that neither voice moved. Voices are treated as
+    independent at each step, so this is a penalty, not an exact count.
+
+    Parameters
+    ----------
+    condition : tensor, shape=(B, T, P, 5)
+        Only the melody sustain (plane 1) and the beat plane (2) are read.
+    harmony : tensor, shape=(B, T, P, 6)
+
+    Returns
+    -------
+    scalar tensor
+    """
+    num_pitches = ops.shape(harmony)[2]
+    voices = [condition[..., 1]] + [harmony[..., 2 * v + 1] for v in range(HARMONY_VOICES)]  # (B, T, P) each
+
+    def pitch_classes(x):  # (B, T', P) -> (B, T', 12); our windows start on a C
+        return ops.sum(ops.reshape(x, (ops.shape(x)[0], ops.shape(x)[1], num_pitches // 12, 12)), axis=2)
+
+    now = [pitch_classes(x[:, :-beat_steps]) for x in voices]
+    later = [pitch_classes(x[:, beat_steps:]) for x in voices]
+    held = [pitch_classes(x[:, :-beat_steps] * x[:, beat_steps:]) for x in voices]  # same pitch at both
+    beats = condition[:, :-beat_steps, 0, 2]  # (B, T')
+    total = 0.0
+    for i in range(len(voices)):
+        for j in range(i + 1, len(voices)):
+            for interval in (0, 7):  # pitch class of voice j = that of voice i - interval
+                both = (ops.sum(now[i] * ops.roll(now[j], interval, axis=-1), axis=-1)
+                        * ops.sum(later[i] * ops.roll(later[j], interval, axis=-1), axis=-1))
+                still = ops.sum(held[i] * ops.roll(held[j], interval, axis=-1), axis=-1)
+                total += ops.sum(beats * ops.maximum(both - still, 0.0))
+    return total / (ops.sum(beats) + 1.0)
 
 
 def make_gan(config: HarmonizerConfig) -> HarmonizerGAN:

@@ -6,8 +6,12 @@
   replaced atomically every ``config.checkpoint_every`` steps (``resume=True`` continues from it);
 * ``samples/step_NNNNNN.mid`` — a validation chorale's soprano harmonized at each checkpoint;
 * ``losses.png`` and ``history.json`` — the loss curves so far;
-* at the end, the final networks (``config.json``, ``generator.weights.h5``, ``critic.weights.h5``)
-  and ``training_report.json`` (wall time, steps, throughput, data split sizes).
+* with ``select_by="valid_frechet"``, ``best/`` — the networks of the checkpoint that ``validate``
+  scored lowest (the caller passes it: the Fréchet distance to Bach on the valid split, see
+  :func:`midistyle.pipeline.train_harmonizer_model`);
+* at the end, the final networks (``config.json``, ``generator.weights.h5``, ``critic.weights.h5``:
+  the last step's, or the best checkpoint's) and ``training_report.json`` (wall time, steps,
+  throughput, data split sizes, the validation scores and the step kept).
 
 Batch ``k`` is drawn from ``np.random.default_rng([seed, k])``, so a resumed run sees the same data
 as an uninterrupted one.
@@ -19,6 +23,7 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,25 +76,31 @@ def train_harmonizer(
     progress: bool = True,
     examples: list | None = None,
     stop_after_steps: int | None = None,
+    validate: Callable[[Harmonizer], float] | None = None,
 ) -> dict:
     """Train (or continue training) and return the training report.
 
     Parameters
     ----------
+    validate : callable or None, keyword-only
+        Needed when ``config.select_by == "valid_frechet"``: scores a harmonizer at each checkpoint
+        (lower is better); the best checkpoint's networks are the ones saved at the end.
     stop_after_steps : int or None, keyword-only
         Stop early after this many steps of *this call* (tests use it to simulate an interruption).
     """
     import tensorflow as tf
     from tqdm import tqdm
 
+    if config.select_by == "valid_frechet" and validate is None:
+        raise ValueError("select_by='valid_frechet' needs a validate function")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     examples = training_examples("train") if examples is None else examples
     gan = make_gan(config)
-    step, history, seconds_before = 0, [], 0.0
+    step, history, seconds_before, validation = 0, [], 0.0, []
     if resume:
-        step, history, seconds_before = _restore(gan, out_dir, config)
+        step, history, seconds_before, validation = _restore(gan, out_dir, config)
     else:
         refuse_existing_checkpoint(out_dir)
     train_step = tf.function(gan.train_step)
@@ -108,14 +119,24 @@ def train_harmonizer(
         bar.update(1)
         bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
         if step % config.checkpoint_every == 0 or step == config.steps:
+            if config.select_by == "valid_frechet":
+                score = float(validate(Harmonizer(config, gan.generator, gan.critic)))
+                if not validation or score < min(v["score"] for v in validation):
+                    replace_checkpoint(out_dir, lambda folder: save_networks(gan, folder), name="best")
+                validation.append({"step": step, "score": round(score, 4)})
+                bar.write(f"step {step}: validation score {score:.3f}")
             seconds = seconds_before + time.perf_counter() - started
-            _checkpoint(gan, out_dir, step, history, seconds)
+            _checkpoint(gan, out_dir, step, history, seconds, validation)
             _write_sample(gan, sample_melody, out_dir / "samples" / f"step_{step:06d}.mid", config)
             plot_losses(history, out_dir / "losses.png")
     bar.close()
     seconds = seconds_before + time.perf_counter() - started
     if step < config.steps:
         return {"stopped_at_step": step}
+    if config.select_by == "valid_frechet":
+        best = find_checkpoint(out_dir, "best")
+        gan.generator.load_weights(str(best / "generator.weights.h5"))
+        gan.critic.load_weights(str(best / "critic.weights.h5"))
     save_networks(gan, out_dir)
     report = {
         "steps": step,
@@ -126,11 +147,14 @@ def train_harmonizer(
             name: round(float(np.mean([h[name] for h in history[-50:]])), 4) for name in history[-1] if name != "step"
         },
     }
+    if validation:
+        report["validation"] = validation
+        report["selected_step"] = min(validation, key=lambda v: v["score"])["step"]
     (out_dir / "training_report.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 
 
-def _checkpoint(gan, out_dir: Path, step: int, history: list, seconds: float) -> None:
+def _checkpoint(gan, out_dir: Path, step: int, history: list, seconds: float, validation: list) -> None:
     """Write the whole training state to ``checkpoint/``, replacing the old one atomically."""
 
     def fill(folder: Path) -> None:
@@ -138,12 +162,13 @@ def _checkpoint(gan, out_dir: Path, step: int, history: list, seconds: float) ->
         optimizers = {f"d_{i}": v.numpy() for i, v in enumerate(gan.d_optimizer.variables)}
         optimizers |= {f"g_{i}": v.numpy() for i, v in enumerate(gan.g_optimizer.variables)}
         np.savez(folder / "optimizers.npz", seed_state=np.asarray(gan.seed_generator.state.numpy()), **optimizers)
-        (folder / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history}))
+        (folder / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history,
+                                                        "validation": validation}))
 
     replace_checkpoint(out_dir, fill)
 
 
-def _restore(gan, out_dir: Path, config: HarmonizerConfig) -> tuple[int, list, float]:
+def _restore(gan, out_dir: Path, config: HarmonizerConfig) -> tuple[int, list, float, list]:
     folder = find_checkpoint(out_dir)
     saved = HarmonizerConfig.from_json((folder / "config.json").read_text())
     if saved != config:
@@ -159,7 +184,7 @@ def _restore(gan, out_dir: Path, config: HarmonizerConfig) -> tuple[int, list, f
         variable.assign(arrays[f"g_{i}"])
     gan.seed_generator.state.assign(arrays["seed_state"])
     state = json.loads((folder / "state.json").read_text())
-    return state["step"], state["history"], state["seconds"]
+    return state["step"], state["history"], state["seconds"], state.get("validation", [])
 
 
 def _write_sample(gan, chorale, path: Path, config: HarmonizerConfig) -> None:
