@@ -177,6 +177,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="harmonizations to draw, ranked by the critic; extras are OUT_2, OUT_3… (default 1)")
     harmonize.add_argument("--temperature", type=float, default=0.0,
                            help="0 = most likely pitches (default); 0.5-1 = more varied")
+    harmonize.add_argument("--decoder", choices=["joint", "greedy", "sample"], default="joint",
+                           help="joint = the network with voice-leading rules (default); greedy = the network's "
+                                "most likely pitches alone; sample = drawn from the network alone")
     harmonize.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     harmonize.add_argument("--key", default=None, help="e.g. 'D major' or 'F# minor' (default: detected)")
     harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
@@ -193,6 +196,9 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     chorale.add_argument("--seed", type=int, default=0, help="random seed; chorale i uses seed + i - 1")
     chorale.add_argument("--prompt", default=None, help="MIDI or MusicXML opening to continue")
+    chorale.add_argument("--retries", type=int, default=3,
+                         help="redraws of a stretch that adds parallel fifths/octaves, 0-10 "
+                              "(default 3; 0 = the network alone)")
     chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chorale.set_defaults(run=_run_chorale)
 
@@ -333,6 +339,8 @@ def _add_batch(commands, add) -> None:
     harmonize.add_argument("--key", default=None, help="the melodies' key (default: detected per file)")
     harmonize.add_argument("--seed", type=int, default=0)
     harmonize.add_argument("--temperature", type=float, default=0.0)
+    harmonize.add_argument("--decoder", choices=["joint", "greedy", "sample"], default="joint",
+                           help="joint (default) adds voice-leading rules; greedy and sample: the network alone")
     harmonize.add_argument("--musicxml", action="store_true", help="also write .musicxml")
     harmonize.add_argument("--svg", action="store_true", help="also write the sheet music (.svg)")
     render = parsers["render"]
@@ -362,7 +370,8 @@ def _run_batch(args: argparse.Namespace) -> None:
             from midistyle.music.score import Key
 
             Key.parse(args.key)  # a bad key fails before any work
-        options = {"key": args.key, "seed": args.seed, "temperature": args.temperature, "musicxml": args.musicxml,
+        options = {"key": args.key, "seed": args.seed, "temperature": args.temperature, "decoder": args.decoder,
+                   "musicxml": args.musicxml,
                    "svg": args.svg, "track": args.track, "tune": args.tune, "top_line": args.top_line}
     elif command == "render":
         from midistyle.audio.files import audio_subtype
@@ -508,14 +517,15 @@ def _run_harmonize(args: argparse.Namespace) -> None:
 
     harmonize_file(args.melody, args.out, musicxml=args.musicxml, svg=args.svg, track=args.track, samples=args.samples,
                    temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights,
-                   tune=args.tune, top_line=args.top_line)
+                   tune=args.tune, top_line=args.top_line, decoder=args.decoder)
 
 
 def _run_train_harmonizer(args: argparse.Namespace) -> None:
-    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+    from midistyle.models.harmonizer_training import named_config
+    from midistyle.pipeline import train_harmonizer_model
 
     config = named_config(args.config, steps=args.steps, seed=args.seed)
-    report = train_harmonizer(config, args.out, resume=args.resume)
+    report = train_harmonizer_model(config, args.out, resume=args.resume)
     print(json.dumps(report, indent=1))
 
 
@@ -524,7 +534,7 @@ def _run_chorale(args: argparse.Namespace) -> None:
 
     generate_chorale_files(args.out, count=args.count, bars=args.bars, key=args.key, temperature=args.temperature,
                            top_k=args.top_k, top_p=args.top_p, seed=args.seed, prompt=args.prompt,
-                           weights=args.weights)
+                           weights=args.weights, retries=args.retries)
 
 
 def _run_train_chorale(args: argparse.Namespace) -> None:

@@ -80,6 +80,7 @@ def harmonize_file(
     weights: str | os.PathLike | None = None,
     tune: int | None = None,
     top_line: bool = False,
+    decoder: str = "joint",
     report=print,
 ) -> list[Path]:
     """Harmonize the melody in ``source`` and write ``target`` (best sample) and ``target_2``… (the others).
@@ -108,8 +109,10 @@ def harmonize_file(
 
     harmonizer = Harmonizer.load(weights)
     results = harmonizer.harmonize(melody, samples=samples, temperature=temperature, seed=seed,
-                                   key=Key.parse(key) if key else None)
+                                   key=Key.parse(key) if key else None, decoder=decoder)
     placement = results[0].placement
+    if decoder != "joint":
+        report(f"decoder: {decoder} (the network alone: no voice-leading rules beyond range and no crossing)")
     report(f"key: {placement.key}" + ("" if key else " (detected)"))
     if placement.octave_shift:
         report(f"melody moved {placement.octave_shift:+d} semitones into the soprano range for the model, "
@@ -139,6 +142,19 @@ def _engraved(score) -> str:
     return stack_pages(engrave_svg(score, EngraveConfig(long_page=True)))
 
 
+def train_harmonizer_model(config, out_dir: str | os.PathLike, *, resume: bool = False) -> dict:
+    """Train a harmonizer (``midistyle train harmonizer``), wiring in the valid-split Fréchet distance
+    when the config selects its checkpoint by it."""
+    from midistyle.models.harmonizer_training import train_harmonizer
+
+    validate = None
+    if config.select_by == "valid_frechet":
+        from midistyle.evaluation.harmonizer_report import valid_frechet_scorer
+
+        validate = valid_frechet_scorer()
+    return train_harmonizer(config, out_dir, resume=resume, validate=validate)
+
+
 def generate_chorale_files(
     out_dir: str | os.PathLike,
     *,
@@ -151,17 +167,22 @@ def generate_chorale_files(
     seed: int = 0,
     prompt: str | os.PathLike | None = None,
     weights: str | os.PathLike | None = None,
+    retries: int = 3,
     report=print,
 ) -> list[Path]:
     """Generate ``count`` chorales into ``out_dir`` as ``chorale_01.mid`` and ``.musicxml``…
 
-    All chorales are generated before the first file is written.
+    All chorales are generated before the first file is written. ``retries`` is the number of
+    voice-leading retries per stretch of tokens (0 = the network alone; see
+    :class:`midistyle.models.compose.ChoraleGenerator`).
     """
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.music.score import Key
 
     if not 1 <= count <= 100:
         raise InputError(f"-n {count} must be in 1..100")
+    if not 0 <= retries <= 10:
+        raise InputError(f"--retries {retries} must be in 0..10")
     if key:
         Key.parse(key)  # an impossible key fails before the model loads
     out_dir = Path(out_dir)
@@ -174,7 +195,8 @@ def generate_chorale_files(
     opening = read_score(prompt) if prompt is not None else None
     generator = ChoraleGenerator.load(weights)
     results = [generator.generate(bars=bars, key=key, temperature=temperature, top_k=top_k, top_p=top_p,
-                                  seed=seed + index, prompt=opening) for index in range(count)]
+                                  seed=seed + index, prompt=opening, voice_leading_retries=retries)
+               for index in range(count)]
     written = []
     for index, result in enumerate(results, start=1):
         for line in result.notes:

@@ -56,12 +56,18 @@ def test_cli_chorale_writes_midi_and_musicxml(tmp_path, capsys):
     assert read_score(tmp_path / "chorale_02.musicxml").num_voices == 4
 
 
+def test_cli_chorale_retries_0_is_the_network_alone(tmp_path, capsys):
+    assert main(["chorale", "-o", str(tmp_path), "--bars", "4", "--seed", "5", "--retries", "0"]) == 0
+    score = read_score(tmp_path / "chorale_01.mid")
+    assert score.num_voices == 4 and all(v.notes for v in score.voices)
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
-    [(["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "bars=0"),
+    [(["--retries", "-1"], "--retries -1"), (["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "bars=0"),
      (["--prompt", "{data}/corrupted.mid"], "not a readable MIDI"), (["--prompt", "{long}"], "context"),
      (["--top-p", "1.5"], "top_p=1.5"), (["--top-k", "0"], "top_k=0")],
-    ids=["key", "bars", "corrupt-prompt", "long-prompt", "top-p", "top-k"],
+    ids=["retries", "key", "bars", "corrupt-prompt", "long-prompt", "top-p", "top-k"],
 )
 def test_cli_chorale_bad_input_exits_2(args, problem, data_dir, all_chorales, tmp_path, capsys):
     longest = max(all_chorales, key=lambda c: c.num_notes)

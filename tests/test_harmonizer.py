@@ -99,16 +99,40 @@ def test_shipped_weights_harmonize_a_held_out_soprano(shipped, test_chorales):
         assert score.anacrusis_steps == chorale.anacrusis_steps
 
 
+@pytest.mark.parametrize("decoder", ["greedy", "sample"])
+def test_shipped_weights_decode_with_the_network_alone(shipped, test_chorales, decoder):
+    chorale = test_chorales[0]
+    melody = chorale.select_voices([0]).replace(key=None)
+    joint = shipped.harmonize(melody)[0].score
+    alone = shipped.harmonize(melody, decoder=decoder, seed=3)[0].score
+    assert metrics.melody_preserved(melody, alone) == 1.0
+    assert metrics.monophonic_voice_rate(alone) == 1.0 and metrics.in_range_rate(alone) >= 0.99
+    assert alone.num_voices == 4 and alone.voices[1:] != joint.voices[1:]
+
+
 def test_cli_harmonize_writes_ranked_samples_and_musicxml(data_dir, tmp_path, capsys):
     out = tmp_path / "tune_satb.mid"
     assert main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(out), "--musicxml", "--samples", "2",
                  "--temperature", "0.8", "--seed", "7"]) == 0
     printed = capsys.readouterr().out
-    assert "key:" in printed
+    assert "key:" in printed and "decoder" not in printed
     for name in ("tune_satb.mid", "tune_satb_2.mid", "tune_satb.musicxml", "tune_satb_2.musicxml"):
         assert (tmp_path / name).exists(), name
     score = read_score(out)
     assert score.num_voices == 4
+
+
+def test_cli_harmonize_greedy_decoder_says_so(data_dir, tmp_path, capsys):
+    out = tmp_path / "greedy.mid"
+    assert main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(out), "--decoder", "greedy"]) == 0
+    assert "decoder: greedy" in capsys.readouterr().out
+    assert read_score(out).num_voices == 4
+
+
+def test_cli_harmonize_unknown_decoder_exits_2(data_dir, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(tmp_path / "o.mid"), "--decoder", "best"])
+    assert stop.value.code == 2 and list(tmp_path.iterdir()) == []
 
 
 def _write(tmp_path, name, notes, **fields):

@@ -46,6 +46,7 @@ class HarmonizeTask:
         key = self.options.get("key")
         result = self.harmonizer.harmonize(melody, seed=self.options.get("seed", 0),
                                            temperature=self.options.get("temperature", 0.0),
+                                           decoder=self.options.get("decoder", "joint"),
                                            key=Key.parse(key) if key else None)[0]
         score = result.score.replace(title=f"{melody.title or source.stem} (harmonized)")
         svg = None

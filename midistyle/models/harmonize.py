@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.models.harmonizer import HarmonizerConfig, load_networks, noise_shape
+from midistyle.models.harmonizer import HarmonizerConfig, given_planes, load_networks, noise_shape
 from midistyle.models.harmonizer_data import (
     LOWEST_PITCH,
     NUM_PITCHES,
@@ -25,9 +25,12 @@ from midistyle.models.harmonizer_data import (
     place_melody,
 )
 from midistyle.models.harmony_decoding import decode_harmony
-from midistyle.music.score import Key, Score
+from midistyle.music.score import Key, Note, Score
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "harmonizer"
+DECODERS = ("joint", "greedy", "sample")
+VOICE_ORDER = (0, 1, 2)  # alto, tenor, bass: the order a generator trained on given voices writes them in
+REWRITE_SWEEPS = 2  # then each voice is written again given the other two, this many times over
 
 
 @dataclass(frozen=True)
@@ -93,31 +96,80 @@ class Harmonizer:
         seed : int, keyword-only
         key : Key or None, keyword-only
             Default: detected by music21.
-        decoder : {"joint", "greedy"}, keyword-only
-            See :mod:`midistyle.models.harmony_decoding`.
+        decoder : {"joint", "greedy", "sample"}, keyword-only
+            ``joint`` (default) adds the voice-leading rules of
+            :mod:`midistyle.models.harmony_decoding`; ``greedy`` takes the network's most likely pitch
+            and ``sample`` draws it from the network's distribution (at ``temperature``, 1 if 0 is
+            given): the network alone. With a generator trained on given voices, ``greedy`` and
+            ``sample`` write one voice at a time (bass, tenor, alto), each pass given the voices
+            written before it.
         """
         if not 1 <= samples <= 64:
             raise InputError(f"samples={samples} must be in 1..64")
         if not 0.0 <= temperature <= 5.0:
             raise InputError(f"temperature={temperature} must be in 0..5")
+        if decoder not in DECODERS:
+            raise InputError(f"decoder={decoder!r} must be one of {', '.join(DECODERS)}")
+        if decoder == "sample" and temperature == 0:
+            temperature = 1.0
         placement = place_melody(melody, key)
         multiple = self.config.crop_steps if self.config.architecture == "deepcomposer" else self.config.time_multiple
         num_steps = padded_steps(max(melody.num_steps, 1), multiple)
         condition = condition_planes(melody, placement, num_steps)  # (T, P, 5)
-        harmony = self.predict(np.repeat(condition[None], samples, axis=0), seed)  # (S, T, P, 6)
+        conditions = np.repeat(condition[None], samples, axis=0)
         rng = np.random.default_rng(seed)
+        if self.config.given_voices and decoder != "joint":
+            all_voices = self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng)
+        else:
+            harmony = self.predict(conditions, seed)  # (S, T, P, 6)
+            all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
+                                         temperature=temperature, rng=rng) for sample in harmony]
         results = []
-        for sample in harmony:
-            sustain = sample[..., 1::2]
-            onset_given_sustain = sample[..., 0::2] / np.maximum(sustain, 1e-6)  # the sigmoid, undoing the product
-            voices = decode_harmony(sustain, onset_given_sustain, condition, placement,
-                                    method=decoder, temperature=temperature, rng=rng)
+        for voices in all_voices:
             score = assemble(melody, voices)
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))
         return sorted(results, key=lambda r: -r.critic_score)
 
-    def predict(self, condition: np.ndarray, seed: int) -> np.ndarray:
-        """Generator output for conditions of shape (S, T, P, 5) -> (S, T, P, 6), in our 48-row window."""
+    def _voice_by_voice(self, conditions: np.ndarray, placement: Placement, decoder: str, temperature: float,
+                        seed: int, rng: np.random.Generator) -> list[list[list[Note]]]:
+        """One pass of the generator per voice (``VOICE_ORDER``), each given the voices decoded before.
+
+        Returns, per sample, the notes of alto, tenor and bass in the melody's key and register.
+        """
+        samples, num_steps = conditions.shape[:2]
+        written: list[dict[int, list[Note]]] = [{} for _ in range(samples)]  # model-space rows
+        for voice in VOICE_ORDER * (1 + REWRITE_SWEEPS):
+            for voices in written:
+                voices.pop(voice, None)
+            given = np.zeros((samples, 3), np.float32)
+            rolls = np.zeros((samples, num_steps, NUM_PITCHES, 6), np.float32)
+            for s, voices in enumerate(written):
+                for v, notes in voices.items():
+                    given[s, v] = 1
+                    for n in notes:
+                        rolls[s, n.onset_step, n.pitch, 2 * v] = 1
+                        rolls[s, n.onset_step : n.end_step, n.pitch, 2 * v + 1] = 1
+            harmony = self.predict(conditions, seed, given=(rolls, given))
+            for s, sample in enumerate(harmony):
+                rows = decode_harmony(*_distributions(sample), conditions[s], placement, method=decoder,
+                                      temperature=temperature, rng=rng, fixed=written[s], free=(voice,),
+                                      model_space=True)
+                written[s][voice] = rows[voice]
+        back = LOWEST_PITCH - placement.total_shift
+        return [[[Note(n.onset_step, n.pitch + back, n.duration_steps) for n in voices[v]] for v in range(3)]
+                for voices in written]
+
+    def predict(self, condition: np.ndarray, seed: int, given: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> np.ndarray:
+        """Generator output for conditions of shape (S, T, P, 5) -> (S, T, P, 6), in our 48-row window.
+
+        ``given`` = (harmony rolls (S, T, P, 6), which voices are given (S, 3)) for a generator trained
+        on given voices; without it such a generator is given none.
+        """
+        if self.config.given_voices:
+            rolls, which = given if given is not None else (
+                np.zeros((*condition.shape[:3], 6), np.float32), np.zeros((len(condition), 3), np.float32))
+            condition = np.concatenate([condition, np.asarray(given_planes(rolls, which))], axis=-1)
         rng = np.random.default_rng(seed)
         if self.config.architecture == "deepcomposer":  # fixed windows, side by side
             windows = condition.shape[1] // self.config.crop_steps  # the time axis splits into whole windows
@@ -139,3 +191,9 @@ class Harmonizer:
             h = h.reshape(-1, self.config.crop_steps, *h.shape[2:])
         scores = self.critic.predict([to_model_window(c, self.config), to_model_window(h, self.config)], verbose=0)
         return float(np.mean(scores))
+
+
+def _distributions(harmony: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sustain, onset given sustain) per voice from one generator output (T, P, 6), each (T, P, 3)."""
+    sustain = harmony[..., 1::2]
+    return sustain, harmony[..., 0::2] / np.maximum(sustain, 1e-6)  # the sigmoid, undoing the product
