@@ -40,6 +40,98 @@ def test_tiny_config_trains_with_moving_losses(tiny_examples, tmp_path):
         assert (tmp_path / name).stat().st_size > 100
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [dict(given_voices=True, input_skip=True, parallel_weight=30.0), dict(loss="reconstruction"),
+     dict(critic_norm="spectral")],
+    ids=["given-voices", "reconstruction-only", "spectral-critic"],
+)
+def test_tiny_configs_of_the_ablation_train_and_harmonize(changes, tiny_examples, tmp_path):
+    import dataclasses
+
+    from midistyle.data.chorales import load_chorales
+    from midistyle.models.harmonize import Harmonizer
+    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+
+    config = dataclasses.replace(named_config("tiny"), steps=8, checkpoint_every=4, **changes)
+    train_harmonizer(config, tmp_path, examples=tiny_examples, progress=False)
+    history = json.loads((tmp_path / "checkpoint" / "state.json").read_text())["history"]
+    assert history[-1]["g_rec"] < history[0]["g_rec"]
+    critic_moved = len({round(h["d_loss"], 6) for h in history}) > 1
+    assert critic_moved == (changes.get("loss") != "reconstruction")  # no critic steps without a critic
+    model = Harmonizer.load(tmp_path)
+    assert model.config == config
+    melody = load_chorales("valid")[0].select_voices([0])
+    for decoder in ("joint", "greedy", "sample"):
+        score = model.harmonize(melody, decoder=decoder)[0].score
+        assert score.num_voices == 4 and metrics.melody_preserved(melody, score) == 1.0
+        assert metrics.monophonic_voice_rate(score) == 1.0
+
+
+def test_given_voices_are_fed_to_the_generator_and_put_back_as_written():
+    import numpy as np
+
+    from midistyle.models.harmonizer import HarmonizerConfig, HarmonizerGAN, given_planes
+
+    harmony = np.zeros((2, 8, 48, 6), "float32")
+    harmony[:, :, 10, 5] = 1  # the bass sounds row 10 throughout
+    harmony[:, 0, 10, 4] = 1
+    planes = np.asarray(given_planes(harmony, np.array([[0, 0, 1], [0, 0, 0]], "float32")))
+    assert planes.shape == (2, 8, 48, 9)
+    assert planes[0, :, 10, 5].all() and planes[0, 0, 10, 2] == 1 and planes[0, :, :, 8].all()
+    assert not planes[1].any()  # nothing given: all zero
+    gan = HarmonizerGAN(HarmonizerConfig(given_voices=True, filters=(8, 16), critic_filters=(8,),
+                                         noise_channels=2))
+    given = np.asarray(gan.random_given(3000))
+    assert set(given.sum(axis=1)) == {0, 1, 2}  # 0, 1 or 2 voices given, never all three
+    assert abs(given.sum(axis=1).mean() - 1) < 0.1 and abs(given.mean(axis=0) - 1 / 3).max() < 0.05
+    condition = np.zeros((2, 8, 48, 5), "float32")
+    fake = np.asarray(gan.generate(condition, harmony, np.array([[0, 0, 1], [0, 0, 0]], "float32"), 2, 8))
+    np.testing.assert_array_equal(fake[0, ..., 4:], harmony[0, ..., 4:])  # the given bass, as written
+    assert not np.array_equal(fake[1, ..., 4:], harmony[1, ..., 4:])
+
+
+def test_expected_parallels_counts_bachs_parallels_on_one_hot_voices():
+    import numpy as np
+
+    from midistyle.models.harmonizer import expected_parallels
+
+    condition = np.zeros((1, 12, 48, 5), "float32")
+    harmony = np.zeros((1, 12, 48, 6), "float32")
+    condition[0, ::4, :, 2] = 1  # beats at 0, 4, 8
+    melody, bass = [31, 33, 33], [12, 14, 14]  # fifths G-C, A-D (parallel), then both hold (not parallel)
+    for beat in range(3):
+        steps = slice(4 * beat, 4 * beat + 4)
+        condition[0, steps, melody[beat], 1] = 1
+        harmony[0, steps, bass[beat], 5] = 1
+    assert float(expected_parallels(condition, harmony)) == pytest.approx(1 / 3)  # 1 parallel over 2 beat pairs (+1)
+    harmony[0, 4:8, 14, 5], harmony[0, 4:8, 15, 5] = 0, 1  # D -> D#: a sixth, no parallel
+    assert float(expected_parallels(condition, harmony)) == pytest.approx(0)
+
+
+def test_checkpoint_selection_keeps_the_best_validated_step(tiny_examples, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from midistyle.models.harmonize import Harmonizer
+    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+
+    scores = iter([5.0, 1.0, 3.0])
+    snapshots = []
+
+    def validate(harmonizer):
+        snapshots.append([np.array(w) for w in harmonizer.generator.get_weights()])
+        return next(scores)
+
+    config = dataclasses.replace(named_config("tiny"), steps=9, checkpoint_every=3, select_by="valid_frechet")
+    report = train_harmonizer(config, tmp_path, examples=tiny_examples, progress=False, validate=validate)
+    assert report["selected_step"] == 6 and [v["step"] for v in report["validation"]] == [3, 6, 9]
+    saved = Harmonizer.load(tmp_path).generator.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(saved, snapshots[1]))
+    assert not all(np.array_equal(a, b) for a, b in zip(saved, snapshots[2]))
+
+
 @pytest.mark.parametrize("architecture", ["unet", "deepcomposer"])
 def test_generator_shapes(architecture):
     import numpy as np
