@@ -109,6 +109,29 @@ def test_expected_parallels_counts_bachs_parallels_on_one_hot_voices():
     assert float(expected_parallels(condition, harmony)) == pytest.approx(0)
 
 
+def test_progressive_growing_fades_the_full_resolution_output_in(tiny_examples, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from midistyle.models.harmonize import Harmonizer
+    from midistyle.models.harmonizer_training import named_config, train_harmonizer
+
+    config = dataclasses.replace(named_config("tiny"), steps=10, checkpoint_every=5, progressive_coarse_steps=3,
+                                 progressive_fade_steps=4)
+    train_harmonizer(config, tmp_path, examples=tiny_examples, progress=False)
+    history = json.loads((tmp_path / "checkpoint" / "state.json").read_text())["history"]
+    alphas = [h["fade_in"] for h in history]
+    assert alphas == [0, 0, 0, 0, 0.25, 0.5, 0.75, 1, 1, 1]
+    assert history[-1]["g_rec"] < history[0]["g_rec"]
+    model = Harmonizer.load(tmp_path)
+    assert float(np.asarray(model.generator.get_layer("fade_in").alpha)) == 1.0  # trained: full resolution only
+    melody_steps = 64
+    condition = np.zeros((1, melody_steps, 48, 5), "float32")
+    condition[0, :, 20, 1] = 1
+    assert model.predict(condition, 0).shape == (1, melody_steps, 48, 6)
+
+
 def test_checkpoint_selection_keeps_the_best_validated_step(tiny_examples, tmp_path):
     import dataclasses
 

@@ -20,6 +20,11 @@ the gradient penalty and a reconstruction term (cross-entropy against Bach's own
 generator on that term alone (no critic steps), the ablation that shows what the critic adds.
 ``critic_norm="spectral"`` wraps the critic's convolutions in spectral normalization.
 
+**Progressive growing** (``progressive_fade_steps`` > 0, after Karras et al.): the generator first
+trains with its output taken at half the time and pitch resolution (a convolution on the last
+decoder level, upsampled), then the full-resolution output fades in over ``progressive_fade_steps``
+steps through :class:`FadeIn`, whose weight the training loop raises from 0 to 1.
+
 **Given voices** (``given_voices=True``, Coconet's idea): the generator also sees some of Bach's
 lower voices — per example a random subset of 0, 1 or 2 of alto, tenor and bass, as onset, sustain
 and a "given" flag plane each (9 more input planes) — and learns to write the others to fit them.
@@ -65,6 +70,8 @@ class HarmonizerConfig:
     given_voices: bool = False  # the generator also sees a random subset of Bach's lower voices
     input_skip: bool = False  # a full-resolution layer over the output and the input planes, before the logits
     parallel_weight: float = 0.0  # weight of the expected parallel fifths/octaves between beats in the loss
+    progressive_coarse_steps: int = 0  # progressive growing: steps trained at half resolution first,
+    progressive_fade_steps: int = 0  # then steps over which the full-resolution output fades in (0 = off)
     gradient_penalty_weight: float = 10.0
     reconstruction_weight: float = 10.0
     critic_steps: int = 2
@@ -86,6 +93,8 @@ class HarmonizerConfig:
             raise ValueError(f"activation={self.activation!r} must be 'leaky_relu' or 'tanh_linear'")
         if self.loss not in ("wgan_gp", "sign_normalized", "reconstruction"):
             raise ValueError(f"loss={self.loss!r} must be 'wgan_gp', 'sign_normalized' or 'reconstruction'")
+        if self.progressive_coarse_steps < 0 or self.progressive_fade_steps < 0:
+            raise ValueError("progressive_coarse_steps and progressive_fade_steps must be >= 0")
         if self.select_by not in ("last", "valid_frechet"):
             raise ValueError(f"select_by={self.select_by!r} must be 'last' or 'valid_frechet'")
         if self.critic_norm not in ("none", "spectral"):
@@ -97,6 +106,16 @@ class HarmonizerConfig:
     def time_multiple(self) -> int:
         """Inputs are padded to a multiple of this many steps (2 ** encoder depth)."""
         return 2 ** len(self.filters)
+
+    @property
+    def progressive(self) -> bool:
+        return self.progressive_fade_steps > 0
+
+    def fade_in_alpha(self, step: int) -> float:
+        """Weight of the full-resolution output at training step ``step`` (0-based): 0, rising, 1."""
+        if not self.progressive:
+            return 1.0
+        return min(max((step - self.progressive_coarse_steps) / self.progressive_fade_steps, 0.0), 1.0)
 
     @property
     def generator_channels(self) -> int:
@@ -159,6 +178,22 @@ class HarmonyHead(layers.Layer):
         return ops.stack(channels, axis=-1)
 
 
+@keras.saving.register_keras_serializable(package="midistyle")
+class FadeIn(layers.Layer):
+    """``(1 - alpha) * coarse + alpha * fine`` (progressive growing, Karras et al. 2018).
+
+    ``alpha`` is a non-trainable weight that the training loop raises from 0 to 1; it is saved with
+    the weights, so a trained generator uses the full-resolution output alone.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = self.add_weight(shape=(), initializer="zeros", trainable=False, name="alpha")
+
+    def call(self, coarse, fine):
+        return (1.0 - self.alpha) * coarse + self.alpha * fine
+
+
 def _activation(config: HarmonizerConfig, level: int, name: str):
     if config.activation == "tanh_linear":
         return TanhLinear(config.tanh_linear_alphas[min(level, len(config.tanh_linear_alphas) - 1)], name=name)
@@ -190,12 +225,17 @@ def build_generator(config: HarmonizerConfig):
         x = layers.BatchNormalization(name=f"up{level}_bn")(x)
         x = _activation(config, level, f"up{level}_act")(x)
         x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])
+    if config.progressive:  # the output at half resolution, upsampled: what training starts on
+        coarse = layers.Conv2D(2 * HARMONY_VOICES, config.kernel_size, padding="same", name="coarse_logits")(x)
+        coarse = layers.UpSampling2D(2, name="coarse_up")(coarse)
     x = layers.UpSampling2D(2, name="up_out")(x)
     if config.input_skip:  # the U-Net's top skip: notes line up with the melody's 16th-note onsets
         x = layers.Concatenate(name="skip_input")([x, condition])
         x = layers.Conv2D(config.filters[0], config.kernel_size, padding="same", name="out_conv")(x)
         x = _activation(config, 0, "out_act")(x)
     logits = layers.Conv2D(2 * HARMONY_VOICES, config.kernel_size, padding="same", name="logits")(x)
+    if config.progressive:
+        logits = FadeIn(name="fade_in")(coarse, logits)
     harmony = HarmonyHead(name="harmony")(logits, condition[..., 1])
     return keras.Model([condition, noise], harmony, name=f"{config.architecture}_generator")
 

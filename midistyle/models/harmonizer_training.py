@@ -112,9 +112,13 @@ def train_harmonizer(
             break
         rng = np.random.default_rng([config.seed, step])
         condition, harmony = random_crops(examples, config.crop_steps, config.batch_size, rng)
+        if config.progressive:
+            gan.generator.get_layer("fade_in").alpha.assign(config.fade_in_alpha(step))
         losses = train_step((to_model_window(condition, config), to_model_window(harmony, config)))
         step += 1
         losses = {k: float(v) for k, v in losses.items()}
+        if config.progressive:
+            losses["fade_in"] = config.fade_in_alpha(step - 1)
         history.append({"step": step, **losses})
         bar.update(1)
         bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
@@ -133,6 +137,8 @@ def train_harmonizer(
     seconds = seconds_before + time.perf_counter() - started
     if step < config.steps:
         return {"stopped_at_step": step}
+    if config.progressive:
+        gan.generator.get_layer("fade_in").alpha.assign(config.fade_in_alpha(step))
     if config.select_by == "valid_frechet":
         best = find_checkpoint(out_dir, "best")
         gan.generator.load_weights(str(best / "generator.weights.h5"))
