@@ -101,8 +101,9 @@ class Harmonizer:
             :mod:`midistyle.models.harmony_decoding`; ``greedy`` takes the network's most likely pitch
             and ``sample`` draws it from the network's distribution (at ``temperature``, 1 if 0 is
             given): the network alone. With a generator trained on given voices, ``greedy`` and
-            ``sample`` write one voice at a time (bass, tenor, alto), each pass given the voices
-            written before it.
+            ``sample`` write one voice at a time (alto, tenor, bass), each pass given the voices
+            written before it, then rewrite each given the other two; ``joint`` then applies its
+            rules to each voice's distribution given a greedy draft of the other two.
         """
         if not 1 <= samples <= 64:
             raise InputError(f"samples={samples} must be in 1..64")
@@ -119,7 +120,14 @@ class Harmonizer:
         conditions = np.repeat(condition[None], samples, axis=0)
         rng = np.random.default_rng(seed)
         if self.config.given_voices and decoder != "joint":
-            all_voices = self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng)
+            back = LOWEST_PITCH - placement.total_shift
+            all_voices = [[[Note(n.onset_step, n.pitch + back, n.duration_steps) for n in voices[v]] for v in range(3)]
+                          for voices in self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng)]
+        elif self.config.given_voices:  # joint: the rules over each voice's distribution given a greedy draft
+            draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng)
+            harmony = self._conditionals(conditions, draft, seed)
+            all_voices = [decode_harmony(*_distributions(sample), condition, placement, temperature=temperature,
+                                         rng=rng) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
@@ -131,33 +139,32 @@ class Harmonizer:
         return sorted(results, key=lambda r: -r.critic_score)
 
     def _voice_by_voice(self, conditions: np.ndarray, placement: Placement, decoder: str, temperature: float,
-                        seed: int, rng: np.random.Generator) -> list[list[list[Note]]]:
-        """One pass of the generator per voice (``VOICE_ORDER``), each given the voices decoded before.
+                        seed: int, rng: np.random.Generator) -> list[dict[int, list[Note]]]:
+        """One pass of the generator per voice (``VOICE_ORDER``), each given the voices decoded before,
+        then ``REWRITE_SWEEPS`` more rounds in which each voice is rewritten given the other two.
 
-        Returns, per sample, the notes of alto, tenor and bass in the melody's key and register.
+        Returns, per sample, {voice: notes} in the model's pitch rows.
         """
-        samples, num_steps = conditions.shape[:2]
-        written: list[dict[int, list[Note]]] = [{} for _ in range(samples)]  # model-space rows
+        written: list[dict[int, list[Note]]] = [{} for _ in range(len(conditions))]
         for voice in VOICE_ORDER * (1 + REWRITE_SWEEPS):
             for voices in written:
                 voices.pop(voice, None)
-            given = np.zeros((samples, 3), np.float32)
-            rolls = np.zeros((samples, num_steps, NUM_PITCHES, 6), np.float32)
-            for s, voices in enumerate(written):
-                for v, notes in voices.items():
-                    given[s, v] = 1
-                    for n in notes:
-                        rolls[s, n.onset_step, n.pitch, 2 * v] = 1
-                        rolls[s, n.onset_step : n.end_step, n.pitch, 2 * v + 1] = 1
-            harmony = self.predict(conditions, seed, given=(rolls, given))
+            harmony = self.predict(conditions, seed, given=_given_rolls(written, conditions.shape[1]))
             for s, sample in enumerate(harmony):
                 rows = decode_harmony(*_distributions(sample), conditions[s], placement, method=decoder,
                                       temperature=temperature, rng=rng, fixed=written[s], free=(voice,),
                                       model_space=True)
                 written[s][voice] = rows[voice]
-        back = LOWEST_PITCH - placement.total_shift
-        return [[[Note(n.onset_step, n.pitch + back, n.duration_steps) for n in voices[v]] for v in range(3)]
-                for voices in written]
+        return written
+
+    def _conditionals(self, conditions: np.ndarray, written: list[dict[int, list[Note]]], seed: int) -> np.ndarray:
+        """Per sample, each voice's distributions given the other two as written, shape (S, T, P, 6)."""
+        out = np.zeros((*conditions.shape[:3], 6), np.float32)
+        for voice in range(3):
+            others = [{v: notes for v, notes in voices.items() if v != voice} for voices in written]
+            harmony = self.predict(conditions, seed, given=_given_rolls(others, conditions.shape[1]))
+            out[..., 2 * voice : 2 * voice + 2] = harmony[..., 2 * voice : 2 * voice + 2]
+        return out
 
     def predict(self, condition: np.ndarray, seed: int, given: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> np.ndarray:
@@ -197,3 +204,16 @@ def _distributions(harmony: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sustain, onset given sustain) per voice from one generator output (T, P, 6), each (T, P, 3)."""
     sustain = harmony[..., 1::2]
     return sustain, harmony[..., 0::2] / np.maximum(sustain, 1e-6)  # the sigmoid, undoing the product
+
+
+def _given_rolls(written: list[dict[int, list[Note]]], num_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(harmony rolls (S, T, P, 6), which voices are given (S, 3)) from notes in model pitch rows."""
+    given = np.zeros((len(written), 3), np.float32)
+    rolls = np.zeros((len(written), num_steps, NUM_PITCHES, 6), np.float32)
+    for s, voices in enumerate(written):
+        for v, notes in voices.items():
+            given[s, v] = 1
+            for n in notes:
+                rolls[s, n.onset_step, n.pitch, 2 * v] = 1
+                rolls[s, n.onset_step : n.end_step, n.pitch, 2 * v + 1] = 1
+    return rolls, given
