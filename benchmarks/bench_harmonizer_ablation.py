@@ -13,7 +13,10 @@ says otherwise) with seeds 0, 1 and 2 into ``runs/ablation/<name>_s<seed>``;
 * ``given_voices`` — the generator also trained on given voices (see ``harmonizer.py``), so the
   greedy and sampling decoders write one voice at a time, each pass given the voices before it;
 * ``input_skip`` — the U-Net's top skip: a last convolution over the input planes at full resolution;
-* ``network`` — both of the last two: the candidate to ship.
+* ``network`` — both of the last two plus the expected-parallels penalty (weight 15): the shipped
+  setup;
+* ``network_progressive`` — the same with progressive growing (200 steps at half resolution, then
+  the full-resolution output faded in over 300).
 
 Each run harmonizes the 34 Bach test sopranos and the 20 folk tunes with the joint decoder (the
 rules) and the greedy decoder (the network alone). A row gives the mean over the seeds found and,
@@ -34,9 +37,9 @@ SEEDS = (0, 1, 2)
 CONFIGS = {  # name -> the --config of `midistyle train harmonizer`, in the order they are trained
     "wgan_gp": "unet",
     "reconstruction_only": "benchmarks/configs/harmonizer_reconstruction_only.json",
+    "network": "benchmarks/configs/harmonizer_network.json",
     "spectral_critic": "benchmarks/configs/harmonizer_spectral_critic.json",
     "valid_frechet": "benchmarks/configs/harmonizer_valid_frechet.json",
-    "network": "benchmarks/configs/harmonizer_network.json",
     "network_progressive": "benchmarks/configs/harmonizer_network_progressive.json",
     "input_skip": "benchmarks/configs/harmonizer_input_skip.json",
     "given_voices": "benchmarks/configs/harmonizer_given_voices.json",

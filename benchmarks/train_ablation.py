@@ -44,6 +44,8 @@ def main() -> None:
     args = parser.parse_args()
     todo = commands(args.only)
     for index, command in enumerate(todo, 1):
+        if (ROOT / command[command.index("--out") + 1] / "training_report.json").exists():
+            continue  # finished meanwhile (by another process)
         print(f"[{index}/{len(todo)}] {' '.join(command[1:])}", flush=True)
         if not args.dry_run:
             subprocess.run(command, cwd=ROOT, check=True)
