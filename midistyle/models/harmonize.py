@@ -186,7 +186,7 @@ class Harmonizer:
             out = from_model_window(out, self.config)
             return out.reshape(len(condition), condition.shape[1], *out.shape[2:])
         noise = rng.standard_normal(noise_shape(self.config, len(condition), condition.shape[1])).astype(np.float32)
-        return np.asarray(self.generator.predict([condition, noise], verbose=0))
+        return np.asarray(self.generator([condition, noise], training=False))  # eager: no retracing per length
 
     def judge(self, condition: np.ndarray, score: Score, placement: Placement) -> float:
         """The critic's mean score for a decoded harmonization (higher: more like Bach to it)."""
@@ -196,7 +196,7 @@ class Harmonizer:
         if self.config.architecture == "deepcomposer":  # the time axis splits into whole windows
             c = c.reshape(-1, self.config.crop_steps, *c.shape[2:])
             h = h.reshape(-1, self.config.crop_steps, *h.shape[2:])
-        scores = self.critic.predict([to_model_window(c, self.config), to_model_window(h, self.config)], verbose=0)
+        scores = self.critic([to_model_window(c, self.config), to_model_window(h, self.config)], training=False)
         return float(np.mean(scores))
 
 
