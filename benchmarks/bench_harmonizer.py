@@ -1,10 +1,11 @@
-"""The harmonizer's quality bar, side by side: the shipped model, the DeepComposer-shaped model trained
-the same way, a block-triad baseline and Bach, on the Bach test sopranos and on 20 folk tunes.
+"""The harmonizer's quality bar, side by side: the shipped network with each decoder, the plain U-Net
+GAN shipped before, the DeepComposer-shaped model trained the same way, a block-triad baseline and
+Bach, on the Bach test sopranos and on 20 folk tunes.
 
-Every harmonizer gets the melody alone (key detected by music21). The DeepComposer column needs
-its weights in ``runs/deepcomposer`` (``midistyle train harmonizer --config deepcomposer --steps 150
---out runs/deepcomposer``); it is left out when they are missing. Also the shipped model with the
-greedy decoder, to show what the joint decoder adds.
+Every harmonizer gets the melody alone (key detected by music21). Columns whose weights are missing
+are left out: the plain U-Net is seed 0 of the ablation (``runs/ablation/wgan_gp_s0``, see
+``bench_harmonizer_ablation``), the DeepComposer shape needs ``runs/deepcomposer``
+(``midistyle train harmonizer --config deepcomposer --steps 150 --out runs/deepcomposer``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ def harmonizers(quick: bool) -> dict:
 
     shipped = Harmonizer.load()
     chosen = {
-        "midistyle U-Net": lambda m: shipped.harmonize(m)[0].score,
-        "U-Net, greedy decoder": lambda m: shipped.harmonize(m, decoder="greedy")[0].score,
+        "network, joint": lambda m: shipped.harmonize(m)[0].score,
+        "network, greedy": lambda m: shipped.harmonize(m, decoder="greedy")[0].score,
+        "network, sample": lambda m: shipped.harmonize(m, decoder="sample")[0].score,
     }
+    if (ROOT / "runs" / "ablation" / "wgan_gp_s0" / "config.json").exists():
+        plain = Harmonizer.load(ROOT / "runs" / "ablation" / "wgan_gp_s0")
+        chosen["plain U-Net, joint"] = lambda m: plain.harmonize(m)[0].score
+        chosen["plain U-Net, greedy"] = lambda m: plain.harmonize(m, decoder="greedy")[0].score
     if (ROOT / "runs" / "deepcomposer" / "config.json").exists():
         deepcomposer = Harmonizer.load(ROOT / "runs" / "deepcomposer")
         chosen["DeepComposer shape"] = lambda m: deepcomposer.harmonize(m)[0].score

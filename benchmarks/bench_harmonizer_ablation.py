@@ -41,10 +41,10 @@ CONFIGS = {  # name -> the --config of `midistyle train harmonizer`, in the orde
     "spectral_critic": "benchmarks/configs/harmonizer_spectral_critic.json",
     "valid_frechet": "benchmarks/configs/harmonizer_valid_frechet.json",
     "network_progressive": "benchmarks/configs/harmonizer_network_progressive.json",
-    "input_skip": "benchmarks/configs/harmonizer_input_skip.json",
-    "given_voices": "benchmarks/configs/harmonizer_given_voices.json",
     "sign_normalized": "benchmarks/configs/harmonizer_sign_normalized.json",
     "tanh_linear": "benchmarks/configs/harmonizer_tanh_linear.json",
+    "input_skip": "benchmarks/configs/harmonizer_input_skip.json",
+    "given_voices": "benchmarks/configs/harmonizer_given_voices.json",
 }
 DECODERS = ("joint", "greedy")
 METRICS = {  # metric -> short column name

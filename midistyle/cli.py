@@ -213,8 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     harmonizer = add("harmonizer", "train the harmonizer GAN on the Bach train split, with checkpoints",
                      parent=train_commands, examples_key="train harmonizer")
     harmonizer.add_argument("--out", required=True, help="folder for checkpoints, samples, curves and weights")
-    harmonizer.add_argument("--config", default="unet",
-                            help="'unet' (shipped), 'deepcomposer', 'tiny', or a config .json (default unet)")
+    harmonizer.add_argument("--config", default="network",
+                            help="'network' (shipped), 'unet' (the plain U-Net GAN shipped before), 'deepcomposer', "
+                                 "'tiny', or a config .json (default network)")
     harmonizer.add_argument("--steps", type=int, default=None, help="generator steps (default: the config's)")
     harmonizer.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
     harmonizer.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")

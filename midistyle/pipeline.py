@@ -120,7 +120,8 @@ def harmonize_file(
     if placement.notes_outside:
         report(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the model hears them an "
                "octave nearer, and the soprano keeps them as written")
-    scores = [result.score.replace(title=f"{melody.title or source.stem} (harmonized)") for result in results]
+    how = "harmonized" if decoder == "joint" else f"harmonized, {decoder} decoder"  # the title says which
+    scores = [result.score.replace(title=f"{melody.title or source.stem} ({how})") for result in results]
     engraved = [_engraved(score) for score in scores] if svg else []  # everything computed before writing
     written = []
     for index, (result, score) in enumerate(zip(results, scores)):

@@ -68,6 +68,20 @@ def test_tiny_configs_of_the_ablation_train_and_harmonize(changes, tiny_examples
         assert metrics.monophonic_voice_rate(score) == 1.0
 
 
+def test_the_shipped_config_is_the_ablations_network_and_trained_the_shipped_weights():
+    from pathlib import Path
+
+    from midistyle.models.harmonize import WEIGHTS_DIR
+    from midistyle.models.harmonizer import HarmonizerConfig
+    from midistyle.models.harmonizer_training import named_config
+
+    root = Path(__file__).resolve().parents[1]
+    network = named_config("network")
+    assert network == named_config(str(root / "benchmarks" / "configs" / "harmonizer_network.json"))
+    shipped = HarmonizerConfig.from_json((WEIGHTS_DIR / "config.json").read_text())
+    assert shipped == named_config("network", seed=shipped.seed)
+
+
 def test_given_voices_are_fed_to_the_generator_and_put_back_as_written():
     import numpy as np
 

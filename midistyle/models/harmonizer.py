@@ -138,6 +138,11 @@ class HarmonizerConfig:
         return cls(**fields)
 
     @classmethod
+    def network(cls, **changes) -> HarmonizerConfig:
+        """The shipped setup: the U-Net with given voices, the input skip and the parallels penalty."""
+        return cls(**{**dict(given_voices=True, input_skip=True, parallel_weight=15.0), **changes})
+
+    @classmethod
     def deepcomposer(cls, **changes) -> HarmonizerConfig:
         """AWS DeepComposer's shape: 32×128 windows, 64-512 filters, k4, z (2, 8, 512)."""
         base = dict(architecture="deepcomposer", crop_steps=32, filters=(64, 128, 256, 512), kernel_size=4,

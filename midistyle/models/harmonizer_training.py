@@ -46,8 +46,11 @@ TINY = dict(crop_steps=32, filters=(8, 16), critic_filters=(8, 16), noise_channe
 
 
 def named_config(name: str, *, steps: int | None = None, seed: int | None = None) -> HarmonizerConfig:
-    """``unet`` (shipped), ``deepcomposer``, ``tiny`` (tests) or a path to a config JSON."""
-    if name == "unet":
+    """``network`` (shipped), ``unet`` (the plain U-Net GAN shipped before), ``deepcomposer``, ``tiny``
+    (tests) or a path to a config JSON."""
+    if name == "network":
+        config = HarmonizerConfig.network()
+    elif name == "unet":
         config = HarmonizerConfig()
     elif name == "deepcomposer":
         config = HarmonizerConfig.deepcomposer()
@@ -56,7 +59,7 @@ def named_config(name: str, *, steps: int | None = None, seed: int | None = None
     elif name.endswith(".json"):
         config = read_config_file(name, HarmonizerConfig, "harmonizer")
     else:
-        raise InputError(f"--config {name!r} is not unet, deepcomposer, tiny or a .json file")
+        raise InputError(f"--config {name!r} is not network, unet, deepcomposer, tiny or a .json file")
     changes = {k: v for k, v in (("steps", steps), ("seed", seed)) if v is not None}
     if changes.get("steps", 1) < 1:
         raise InputError(f"--steps {steps} must be >= 1")
