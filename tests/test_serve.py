@@ -55,6 +55,13 @@ def harmonized(client, data_dir):
     return _wait(client, response.json())
 
 
+def test_harmonize_with_the_network_alone(client):
+    response = client.post("/api/harmonize", data={"decoder": "greedy"})
+    job = _wait(client, response.json())
+    assert job["status"] == "done", job["error"]
+    assert any("decoder: greedy" in m for m in job["messages"])
+
+
 def test_health(client):
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["max_running"] == 1
@@ -110,7 +117,8 @@ def test_a_piano_part_is_refused_with_the_hint(client):
                                                     ("key", "H major", "'H major'"),
                                                     ("instruments", "oboe, violin, viola, kazooo", "kazooo"),
                                                     ("instruments", "oboe, violin", "not 2"),
-                                                    ("temperature", "hot", "temperature")])
+                                                    ("temperature", "hot", "temperature"),
+                                                    ("decoder", "best", "decoder='best'")])
 def test_bad_options_are_422(client, field, value, message):
     response = client.post("/api/harmonize", data={field: value})
     assert response.status_code == 422 and message in response.json()["error"]

@@ -82,15 +82,18 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                         key: str | None = Form(None), samples: int = Form(1), seed: int = Form(0),
                         temperature: float = Form(0.0), ensemble: str = Form("organ"),
                         instruments: str | None = Form(None), track: int | None = Form(None),
-                        tune: int | None = Form(None), top_line: bool = Form(False)) -> dict:
+                        tune: int | None = Form(None), top_line: bool = Form(False),
+                        decoder: str = Form("joint")) -> dict:
         _check_range("samples", samples, 1, 8)
         _check_range("temperature", temperature, 0.0, 2.0)
+        _check_choice("decoder", decoder, ("joint", "greedy", "sample"))
         voices = _check_key_and_sound(key, ensemble, instruments)
         melody, notes = await _read_melody(file, example, track=track, tune=tune, top_line=top_line,
                                            root=store.root)
         job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
                                                                     seed=seed, temperature=temperature,
-                                                                    ensemble=ensemble, instruments=voices))
+                                                                    ensemble=ensemble, instruments=voices,
+                                                                    decoder=decoder))
         job.messages.extend(notes)
         return _job_json(request, job, store)
 

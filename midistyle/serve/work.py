@@ -70,16 +70,20 @@ class Studio:
 
     # -- jobs ------------------------------------------------------------------------------------
     def harmonize(self, job: Job, melody: Score, *, key: str | None, samples: int, seed: int,
-                  temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None) -> None:
+                  temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None,
+                  decoder: str = "joint") -> None:
         job.step(0.1, "harmonizing")
         results = self.harmonizer().harmonize(melody, samples=samples, seed=seed, temperature=temperature,
-                                              key=Key.parse(key) if key else None)
+                                              key=Key.parse(key) if key else None, decoder=decoder)
         placement = results[0].placement
         job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
         if placement.notes_outside:
             job.messages.append(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the "
                                 "soprano keeps them as written")
-        title = f"{melody.title or 'melody'} (harmonized)"
+        if decoder != "joint":
+            job.messages.append(f"decoder: {decoder} (the network alone)")
+        how = "harmonized" if decoder == "joint" else f"harmonized, {decoder} decoder"
+        title = f"{melody.title or 'melody'} ({how})"
         for rank, result in enumerate(results[1:], start=2):
             path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid", result.score.replace(title=title))
             job.samples.append({"rank": rank, "critic": round(result.critic_score, 3), "file": path.name})
