@@ -24,7 +24,7 @@ from midistyle.models.harmonizer_data import (
     padded_steps,
     place_melody,
 )
-from midistyle.models.harmony_decoding import decode_harmony
+from midistyle.models.harmony_decoding import decode_harmony, to_melody_space
 from midistyle.music.score import Key, Note, Score
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "harmonizer"
@@ -120,8 +120,7 @@ class Harmonizer:
         conditions = np.repeat(condition[None], samples, axis=0)
         rng = np.random.default_rng(seed)
         if self.config.given_voices and decoder != "joint":
-            back = LOWEST_PITCH - placement.total_shift
-            all_voices = [[[Note(n.onset_step, n.pitch + back, n.duration_steps) for n in voices[v]] for v in range(3)]
+            all_voices = [to_melody_space([voices[v] for v in range(3)], placement)
                           for voices in self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng)]
         elif self.config.given_voices:  # joint: the rules over each voice's distribution given a greedy draft
             draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng)

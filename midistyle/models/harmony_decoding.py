@@ -109,19 +109,22 @@ def decode_harmony(
         for n in notes:
             fixed_rows[n.onset_step : n.end_step, v] = n.pitch
             fixed_onsets[n.onset_step, v] = True
-    state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method)
-    state.fixed_rows, state.fixed_onsets = fixed_rows, fixed_onsets
-    state.fixed, state.free = set(fixed or {}), tuple(free)
+    state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method,
+                     fixed_rows, fixed_onsets, set(fixed or {}), tuple(free))
     rows = state.run()
-    if model_space:
-        return rows
-    return [[dataclasses.replace(n, pitch=n.pitch + LOWEST_PITCH - placement.total_shift) for n in v] for v in rows]
+    return rows if model_space else to_melody_space(rows, placement)
+
+
+def to_melody_space(voices: list[list[Note]], placement: Placement) -> list[list[Note]]:
+    """Notes in the model's pitch rows -> notes in the melody's key and register."""
+    return [[dataclasses.replace(n, pitch=n.pitch + LOWEST_PITCH - placement.total_shift) for n in v] for v in voices]
 
 
 class _Decoder:
     """Step-by-step decoding state: the pitch row each voice holds and where its note began."""
 
-    def __init__(self, log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, threshold, method):
+    def __init__(self, log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, threshold, method,
+                 fixed_rows, fixed_onsets, fixed, free):
         self.log_p, self.onset, self.melody, self.melody_onsets = log_p, onset, melody, melody_onsets
         self.beats = beats
         self.last_beat = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding at the latest beat
@@ -130,10 +133,9 @@ class _Decoder:
         self.current = [-1] * HARMONY_VOICES
         self.starts = [0] * HARMONY_VOICES
         self.notes: list[list[Note]] = [[] for _ in range(HARMONY_VOICES)]
-        self.fixed: set[int] = set()  # voices written already (rows in fixed_rows), kept as they are
-        self.free: tuple[int, ...] = tuple(range(HARMONY_VOICES))  # voices decoded now
-        self.fixed_rows = np.full((len(log_p), HARMONY_VOICES), -1)
-        self.fixed_onsets = np.zeros((len(log_p), HARMONY_VOICES), bool)
+        self.fixed: set[int] = fixed  # voices written already (rows in fixed_rows), kept as they are
+        self.free: tuple[int, ...] = free  # voices decoded now
+        self.fixed_rows, self.fixed_onsets = fixed_rows, fixed_onsets  # (T, 3): row (-1 silent), note starts
 
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
