@@ -19,7 +19,8 @@ counted. The table counts tunes tried, harmonized and refused (by reason) and th
 and measures the harmonizations with ``midistyle.music.metrics`` beside the Bach test chorales
 themselves. **Melody preserved** is the share of the tune's notes (onset and pitch, as music21 reads
 the native file) that the harmonized soprano has; an absorbed ornament is not a note of the tune, so
-it counts as preserved.
+it counts as preserved. A harmonization that kept triplets (written at 12 steps per quarter) is
+compared with the native file read on that grid, the others on the 16th grid.
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ def _sources(quick: bool) -> dict[str, list[tuple[Path, int | None, str, int | N
             "Bach chorale sopranos": chorales}
 
 
-def _reference(path: Path, tune: int | None, track: int | None):
-    """The tune as music21 reads the native file, on the 16th grid: its first (or ``track``) part."""
+def _reference(path: Path, tune: int | None, track: int | None, steps_per_quarter: int = 4):
+    """The tune as music21 reads the native file, on the 16th grid (or the triplet grid of a
+    harmonization that kept triplets): its first (or ``track``) part."""
     from midistyle.music.io import read_score
 
-    score = read_score(path, tune=tune)
+    score = read_score(path, tune=tune, steps_per_quarter=steps_per_quarter)
     return score.select_voices([track or 0])
 
 
@@ -146,7 +148,7 @@ def run(quick: bool = False) -> list[dict]:
     from midistyle.errors import InputError
     from midistyle.models.harmonize import Harmonizer
     from midistyle.music import metrics
-    from midistyle.music.melody import read_melody
+    from midistyle.music.melody import read_melody_file
 
     harmonizer = Harmonizer.load()
     rows = []
@@ -171,9 +173,12 @@ def run(quick: bool = False) -> list[dict]:
                     tried += 1
                     lines: list[str] = []
                     try:
-                        melody = read_melody(source, tune=tune if route == "native" else None,
-                                             track=track if route == "native" else None, report=lines.append)
-                        harmonized = harmonizer.harmonize(melody)[0].score
+                        melody = read_melody_file(source, tune=tune if route == "native" else None,
+                                                  track=track if route == "native" else None,
+                                                  report=lines.append)
+                        harmonized = melody.with_exact_soprano(harmonizer.harmonize(melody.score)[0].score)
+                        if harmonized.steps_per_quarter != reference.steps_per_quarter:
+                            reference = _reference(path, tune, track, harmonized.steps_per_quarter)
                     except InputError as error:
                         refused[_reason(str(error))] += 1
                         examples.setdefault(_reason(str(error)), str(error).split(": ", 1)[-1][:90])

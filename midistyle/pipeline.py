@@ -85,14 +85,15 @@ def harmonize_file(
 ) -> list[Path]:
     """Harmonize the melody in ``source`` and write ``target`` (best sample) and ``target_2``… (the others).
 
-    The melody is read by :func:`midistyle.music.melody.read_melody` (any format, ornaments and
-    played-in timing cleaned up; ``track``, ``tune`` and ``top_line`` as there).
+    The melody is read by :func:`midistyle.music.melody.read_melody_file` (any format, ornaments and
+    played-in timing cleaned up; ``track``, ``tune`` and ``top_line`` as there); triplets that the
+    model's 16th grid cannot hold are harmonized on it and written back as they were.
 
     Every input is checked and every harmonization computed before the first file is written.
     ``report`` receives one line per thing the user should know (key, octave shift, outputs).
     """
     from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
-    from midistyle.music.melody import read_melody
+    from midistyle.music.melody import read_melody_file
     from midistyle.music.score import Key
 
     source, target = Path(source), Path(target)
@@ -104,11 +105,11 @@ def harmonize_file(
     sheets = [t.with_suffix(".svg") for t in targets[:samples]] if svg else []
     for path in targets + sheets:
         refuse_overwriting_input(source, path)
-    melody = read_melody(source, track=track, tune=tune, top_line=top_line, report=report)
+    melody = read_melody_file(source, track=track, tune=tune, top_line=top_line, report=report)
     from midistyle.models.harmonize import Harmonizer
 
     harmonizer = Harmonizer.load(weights)
-    results = harmonizer.harmonize(melody, samples=samples, temperature=temperature, seed=seed,
+    results = harmonizer.harmonize(melody.score, samples=samples, temperature=temperature, seed=seed,
                                    key=Key.parse(key) if key else None, decoder=decoder)
     placement = results[0].placement
     if decoder != "joint":
@@ -121,7 +122,8 @@ def harmonize_file(
         report(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the model hears them an "
                "octave nearer, and the soprano keeps them as written")
     how = "harmonized" if decoder == "joint" else f"harmonized, {decoder} decoder"  # the title says which
-    scores = [result.score.replace(title=f"{melody.title or source.stem} ({how})") for result in results]
+    title = f"{melody.score.title or source.stem} ({how})"
+    scores = [melody.with_exact_soprano(result.score).replace(title=title) for result in results]
     engraved = [_engraved(score) for score in scores] if svg else []  # everything computed before writing
     written = []
     for index, (result, score) in enumerate(zip(results, scores)):
@@ -236,7 +238,7 @@ def run_pipeline(
     from midistyle.audio.spectral import prepare_audio
     from midistyle.audio.stylize import stylize, working_rate, write_figure
     from midistyle.models.harmonize import Harmonizer
-    from midistyle.music.melody import read_melody
+    from midistyle.music.melody import read_melody_file
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -248,10 +250,11 @@ def run_pipeline(
             refuse_overwriting_input(source, out_dir / name)
     style, style_rate = read_audio(style_path)
     prepare_audio(style, style_rate, target_rate=style_rate, what="style")  # silent or broken: fail now
-    melody = read_melody(melody_path, track=track, tune=tune, top_line=top_line, report=report)
-    result = Harmonizer.load().harmonize(melody, seed=seed)[0]
+    melody = read_melody_file(melody_path, track=track, tune=tune, top_line=top_line, report=report)
+    result = Harmonizer.load().harmonize(melody.score, seed=seed)[0]
     report(f"key: {result.placement.key} (detected)")
-    chorale = result.score.replace(title=f"{melody.title or Path(melody_path).stem} (harmonized)")
+    chorale = melody.with_exact_soprano(result.score).replace(
+        title=f"{melody.score.title or Path(melody_path).stem} (harmonized)")
     with Renderer(RenderConfig(ensemble=ensemble, sample_rate=working_rate(config) if config else 22050)) as r:
         rendering = r.render(chorale)
     styled = stylize(rendering.audio, rendering.sample_rate, style, style_rate, config=config, progress=progress)

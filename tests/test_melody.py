@@ -7,7 +7,8 @@ import pytest
 import symusic
 
 from midistyle.errors import InputError
-from midistyle.music.melody import read_melody
+from midistyle.music.melody import read_melody, read_melody_file
+from midistyle.music.score import Note, Voice
 
 TPQ = 480  # ticks per quarter in the MIDI fixtures
 Q, E, S, T = TPQ, TPQ // 2, TPQ // 4, TPQ // 8  # quarter, eighth, 16th, 32nd in ticks
@@ -136,7 +137,7 @@ def test_abc_file_of_two_tunes_chord_symbols_graces_and_triplets(tmp_path):
     second, lines = _read(path, tune=7)
     assert second.time_signature == (6, 8) and second.anacrusis_steps == 2  # the eighth-note pickup
     assert [n.pitch for n in second.voices[0].notes] == [69, 74, 76, 78, 79, 81, 79, 78, 76, 74]
-    assert lines == ["2 triplet notes snapped to the 16th grid"]  # the first is on the beat
+    assert lines == ["2 triplet notes harmonized on the 16th grid and kept as written in the soprano"]
     with pytest.raises(InputError, match=r"no tune X:5 in the file \(it has X: 3, 7\)"):
         read_melody(path, tune=5, report=lambda line: None)
 
@@ -238,3 +239,45 @@ def test_repeats_that_cannot_be_expanded_are_read_as_written():
     melody, lines = _read(reel)
     assert len(melody.voices[0].notes) > 100
     assert lines[-1].endswith("repeats that could not be expanded were read as written")
+
+
+def test_triplets_are_kept_as_written_beside_the_16th_grid_melody(tmp_path):
+    path = tmp_path / "tunes.abc"
+    path.write_text(TWO_TUNES)
+    melody = read_melody_file(path, tune=7, report=lambda line: None)
+    # 12 steps per quarter: an eighth is 6, the triplet (3agf three notes of 4 in the time of two eighths
+    assert melody.exact.steps_per_quarter == 12 and melody.exact.anacrusis_steps == 6
+    assert _as_tuples(melody.exact) == [(0, 69, 6), (6, 74, 12), (18, 76, 6), (24, 78, 12), (36, 79, 6),
+                                        (42, 81, 4), (46, 79, 4), (50, 78, 4), (54, 76, 12), (66, 74, 6)]
+    assert read_melody_file(path, tune=3, report=lambda line: None).exact is None  # no triplets: no copy
+
+
+def test_a_harmonization_gets_the_triplets_back_and_its_lower_voices_keep_their_rhythm(tmp_path):
+    path = tmp_path / "tunes.abc"
+    path.write_text(TWO_TUNES)
+    melody = read_melody_file(path, tune=7, report=lambda line: None)
+    bass = Voice("Bass", (Note(0, 50, 6), Note(6, 45, 16)), 0)
+    harmonized = melody.score.replace(voices=(melody.score.voices[0], bass))
+    restored = melody.with_exact_soprano(harmonized)
+    assert restored.steps_per_quarter == 12 and restored.anacrusis_steps == 6
+    assert restored.voices[0].notes == melody.exact.voices[0].notes
+    assert _as_tuples(restored.select_voices([1])) == [(0, 50, 18), (18, 45, 48)]
+    other = Voice("Soprano", (Note(0, 72, 4),), 0)  # not this melody: left alone
+    assert melody.with_exact_soprano(harmonized.replace(voices=(other, bass))).steps_per_quarter == 4
+
+
+def test_cli_writes_the_triplets_of_an_abc_tune_into_midi_and_musicxml(tmp_path):
+    from midistyle.music.io import read_score
+
+    path = tmp_path / "tunes.abc"
+    path.write_text(TWO_TUNES)
+    out = tmp_path / "satb.mid"
+    result = subprocess.run([sys.executable, "-m", "midistyle.cli", "harmonize", str(path), "--tune", "7",
+                             "-o", str(out), "--musicxml"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "2 triplet notes harmonized on the 16th grid and kept as written in the soprano" in result.stdout
+    for written in (out, out.with_suffix(".musicxml")):
+        score = read_score(written, steps_per_quarter=12)
+        assert score.num_voices == 4
+        assert [(n.onset_step, n.pitch) for n in score.voices[0].notes][5:8] == [(42, 81), (46, 79), (50, 78)]
+    assert "<tuplet" in out.with_suffix(".musicxml").read_text()

@@ -37,18 +37,19 @@ class HarmonizeTask:
 
     def run(self, source: Path, outputs: list[Path]) -> dict:
         from midistyle.music.io import write_atomically, write_score
-        from midistyle.music.melody import read_melody
+        from midistyle.music.melody import read_melody_file
         from midistyle.music.score import Key
 
         notes: list[str] = []
-        melody = read_melody(source, track=self.options.get("track"), tune=self.options.get("tune"),
+        melody = read_melody_file(source, track=self.options.get("track"), tune=self.options.get("tune"),
                              top_line=self.options.get("top_line", False), report=notes.append)
         key = self.options.get("key")
-        result = self.harmonizer.harmonize(melody, seed=self.options.get("seed", 0),
+        result = self.harmonizer.harmonize(melody.score, seed=self.options.get("seed", 0),
                                            temperature=self.options.get("temperature", 0.0),
                                            decoder=self.options.get("decoder", "joint"),
                                            key=Key.parse(key) if key else None)[0]
-        score = result.score.replace(title=f"{melody.title or source.stem} (harmonized)")
+        score = melody.with_exact_soprano(result.score).replace(
+            title=f"{melody.score.title or source.stem} (harmonized)")
         svg = None
         if any(p.suffix == ".svg" for p in outputs):
             from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages

@@ -15,9 +15,11 @@ reported in one line; nothing is changed silently:
 * a run of short notes trilling between two neighbouring pitches (a written-out trill) becomes
   one note of the trill's length, on its main (lower) pitch;
 * an overlap from legato playing is trimmed: a note ends where the next begins;
-* triplets, which the 16th grid cannot hold, are snapped to it and counted (two on one 16th merge);
-  notes shorter than a 16th that are a tune's rhythm rather than its ornaments (more than a fifth
-  of its notes) are snapped too;
+* triplets, which the 16th grid cannot hold, are snapped to it for the model (two on one 16th
+  merge); the melody as written is kept beside it (:attr:`Melody.exact`, 12 steps per quarter) and
+  :meth:`Melody.with_exact_soprano` puts it back into the harmonization, so the triplets are in the
+  output; notes shorter than a 16th that are a tune's rhythm rather than its ornaments (more than a
+  fifth of its notes) are snapped for good;
 * chord symbols of a lead sheet are left out by the readers (and counted).
 
 A part that is truly polyphonic (a piano part) is refused with the bar and beat of its first
@@ -37,6 +39,7 @@ from midistyle.errors import InputError
 from midistyle.music.score import Note, Score, Voice
 
 FINE_STEPS_PER_QUARTER = 48  # holds 64ths (3 steps), 16th triplets (8) and 8th triplets (16) exactly
+TRIPLET_STEPS_PER_QUARTER = 12  # holds 16ths (3 steps), 8th triplets (4) and 16th triplets (2) exactly
 SIXTEENTH = FINE_STEPS_PER_QUARTER // 4  # fine steps per 16th note
 ORNAMENT_MAX_STEPS = SIXTEENTH // 2  # "much shorter than a 16th": a 32nd or less
 # Short notes are a tune's rhythm, not its ornaments, when they are both many and take real time
@@ -56,6 +59,7 @@ _PHRASES = {
     "legato overlaps trimmed": "{} legato overlap{s} trimmed",
     "triplet notes snapped": "{} triplet note{s} snapped to the 16th grid",
     "triplet notes merged": "{} triplet note{s} merged into the note before (two on one 16th)",
+    "triplet notes kept": "{} triplet note{s} harmonized on the 16th grid and kept as written in the soprano",
     "fast notes snapped": "{} note{s} shorter than a 16th snapped to the 16th grid",
     "repeats not expanded": "repeats that could not be expanded were read as written",
     "chord symbols left out": "{} chord symbol{s} left out (lead-sheet harmony, not melody)",
@@ -69,16 +73,45 @@ class Melody:
     Attributes
     ----------
     score : Score
-        One voice, ``steps_per_quarter=4``, with meter, pickup, key and tempo.
+        One voice, ``steps_per_quarter=4``, with meter, pickup, key and tempo: what the model hears.
     counts : Counter
         Changes by kind (keys of ``_PHRASES``).
     notes : tuple of str
         Other lines for the user (tunes in the file, a detected meter, a played-in melody aligned).
+    exact : Score or None
+        The same melody at ``TRIPLET_STEPS_PER_QUARTER`` when it has triplets that the 16th grid
+        cannot hold (and no faster notes); None when ``score`` already holds it as written.
     """
 
     score: Score
     counts: Counter
     notes: tuple[str, ...] = ()
+    exact: Score | None = None
+
+    def with_exact_soprano(self, harmonized: Score) -> Score:
+        """``harmonized`` with the melody as written in its soprano, when the 16th grid lost triplets.
+
+        The lower voices are stretched to ``TRIPLET_STEPS_PER_QUARTER`` (they stay on 16ths) and the
+        soprano becomes :attr:`exact`. A harmonization whose soprano is not this melody (the same
+        onsets and pitches as :attr:`score`) is returned unchanged.
+
+        Parameters
+        ----------
+        harmonized : Score
+            Four voices on the 16th grid, soprano first, as the harmonizer returns them.
+        """
+        melody = [(n.onset_step, n.pitch) for n in self.score.voices[0].notes]
+        soprano = harmonized.voices[0] if harmonized.voices else None
+        if self.exact is None or soprano is None or [(n.onset_step, n.pitch) for n in soprano.notes] != melody:
+            return harmonized
+        factor = TRIPLET_STEPS_PER_QUARTER // harmonized.steps_per_quarter
+        velocity = soprano.notes[0].velocity if soprano.notes else 80
+        top = Voice(soprano.name, tuple(Note(n.onset_step, n.pitch, n.duration_steps, velocity)
+                                        for n in self.exact.voices[0].notes), soprano.program)
+        lower = tuple(Voice(v.name, tuple(Note(n.onset_step * factor, n.pitch, n.duration_steps * factor, n.velocity)
+                                          for n in v.notes), v.program) for v in harmonized.voices[1:])
+        return harmonized.replace(voices=(top, *lower), steps_per_quarter=TRIPLET_STEPS_PER_QUARTER,
+                                  anacrusis_steps=harmonized.anacrusis_steps * factor)
 
     def summary(self) -> str | None:
         """One line such as ``"3 grace notes absorbed, 2 double stops reduced to the top note"``."""
@@ -90,6 +123,15 @@ class Melody:
 def read_melody(path: str | os.PathLike, *, track: int | None = None, top_line: bool = False,
                 tune: int | None = None, report=print) -> Score:
     """Read the melody of a score file, cleaned up and on the 16th grid; ``report`` gets the changes.
+
+    The score of :func:`read_melody_file`; see there.
+    """
+    return read_melody_file(path, track=track, top_line=top_line, tune=tune, report=report).score
+
+
+def read_melody_file(path: str | os.PathLike, *, track: int | None = None, top_line: bool = False,
+                     tune: int | None = None, report=print) -> Melody:
+    """Read the melody of a score file, cleaned up: on the 16th grid, and as written when that differs.
 
     Parameters
     ----------
@@ -121,7 +163,7 @@ def read_melody(path: str | os.PathLike, *, track: int | None = None, top_line: 
         report(line)
     if melody.summary():
         report(melody.summary())
-    return melody.score
+    return melody
 
 
 def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = False, meter_given: bool = True,
@@ -163,14 +205,20 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
     notes = _reduce_simultaneous(notes, counts, top_line=top_line)
     notes = _absorb_ornaments(notes, counts, graces=not _short_notes_are_rhythm(notes))
     notes = _trim_overlaps(notes, counts)
+    exact = None if played else _on_triplet_grid(notes, fine)
     score = _to_sixteenths(notes, fine, counts)
+    if exact is not None:
+        counts["triplet notes kept"] = counts.pop("triplet notes merged", 0) + counts.pop("triplet notes snapped", 0)
     if not meter_given:
         guess = found_meter or performance.detect_meter(score.voices[0].notes)
         score = score.replace(time_signature=guess.time_signature, anacrusis_steps=guess.anacrusis_steps)
+        if exact is not None:
+            factor = TRIPLET_STEPS_PER_QUARTER // score.steps_per_quarter
+            exact = exact.replace(time_signature=guess.time_signature, anacrusis_steps=guess.anacrusis_steps * factor)
         pickup = f" with a pickup of {guess.anacrusis_steps} sixteenths" if guess.anacrusis_steps else ""
         notes_out.append(f"no time signature in the file: detected {guess.time_signature[0]}/"
                          f"{guess.time_signature[1]}{pickup}")
-    return Melody(score, counts, tuple(notes_out))
+    return Melody(score, counts, tuple(notes_out), exact)
 
 
 # -- choosing and checking ------------------------------------------------------------------------
@@ -314,6 +362,25 @@ def _trim_overlaps(notes: list[Note], counts: Counter) -> list[Note]:
             note = Note(note.onset_step, note.pitch, max(following.onset_step - note.onset_step, 1), note.velocity)
         out.append(note)
     return out
+
+
+def _on_triplet_grid(notes: list[Note], fine: Score) -> Score | None:
+    """The cleaned melody at ``TRIPLET_STEPS_PER_QUARTER``, or None when the 16th grid holds every onset
+    already, or when some onset is on neither grid (a 32nd: the 16th grid is the best we write)."""
+    ratio = FINE_STEPS_PER_QUARTER // TRIPLET_STEPS_PER_QUARTER
+    if all(n.onset_step % SIXTEENTH == 0 for n in notes) or any(n.onset_step % ratio for n in notes):
+        return None
+    if fine.anacrusis_steps % ratio or fine.steps_per_bar % ratio:
+        return None
+    out = []
+    for note, following in zip(notes, notes[1:] + [None]):
+        onset = note.onset_step // ratio
+        end = max(round(note.end_step / ratio), onset + 1)
+        if following is not None:
+            end = max(min(end, following.onset_step // ratio), onset + 1)
+        out.append(Note(onset, note.pitch, end - onset, note.velocity))
+    return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=TRIPLET_STEPS_PER_QUARTER,
+                        anacrusis_steps=fine.anacrusis_steps // ratio)
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:

@@ -202,23 +202,25 @@ async def _read_upload(upload: UploadFile) -> bytes:
 
 async def _read_melody(file: UploadFile | None, example: str | None, *, track, tune, top_line, root: Path):
     """The melody of an upload or of the embedded example, read now so that a bad file is a 4xx."""
-    from midistyle.music.melody import read_melody
+    import dataclasses
+
+    from midistyle.music.melody import read_melody_file
     from midistyle.pipeline import embedded_melody_path
 
     notes: list[str] = []
     if file is None or not file.filename:
         if example not in (None, "", "ode_to_joy"):
             raise InputError(f"example={example!r}: the embedded example is 'ode_to_joy'")
-        return read_melody(embedded_melody_path(), report=notes.append), notes
+        return read_melody_file(embedded_melody_path(), report=notes.append), notes
     with tempfile.TemporaryDirectory(prefix="upload-", dir=root) as folder:
         path = save_upload(await _read_upload(file), file.filename, Path(folder), kind="score")
         shown = Path(file.filename).name[:80]
         try:
-            melody = read_melody(path, track=track, tune=tune, top_line=top_line, report=notes.append)
+            melody = read_melody_file(path, track=track, tune=tune, top_line=top_line, report=notes.append)
         except InputError as error:  # name the upload, not our temporary copy
             raise InputError(str(error).replace(str(path), shown)) from None
-    if melody.title in ("", path.stem):
-        melody = melody.replace(title=Path(shown).stem)
+    if melody.score.title in ("", path.stem):
+        melody = dataclasses.replace(melody, score=melody.score.replace(title=Path(shown).stem))
     return melody, notes
 
 

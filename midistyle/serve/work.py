@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from midistyle.errors import InputError
+from midistyle.music.melody import Melody
 from midistyle.music.score import Key, Score
 from midistyle.serve.jobs import Job
 
@@ -69,11 +70,11 @@ class Studio:
         self.generator()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def harmonize(self, job: Job, melody: Score, *, key: str | None, samples: int, seed: int,
+    def harmonize(self, job: Job, melody: Melody, *, key: str | None, samples: int, seed: int,
                   temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None,
                   decoder: str = "joint") -> None:
         job.step(0.1, "harmonizing")
-        results = self.harmonizer().harmonize(melody, samples=samples, seed=seed, temperature=temperature,
+        results = self.harmonizer().harmonize(melody.score, samples=samples, seed=seed, temperature=temperature,
                                               key=Key.parse(key) if key else None, decoder=decoder)
         placement = results[0].placement
         job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
@@ -83,12 +84,14 @@ class Studio:
         if decoder != "joint":
             job.messages.append(f"decoder: {decoder} (the network alone)")
         how = "harmonized" if decoder == "joint" else f"harmonized, {decoder} decoder"
-        title = f"{melody.title or 'melody'} ({how})"
+        title = f"{melody.score.title or 'melody'} ({how})"
         for rank, result in enumerate(results[1:], start=2):
-            path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid", result.score.replace(title=title))
+            path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid",
+                          melody.with_exact_soprano(result.score).replace(title=title))
             job.samples.append({"rank": rank, "critic": round(result.critic_score, 3), "file": path.name})
         job.samples.insert(0, {"rank": 1, "critic": round(results[0].critic_score, 3), "file": "chorale.mid"})
-        self._publish(job, results[0].score.replace(title=title), ensemble, start=0.3, instruments=instruments)
+        self._publish(job, melody.with_exact_soprano(results[0].score).replace(title=title), ensemble, start=0.3,
+                      instruments=instruments)
 
     def chorale(self, job: Job, *, bars: int, key: str | None, seed: int, temperature: float, ensemble: str,
                 instruments: tuple[str, ...] | None = None) -> None:
