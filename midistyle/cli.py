@@ -467,18 +467,18 @@ def _print_report(report: dict) -> None:
 
 def _run_engrave(args: argparse.Namespace) -> None:
     from midistyle.music.engrave import engrave
-    from midistyle.music.io import read_score, refuse_overwriting_input
+    from midistyle.music.io import read_score_as_written, refuse_overwriting_input
 
     refuse_overwriting_input(Path(args.score), Path(args.out))
-    print(engrave(read_score(args.score, tune=args.tune), args.out))
+    print(engrave(read_score_as_written(args.score, tune=args.tune), args.out))
 
 
 def _run_plot(args: argparse.Namespace) -> None:
-    from midistyle.music.io import read_score, refuse_overwriting_input
+    from midistyle.music.io import read_score_as_written, refuse_overwriting_input
     from midistyle.music.plot import plot_pianoroll
 
     refuse_overwriting_input(Path(args.score), Path(args.out))
-    print(plot_pianoroll(read_score(args.score), args.out, title=args.title))
+    print(plot_pianoroll(read_score_as_written(args.score), args.out, title=args.title))
 
 
 def _run_convert(args: argparse.Namespace) -> None:

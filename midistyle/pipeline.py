@@ -14,7 +14,13 @@ from importlib import resources
 from pathlib import Path
 
 from midistyle.errors import InputError
-from midistyle.music.io import read_score, refuse_overwriting_input, write_atomically, write_score
+from midistyle.music.io import (
+    read_score,
+    read_score_as_written,
+    refuse_overwriting_input,
+    write_atomically,
+    write_score,
+)
 from midistyle.music.plot import plot_pianoroll
 from midistyle.music.score import Score
 
@@ -63,7 +69,7 @@ def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Read ``source`` and write it as ``target`` (format from each extension)."""
     source, target = Path(source), Path(target)
     refuse_overwriting_input(source, target)
-    return write_score(read_score(source), target)
+    return write_score(read_score_as_written(source), target)
 
 
 def harmonize_file(

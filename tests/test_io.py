@@ -104,3 +104,19 @@ def test_write_refuses_unknown_extension_and_empty_score(tmp_path):
     with pytest.raises(InputError, match="no notes"):
         write_score(Score(make_voices([[]])), tmp_path / "x.mid")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("extension", ["mid", "musicxml"])
+def test_a_score_with_triplets_is_read_back_as_written_and_a_plain_one_on_16ths(tmp_path, extension):
+    from midistyle.music.io import read_score_as_written
+
+    # 12 steps per quarter: an eighth-note triplet (4 steps each) over a bass in quarters
+    triplets = Score(make_voices([[Note(0, 72, 4), Note(4, 74, 4), Note(8, 76, 4), Note(12, 77, 12)],
+                                  [Note(0, 48, 12), Note(12, 53, 12)]]), steps_per_quarter=12,
+                     time_signature=(2, 4))
+    back = read_score_as_written(write_score(triplets, tmp_path / f"t.{extension}"))
+    assert back.steps_per_quarter == 12 and _notes(back) == _notes(triplets)
+    assert read_score(tmp_path / f"t.{extension}").steps_per_quarter == 4  # the 16th grid when asked
+    plain = Score(make_voices([[Note(0, 72, 2), Note(2, 74, 6)], [Note(0, 48, 8)]]), time_signature=(2, 4))
+    back = read_score_as_written(write_score(plain, tmp_path / f"p.{extension}"))
+    assert back.steps_per_quarter == 4 and _notes(back) == _notes(plain)

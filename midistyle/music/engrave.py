@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from midistyle.errors import InputError, MissingDependencyError
-from midistyle.music.io import atomic_path, read_score, write_score
+from midistyle.music.io import atomic_path, read_score_as_written, write_score
 from midistyle.music.score import Score
 
 ENGRAVE_EXTENSIONS = (".svg", ".pdf", ".png")
@@ -96,7 +96,7 @@ def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
     suffix = out_path.suffix.lower()
     if suffix not in ENGRAVE_EXTENSIONS:
         raise InputError(f"{out_path}: cannot engrave to {suffix or '(none)'!r}; use .svg, .pdf or .png")
-    score = source if isinstance(source, Score) else read_score(source)
+    score = source if isinstance(source, Score) else read_score_as_written(source)
     if config is None:
         config = EngraveConfig(long_page=suffix != ".pdf")
     pages = engrave_svg(score, config)

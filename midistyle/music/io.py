@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from midistyle.errors import InputError
-from midistyle.music.score import Score
+from midistyle.music.score import Note, Score, Voice
 
 MIDI_EXTENSIONS = (".mid", ".midi")
 MUSICXML_EXTENSIONS = (".musicxml", ".xml", ".mxl")
@@ -62,6 +62,27 @@ def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int
         Missing, empty, corrupt or note-less file, an unknown extension or tune.
     """
     return read_score_file(path, steps_per_quarter=steps_per_quarter, tune=tune).score
+
+
+def read_score_as_written(path: str | os.PathLike, *, tune: int | None = None) -> Score:
+    """Read a score on the 16th grid, or on 12 steps per quarter when its onsets need it (triplets).
+
+    For the commands that show or convert a score (``engrave``, ``convert``, ``plot``): a file with
+    triplets, such as a harmonization that kept a tune's triplets, keeps them. A file whose onsets
+    neither grid holds (32nds) is read on the 16th grid, as :func:`read_score` reads it.
+    """
+    fine_steps = 48
+    fine = read_score(path, steps_per_quarter=fine_steps, tune=tune)
+    onsets = [n.onset_step for v in fine.voices for n in v.notes]
+    for grid in (4, 12):
+        ratio = fine_steps // grid
+        if all(step % ratio == 0 for step in onsets) and fine.anacrusis_steps % ratio == 0 \
+                and fine.steps_per_bar % ratio == 0:
+            voices = tuple(Voice(v.name, tuple(Note(n.onset_step // ratio, n.pitch,
+                                                    max(round(n.duration_steps / ratio), 1), n.velocity)
+                                               for n in v.notes), v.program) for v in fine.voices)
+            return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio)
+    return read_score(path, tune=tune)
 
 
 def read_score_file(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> ScoreFile:
