@@ -18,9 +18,10 @@ apart. Tunes whose file lacks a meter and tunes taken for played-in MIDI (off an
 counted. The table counts tunes tried, harmonized and refused (by reason) and the changes reported,
 and measures the harmonizations with ``midistyle.music.metrics`` beside the Bach test chorales
 themselves. **Melody preserved** is the share of the tune's notes (onset and pitch, as music21 reads
-the native file) that the harmonized soprano has; an absorbed ornament is not a note of the tune, so
-it counts as preserved. A harmonization that kept triplets (written at 12 steps per quarter) is
-compared with the native file read on that grid, the others on the 16th grid.
+the native file) that the harmonized soprano has; a note the reader took as an ornament (grace note,
+mordent, turn, written-out trill) or as the lower note of a double stop is not a note of the melody,
+so it is left out of the count. A harmonization that kept triplets or 32nds (written at 12 or 24
+steps per quarter) is compared with the native file read on that grid, the others on the 16th grid.
 """
 
 from __future__ import annotations
@@ -133,8 +134,15 @@ def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) 
     return target
 
 
-def _preserved(reference, harmonized) -> float:
-    wanted = {(n.onset_step, n.pitch) for n in reference.voices[0].notes}
+def _preserved(reference, harmonized, absorbed=()) -> float:
+    """Share of the reference's notes (onset, pitch) in the soprano; notes the reader took as
+    ornaments or as the lower notes of double stops (``absorbed``, 48 steps per quarter) are not
+    melody and are left out of the count."""
+    from midistyle.music.melody import FINE_STEPS_PER_QUARTER
+
+    ratio = FINE_STEPS_PER_QUARTER // reference.steps_per_quarter
+    exempt = {(round(n.onset_step / ratio), n.pitch) for n in absorbed}
+    wanted = {(n.onset_step, n.pitch) for n in reference.voices[0].notes} - exempt
     soprano = {(n.onset_step, n.pitch) for n in harmonized.voices[0].notes}
     return len(wanted & soprano) / max(len(wanted), 1)
 
@@ -193,7 +201,7 @@ def run(quick: bool = False) -> list[dict]:
                             for plural, singular in PLURALS:
                                 kind = kind.replace(plural, singular)
                             changes[kind.strip()] += int(number)
-                    results.append((_preserved(reference, harmonized), harmonized))
+                    results.append((_preserved(reference, harmonized, melody.absorbed), harmonized))
                 row = _row(collection, route, tried, refused, changes, results, metrics)
                 row["not exportable to MIDI"] = unexported if route != "native" else ""
                 row["meter detected"] = facts["meter detected"]

@@ -69,6 +69,8 @@ def test_ornaments_double_stops_and_overlaps_give_the_plain_tune(case, extra, ki
     melody, lines = _read(_midi(tmp_path / "tune.mid", notes))
     assert _as_tuples(melody) == PLAIN, case
     assert lines == [kind]
+    absorbed = read_melody_file(tmp_path / "tune.mid", report=lambda line: None).absorbed  # not melody
+    assert [n.pitch for n in absorbed] == [pitch for _, _, pitch in extra or []]
 
 
 def test_grace_note_on_the_beat_lends_the_main_note_its_start(tmp_path):
@@ -227,7 +229,9 @@ def test_a_hornpipe_in_dotted_16ths_and_32nds_keeps_every_note(tmp_path):
     assert [n.pitch for n in melody.voices[0].notes] == pitches  # no 32nd taken for a grace note
     assert [n.onset_step for n in melody.voices[0].notes][:4] == [0, 1, 2, 3]  # played as straight 16ths
     assert not any(line.startswith("played-in") for line in lines)
-    assert lines == ["12 notes shorter than a 16th snapped to the 16th grid"]
+    assert lines == ["12 notes shorter than a 16th harmonized on the 16th grid and kept as written in the soprano"]
+    exact = read_melody_file(path, report=lambda line: None).exact  # dotted 16th + 32nd: 9 + 3 at 24 per quarter
+    assert exact.steps_per_quarter == 24 and [n.duration_steps for n in exact.voices[0].notes][:4] == [9, 3, 9, 3]
 
 
 def test_repeats_that_cannot_be_expanded_are_read_as_written():
@@ -262,6 +266,7 @@ def test_a_harmonization_gets_the_triplets_back_and_its_lower_voices_keep_their_
     assert restored.steps_per_quarter == 12 and restored.anacrusis_steps == 6
     assert restored.voices[0].notes == melody.exact.voices[0].notes
     assert _as_tuples(restored.select_voices([1])) == [(0, 50, 18), (18, 45, 48)]
+    assert melody.absorbed == ()  # nothing was taken as an ornament
     other = Voice("Soprano", (Note(0, 72, 4),), 0)  # not this melody: left alone
     assert melody.with_exact_soprano(harmonized.replace(voices=(other, bass))).steps_per_quarter == 4
 

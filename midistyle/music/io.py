@@ -65,16 +65,17 @@ def read_score(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int
 
 
 def read_score_as_written(path: str | os.PathLike, *, tune: int | None = None) -> Score:
-    """Read a score on the 16th grid, or on 12 steps per quarter when its onsets need it (triplets).
+    """Read a score on the 16th grid, or on 12 or 24 steps per quarter when its onsets need it.
 
     For the commands that show or convert a score (``engrave``, ``convert``, ``plot``): a file with
-    triplets, such as a harmonization that kept a tune's triplets, keeps them. A file whose onsets
-    neither grid holds (32nds) is read on the 16th grid, as :func:`read_score` reads it.
+    triplets or 32nds, such as a harmonization that kept a tune's as written, keeps them. A file whose
+    onsets none of these grids holds (played in, 64ths) is read on the 16th grid, as
+    :func:`read_score` reads it.
     """
     fine_steps = 48
     fine = read_score(path, steps_per_quarter=fine_steps, tune=tune)
     onsets = [n.onset_step for v in fine.voices for n in v.notes]
-    for grid in (4, 12):
+    for grid in (4, 12, 24):
         ratio = fine_steps // grid
         if all(step % ratio == 0 for step in onsets) and fine.anacrusis_steps % ratio == 0 \
                 and fine.steps_per_bar % ratio == 0:

@@ -15,11 +15,11 @@ reported in one line; nothing is changed silently:
 * a run of short notes trilling between two neighbouring pitches (a written-out trill) becomes
   one note of the trill's length, on its main (lower) pitch;
 * an overlap from legato playing is trimmed: a note ends where the next begins;
-* triplets, which the 16th grid cannot hold, are snapped to it for the model (two on one 16th
-  merge); the melody as written is kept beside it (:attr:`Melody.exact`, 12 steps per quarter) and
-  :meth:`Melody.with_exact_soprano` puts it back into the harmonization, so the triplets are in the
-  output; notes shorter than a 16th that are a tune's rhythm rather than its ornaments (more than a
-  fifth of its notes) are snapped for good;
+* triplets, and notes shorter than a 16th that are a tune's rhythm rather than its ornaments (more
+  than a fifth of its notes), which the 16th grid cannot hold, are snapped to it for the model (two
+  on one 16th merge); the melody as written is kept beside it (:attr:`Melody.exact`, 12 or 24 steps
+  per quarter) and :meth:`Melody.with_exact_soprano` puts it back into the harmonization, so the
+  output has them as written;
 * chord symbols of a lead sheet are left out by the readers (and counted).
 
 A part that is truly polyphonic (a piano part) is refused with the bar and beat of its first
@@ -39,7 +39,8 @@ from midistyle.errors import InputError
 from midistyle.music.score import Note, Score, Voice
 
 FINE_STEPS_PER_QUARTER = 48  # holds 64ths (3 steps), 16th triplets (8) and 8th triplets (16) exactly
-TRIPLET_STEPS_PER_QUARTER = 12  # holds 16ths (3 steps), 8th triplets (4) and 16th triplets (2) exactly
+# Grids for the melody as written, coarsest first: 12 holds 16ths and 8th/16th triplets, 24 also 32nds
+EXACT_STEPS_PER_QUARTER = (12, 24)
 SIXTEENTH = FINE_STEPS_PER_QUARTER // 4  # fine steps per 16th note
 ORNAMENT_MAX_STEPS = SIXTEENTH // 2  # "much shorter than a 16th": a 32nd or less
 # Short notes are a tune's rhythm, not its ornaments, when they are both many and take real time
@@ -60,6 +61,8 @@ _PHRASES = {
     "triplet notes snapped": "{} triplet note{s} snapped to the 16th grid",
     "triplet notes merged": "{} triplet note{s} merged into the note before (two on one 16th)",
     "triplet notes kept": "{} triplet note{s} harmonized on the 16th grid and kept as written in the soprano",
+    "fast notes kept": "{} note{s} shorter than a 16th harmonized on the 16th grid and kept as written in the "
+                       "soprano",
     "fast notes snapped": "{} note{s} shorter than a 16th snapped to the 16th grid",
     "repeats not expanded": "repeats that could not be expanded were read as written",
     "chord symbols left out": "{} chord symbol{s} left out (lead-sheet harmony, not melody)",
@@ -79,20 +82,25 @@ class Melody:
     notes : tuple of str
         Other lines for the user (tunes in the file, a detected meter, a played-in melody aligned).
     exact : Score or None
-        The same melody at ``TRIPLET_STEPS_PER_QUARTER`` when it has triplets that the 16th grid
-        cannot hold (and no faster notes); None when ``score`` already holds it as written.
+        The same melody on the coarsest of ``EXACT_STEPS_PER_QUARTER`` that holds it, when it has
+        triplets or notes shorter than a 16th; None when ``score`` already holds it as written (or
+        when no such grid does, e.g. 64ths).
+    absorbed : tuple of Note
+        The notes the clean-up took as ornaments (grace notes, mordents, turns, trills) or as lower
+        notes of double stops, at ``FINE_STEPS_PER_QUARTER`` on the file's timeline: not melody.
     """
 
     score: Score
     counts: Counter
     notes: tuple[str, ...] = ()
     exact: Score | None = None
+    absorbed: tuple[Note, ...] = ()
 
     def with_exact_soprano(self, harmonized: Score) -> Score:
         """``harmonized`` with the melody as written in its soprano, when the 16th grid lost triplets.
 
-        The lower voices are stretched to ``TRIPLET_STEPS_PER_QUARTER`` (they stay on 16ths) and the
-        soprano becomes :attr:`exact`. A harmonization whose soprano is not this melody (the same
+        The lower voices are stretched to :attr:`exact`'s grid (they stay on 16ths) and the soprano
+        becomes :attr:`exact`. A harmonization whose soprano is not this melody (the same
         onsets and pitches as :attr:`score`) is returned unchanged.
 
         Parameters
@@ -104,13 +112,13 @@ class Melody:
         soprano = harmonized.voices[0] if harmonized.voices else None
         if self.exact is None or soprano is None or [(n.onset_step, n.pitch) for n in soprano.notes] != melody:
             return harmonized
-        factor = TRIPLET_STEPS_PER_QUARTER // harmonized.steps_per_quarter
+        factor = self.exact.steps_per_quarter // harmonized.steps_per_quarter
         velocity = soprano.notes[0].velocity if soprano.notes else 80
         top = Voice(soprano.name, tuple(Note(n.onset_step, n.pitch, n.duration_steps, velocity)
                                         for n in self.exact.voices[0].notes), soprano.program)
         lower = tuple(Voice(v.name, tuple(Note(n.onset_step * factor, n.pitch, n.duration_steps * factor, n.velocity)
                                           for n in v.notes), v.program) for v in harmonized.voices[1:])
-        return harmonized.replace(voices=(top, *lower), steps_per_quarter=TRIPLET_STEPS_PER_QUARTER,
+        return harmonized.replace(voices=(top, *lower), steps_per_quarter=self.exact.steps_per_quarter,
                                   anacrusis_steps=harmonized.anacrusis_steps * factor)
 
     def summary(self) -> str | None:
@@ -202,23 +210,25 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
         raise InputError(f"the melody is polyphonic: a chord at {where}, and chords at more than "
                          f"{POLYPHONIC_SHARE:.0%} of its onsets; choose its melody part with --track N, "
                          "or take the highest line with --top-line")
-    notes = _reduce_simultaneous(notes, counts, top_line=top_line)
-    notes = _absorb_ornaments(notes, counts, graces=not _short_notes_are_rhythm(notes))
+    absorbed: list[Note] = []
+    notes = _reduce_simultaneous(notes, counts, absorbed, top_line=top_line)
+    notes = _absorb_ornaments(notes, counts, absorbed, graces=not _short_notes_are_rhythm(notes))
     notes = _trim_overlaps(notes, counts)
-    exact = None if played else _on_triplet_grid(notes, fine)
+    exact = None if played else _as_written(notes, fine)
     score = _to_sixteenths(notes, fine, counts)
     if exact is not None:
         counts["triplet notes kept"] = counts.pop("triplet notes merged", 0) + counts.pop("triplet notes snapped", 0)
+        counts["fast notes kept"] = counts.pop("fast notes snapped", 0)
     if not meter_given:
         guess = found_meter or performance.detect_meter(score.voices[0].notes)
         score = score.replace(time_signature=guess.time_signature, anacrusis_steps=guess.anacrusis_steps)
         if exact is not None:
-            factor = TRIPLET_STEPS_PER_QUARTER // score.steps_per_quarter
+            factor = exact.steps_per_quarter // score.steps_per_quarter
             exact = exact.replace(time_signature=guess.time_signature, anacrusis_steps=guess.anacrusis_steps * factor)
         pickup = f" with a pickup of {guess.anacrusis_steps} sixteenths" if guess.anacrusis_steps else ""
         notes_out.append(f"no time signature in the file: detected {guess.time_signature[0]}/"
                          f"{guess.time_signature[1]}{pickup}")
-    return Melody(score, counts, tuple(notes_out), exact)
+    return Melody(score, counts, tuple(notes_out), exact, tuple(absorbed))
 
 
 # -- choosing and checking ------------------------------------------------------------------------
@@ -284,10 +294,12 @@ def _where(score: Score, step: int) -> str:
 
 
 # -- the clean-up passes ---------------------------------------------------------------------------
-def _reduce_simultaneous(notes: list[Note], counts: Counter, *, top_line: bool) -> list[Note]:
+def _reduce_simultaneous(notes: list[Note], counts: Counter, absorbed: list[Note], *,
+                         top_line: bool) -> list[Note]:
     """One note per onset group: ornaments starting with a longer note go, then the highest stays.
 
-    With ``top_line``, notes still sounding under a higher later note are cut where it starts.
+    With ``top_line``, notes still sounding under a higher later note are cut where it starts. The
+    notes that go are added to ``absorbed``.
     """
     kept = []
     for group in _groups(notes):
@@ -298,6 +310,7 @@ def _reduce_simultaneous(notes: list[Note], counts: Counter, *, top_line: bool) 
         if len(rest) > 1:
             counts["double stops reduced" if not top_line else "notes below the top line dropped"] += len(rest) - 1
         top = max(rest, key=lambda n: (n.pitch, n.duration_steps))
+        absorbed.extend(n for n in group if n is not top)
         start = min(n.onset_step for n in group)
         kept.append(Note(start, top.pitch, max(top.end_step - start, 1), top.velocity))
     return kept
@@ -310,9 +323,10 @@ def _short_notes_are_rhythm(notes: list[Note]) -> bool:
             and sum(n.duration_steps for n in short) > RHYTHM_SHORT_TIME_SHARE * span)
 
 
-def _absorb_ornaments(notes: list[Note], counts: Counter, *, graces: bool = True) -> list[Note]:
+def _absorb_ornaments(notes: list[Note], counts: Counter, absorbed: list[Note], *,
+                      graces: bool = True) -> list[Note]:
     """Runs of short notes: a trill between two neighbours becomes one note; with ``graces``, a
-    short run before a longer note is absorbed into it."""
+    short run before a longer note is absorbed into it. The notes taken in go to ``absorbed``."""
     out: list[Note] = []
     index = 0
     while index < len(notes):
@@ -331,6 +345,7 @@ def _absorb_ornaments(notes: list[Note], counts: Counter, *, graces: bool = True
             if following is not None and following.pitch == main_pitch and following.onset_step <= end + 1:
                 end, run_end = following.end_step, run_end + 1  # the trill's resolution on its main note
             out.append(Note(run[0].onset_step, main_pitch, end - run[0].onset_step, run[0].velocity))
+            absorbed.extend(run[1:])
             counts["trills merged"] += 1
         elif graces and following is not None and len(run) <= MAX_ORNAMENT_RUN and \
                 following.duration_steps > 2 * ORNAMENT_MAX_STEPS and \
@@ -339,6 +354,7 @@ def _absorb_ornaments(notes: list[Note], counts: Counter, *, graces: bool = True
             if run[0].onset_step % SIXTEENTH == 0 and following.onset_step % SIXTEENTH:
                 start = run[0].onset_step  # an on-beat ornament: the note it decorates starts with it
             out.append(Note(start, following.pitch, following.end_step - start, following.velocity))
+            absorbed.extend(run)
             counts["grace notes absorbed" if len(run) == 1 else "ornament runs absorbed"] += 1
             run_end += 1
         else:
@@ -364,23 +380,25 @@ def _trim_overlaps(notes: list[Note], counts: Counter) -> list[Note]:
     return out
 
 
-def _on_triplet_grid(notes: list[Note], fine: Score) -> Score | None:
-    """The cleaned melody at ``TRIPLET_STEPS_PER_QUARTER``, or None when the 16th grid holds every onset
-    already, or when some onset is on neither grid (a 32nd: the 16th grid is the best we write)."""
-    ratio = FINE_STEPS_PER_QUARTER // TRIPLET_STEPS_PER_QUARTER
-    if all(n.onset_step % SIXTEENTH == 0 for n in notes) or any(n.onset_step % ratio for n in notes):
+def _as_written(notes: list[Note], fine: Score) -> Score | None:
+    """The cleaned melody on the coarsest of ``EXACT_STEPS_PER_QUARTER`` that holds every onset, or None
+    when the 16th grid holds them already, or when none does (64ths: the 16th grid is what we write)."""
+    if all(n.onset_step % SIXTEENTH == 0 for n in notes):
         return None
-    if fine.anacrusis_steps % ratio or fine.steps_per_bar % ratio:
-        return None
-    out = []
-    for note, following in zip(notes, notes[1:] + [None]):
-        onset = note.onset_step // ratio
-        end = max(round(note.end_step / ratio), onset + 1)
-        if following is not None:
-            end = max(min(end, following.onset_step // ratio), onset + 1)
-        out.append(Note(onset, note.pitch, end - onset, note.velocity))
-    return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=TRIPLET_STEPS_PER_QUARTER,
-                        anacrusis_steps=fine.anacrusis_steps // ratio)
+    for grid in EXACT_STEPS_PER_QUARTER:
+        ratio = FINE_STEPS_PER_QUARTER // grid
+        if any(n.onset_step % ratio for n in notes) or fine.anacrusis_steps % ratio or fine.steps_per_bar % ratio:
+            continue
+        out = []
+        for note, following in zip(notes, notes[1:] + [None]):
+            onset = note.onset_step // ratio
+            end = max(round(note.end_step / ratio), onset + 1)
+            if following is not None:
+                end = max(min(end, following.onset_step // ratio), onset + 1)
+            out.append(Note(onset, note.pitch, end - onset, note.velocity))
+        return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=grid,
+                            anacrusis_steps=fine.anacrusis_steps // ratio)
+    return None
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
