@@ -3,14 +3,20 @@
 Needs the training runs (gitignored) for the comparison columns:
 
 * ``runs/chorale_transformer`` — ``midistyle train chorale --out runs/chorale_transformer --epochs 14``
-  (the shipped model; BPE 1000);
+  (maximum likelihood only; BPE 1000; shipped before the distilled model);
+* ``runs/chorale_distilled_r5`` — ``midistyle train chorale-distil --init runs/chorale_transformer
+  --out runs/chorale_distilled_r5 --config benchmarks/configs/chorale_distillation.json`` (the shipped
+  model: the retries distilled into the network in 5 rounds);
+* ``runs/chorale_unlikelihood`` — ``midistyle train chorale-unlikelihood --init runs/chorale_transformer
+  --out runs/chorale_unlikelihood --config benchmarks/configs/chorale_unlikelihood.json`` (tried,
+  not shipped);
 * ``runs/chorale_remi`` — the same Transformer on plain REMI tokens (``--config`` with
   ``bpe_vocab_size: 0``, ``benchmarks/configs/chorale_remi.json``), 6 epochs;
 * ``runs/chorale_lstm`` — ``midistyle train chorale --model lstm --out runs/chorale_lstm`` (6 epochs).
 
 Each generated chorale is 16 bars, seed ``i``, the default sampling (temperature 0.8, top-p 0.95):
-100 from the Transformer and the LSTM, 33 from the plain-REMI Transformer (3.4x more tokens each),
-all with the voice-leading retries (3), and 100 from the Transformer without them (the network alone).
+100 from the Transformers and the LSTM, 33 from the plain-REMI Transformer (3.4x more tokens each),
+with the voice-leading retries (3), and 100 from each BPE Transformer without them (the network alone).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = {"Transformer, BPE 1000 (shipped)": "chorale_transformer", "Transformer, plain REMI": "chorale_remi",
+RUNS = {"Transformer, retries distilled (shipped)": "chorale_distilled_r5",
+        "Transformer, unlikelihood fine-tuned": "chorale_unlikelihood",
+        "Transformer, BPE 1000 (maximum likelihood)": "chorale_transformer", "Transformer, plain REMI": "chorale_remi",
         "LSTM, BPE 1000": "chorale_lstm"}
 SHOWN = ("in_range_rate", "monophonic_voice_rate", "scale_consistency", "parallel_fifths_octaves", "voice_crossings",
          "chord_beat_rate", "unresolved_dissonance_rate", "pitch_class_entropy", "bach_accept_rate",
@@ -41,11 +49,15 @@ def run(quick: bool = False) -> list[dict]:
             rows.append({"what": f"NLL per note, {label}", "valid": round(report["valid"]["nll_per_note"], 3),
                          "test": round(report["test"]["nll_per_note"], 3),
                          "tokens per note": round(report["test"]["tokens_per_note"], 2),
-                         "epochs": report["epochs"], "train s": report["train_seconds"]})
+                         "epochs": report.get("epochs", ""), "fine-tuning steps": report.get("steps", ""),
+                         "train s": report["train_seconds"]})
     count = 6 if quick else 100
     test, train = load_chorales("test"), load_chorales("train")
     sets, stories = {}, {}
-    generated = (("Transformer", "chorale_transformer", count, 3),
+    generated = (("Distilled", "chorale_distilled_r5", count, 3),
+                 ("Distilled, no retries", "chorale_distilled_r5", count, 0),
+                 ("Unlikelihood, no retries", "chorale_unlikelihood", count, 0),
+                 ("Transformer", "chorale_transformer", count, 3),
                  ("Transformer, no retries", "chorale_transformer", count, 0),
                  ("Transformer REMI", "chorale_remi", max(2, count // 3), 3),
                  ("LSTM", "chorale_lstm", count, 3))

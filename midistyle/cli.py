@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from midistyle.errors import MidistyleError
+from midistyle.errors import InputError, MidistyleError
 
 EXAMPLES = {
     "demo": "  midistyle demo              # out/demo/chorale.{mid,musicxml,wav}: the embedded tune harmonized\n"
@@ -58,6 +58,14 @@ EXAMPLES = {
     "train chorale": "  midistyle train chorale --out runs/chorale_transformer              # the shipped setup\n"
                      "  midistyle train chorale --model lstm --out runs/chorale_lstm        # the baseline\n"
                      "  midistyle train chorale --out runs/chorale_transformer --resume",
+    "train chorale-unlikelihood": "  midistyle train chorale-unlikelihood --init runs/chorale_transformer "
+                                  "--out runs/chorale_unlikelihood\n"
+                                  "  midistyle train chorale-unlikelihood --init runs/chorale_transformer "
+                                  "--out runs/chorale_unlikelihood --resume",
+    "train chorale-distil": "  midistyle train chorale-distil --init runs/chorale_transformer "
+                            "--out runs/chorale_distilled\n"
+                            "  midistyle train chorale-distil --init runs/chorale_transformer "
+                            "--out runs/chorale_distilled --resume",
     "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
                         "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
     "stylize": "  midistyle stylize chorale.wav --style cello.wav -o chorale_cello.wav --figure spectrograms.png\n"
@@ -229,6 +237,23 @@ def _parser() -> argparse.ArgumentParser:
     train_chorale.add_argument("--seed", type=int, default=None, help="default: the config's")
     train_chorale.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     train_chorale.set_defaults(run=_run_train_chorale)
+    unlikelihood = add("chorale-unlikelihood", "fine-tune a trained chorale Transformer away from the parallel "
+                       "fifths/octaves it samples (unlikelihood on its own samples, next-token loss on Bach)",
+                       parent=train_commands, examples_key="train chorale-unlikelihood")
+    unlikelihood.add_argument("--init", required=True, help="the trained model folder to start from (not changed)")
+    unlikelihood.add_argument("--out", required=True, help="folder for checkpoints, weights, report")
+    unlikelihood.add_argument("--config", default=None, help="an unlikelihood config .json (default: the built-in)")
+    unlikelihood.add_argument("--steps", type=int, default=None, help="default: the config's")
+    unlikelihood.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    unlikelihood.set_defaults(run=_run_train_chorale_unlikelihood)
+    distil = add("chorale-distil", "teach a trained chorale Transformer what its voice-leading retries write "
+                 "(pieces it samples with the retries, mixed with Bach), so it needs no retries",
+                 parent=train_commands, examples_key="train chorale-distil")
+    distil.add_argument("--init", required=True, help="the trained model folder to start from (not changed)")
+    distil.add_argument("--out", required=True, help="folder for teacher pools, checkpoints, weights, report")
+    distil.add_argument("--config", default=None, help="a distillation config .json (default: the built-in)")
+    distil.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    distil.set_defaults(run=_run_train_chorale_distil)
 
     stylize = add("stylize", "give a recording the timbre of another (spectrogram style transfer); "
                              "writes mono audio at the working rate")
@@ -291,7 +316,6 @@ def _style_config(args: argparse.Namespace):
 
     from midistyle.audio.sms import SinusoidalConfig
     from midistyle.audio.style_transfer import PUBLISHED, StyleTransferConfig
-    from midistyle.errors import InputError
 
     changes = {"strength": args.strength, "iterations": args.iterations, "optimizer": args.optimizer,
                "filters": args.filters, "n_fft": args.n_fft, "hop_length": args.hop,
@@ -543,6 +567,32 @@ def _run_train_chorale(args: argparse.Namespace) -> None:
 
     config = named_config(args.config, model=args.model, epochs=args.epochs, seed=args.seed)
     report = train_chorale_model(config, args.out, resume=args.resume)
+    print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
+
+
+def _run_train_chorale_unlikelihood(args: argparse.Namespace) -> None:
+    import dataclasses
+
+    from midistyle.models.checkpoints import read_config_file
+    from midistyle.models.chorale_unlikelihood import UnlikelihoodConfig, finetune_unlikelihood
+
+    config = read_config_file(args.config, UnlikelihoodConfig, "unlikelihood") if args.config \
+        else UnlikelihoodConfig()
+    if args.steps is not None:
+        if args.steps < 1:
+            raise InputError(f"--steps {args.steps} must be >= 1")
+        config = dataclasses.replace(config, steps=args.steps)
+    report = finetune_unlikelihood(args.init, args.out, config, resume=args.resume)
+    print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
+
+
+def _run_train_chorale_distil(args: argparse.Namespace) -> None:
+    from midistyle.models.checkpoints import read_config_file
+    from midistyle.models.chorale_distillation import DistillationConfig, distil_retries
+
+    config = read_config_file(args.config, DistillationConfig, "distillation") if args.config \
+        else DistillationConfig()
+    report = distil_retries(args.init, args.out, config, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
 
 

@@ -372,3 +372,43 @@ def generate_tokens(
         if token == stop_token or (checking and should_stop(sampler.tokens)):
             break
     return sampler.tokens
+
+
+def sample_batch(
+    model,
+    prompt: list[int],
+    *,
+    batch_size: int,
+    new_tokens: int,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    top_p: float | None = None,
+    banned_tokens: tuple[int, ...] = (),
+) -> np.ndarray:
+    """``batch_size`` independent continuations of one prompt, sampled together (one cache, batch B).
+
+    Training uses it to sample the model's own pieces quickly; the prompt plus the new tokens must
+    fit the context (no sliding window here).
+
+    Returns
+    -------
+    np.ndarray, shape=(batch_size, len(prompt) + new_tokens), int32
+    """
+    total = len(prompt) + new_tokens
+    if not prompt or total > model.config.context:
+        raise ValueError(f"prompt of {len(prompt)} + {new_tokens} new tokens must fit the context "
+                         f"{model.config.context}")
+    step = compiled_step(model)
+    tokens = np.zeros((batch_size, total), dtype=np.int32)
+    tokens[:, : len(prompt)] = prompt
+    cache = model.empty_cache(batch_size)
+    for position in range(total - 1):
+        logits, cache = step(tokens[:, position : position + 1], cache, np.int32(position))
+        if position + 1 < len(prompt):
+            continue
+        logits = np.asarray(logits, dtype=np.float64)
+        logits[:, list(banned_tokens)] = -np.inf
+        for row in range(batch_size):
+            p = filter_logits(logits[row], temperature=temperature, top_k=None, top_p=top_p)
+            tokens[row, position + 1] = rng.choice(len(p), p=p)
+    return tokens
