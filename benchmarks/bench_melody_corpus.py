@@ -197,9 +197,11 @@ def run(quick: bool = False) -> list[dict]:
                             continue
                         if line.startswith(("the file holds", "key:")):
                             continue
-                        for number, kind in re.findall(r"(\d+) ([a-z\- ]+?)(?:,|$| \()", line):
+                        for number, kind in re.findall(r"(\d+) ([a-z0-9\- ]+?)(?:,|$| \()", line):
                             for plural, singular in PLURALS:
                                 kind = kind.replace(plural, singular)
+                            kind = kind.replace(" harmonized on the 16th grid and kept as written in the soprano",
+                                                " kept as written")
                             changes[kind.strip()] += int(number)
                     results.append((_preserved(reference, harmonized, melody.absorbed), harmonized))
                 row = _row(collection, route, tried, refused, changes, results, metrics)
