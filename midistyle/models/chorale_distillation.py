@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +33,11 @@ import numpy as np
 
 from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
-from midistyle.models.checkpoints import find_checkpoint, refuse_existing_checkpoint, replace_checkpoint
-from midistyle.models.chorale import ChoraleConfig, build_model, keras
 from midistyle.models.chorale_data import random_windows, token_sequences
+from midistyle.models.chorale_finetuning import start_fine_tuning
 from midistyle.models.chorale_training import masked_loss, split_nll
 from midistyle.models.compose import ChoraleGenerator
 from midistyle.music.metrics import beat_pitches, count_parallel_perfect_intervals
-from midistyle.music.tokens import ScoreTokenizer
 
 TEACHER_SEED_BASE = 10_000  # evaluation uses seeds 0-99, tuning 1000-1019
 
@@ -126,26 +123,12 @@ def distil_retries(
     import tensorflow as tf
     from tqdm import tqdm
 
-    init_dir, out_dir = Path(init_dir), Path(out_dir)
-    if not (init_dir / "config.json").exists():
-        raise InputError(f"no trained chorale model in {init_dir}")
-    if init_dir.resolve() == out_dir.resolve():
-        raise InputError("--out must differ from --init (the starting model is never overwritten)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:
-        refuse_existing_checkpoint(out_dir)
-    keras.utils.set_random_seed(config.seed)
-    model_config = ChoraleConfig.from_json((init_dir / "config.json").read_text())
-    shutil.copyfile(init_dir / "tokenizer.json", out_dir / "tokenizer.json")
-    tokenizer = ScoreTokenizer.load(out_dir / "tokenizer.json")
-    model = build_model(model_config)
-    model.load_weights(str(init_dir / "model.weights.h5"))
-    optimizer = keras.optimizers.Adam(config.learning_rate)
-    optimizer.build(model.trainable_variables)
-    step, history, seconds_before = _restore(model, optimizer, out_dir, config) if resume else (0, [], 0.0)
-    bach = token_sequences(tokenizer, load_chorales("train"), augment=model_config.augment)
-    generator = ChoraleGenerator(model_config, model, tokenizer)
-    length = model_config.context + 1
+    run = start_fine_tuning(init_dir, out_dir, config, config_name="distillation_config", growable="rounds",
+                            resume=resume)
+    model, tokenizer, optimizer, step = run.model, run.tokenizer, run.optimizer, run.step
+    bach = token_sequences(tokenizer, load_chorales("train"), augment=run.model_config.augment)
+    generator = ChoraleGenerator(run.model_config, model, tokenizer)
+    length = run.model_config.context + 1
 
     @tf.function
     def train_step(data, taught):
@@ -163,7 +146,7 @@ def distil_retries(
     while step < total_steps:
         round_index = step // config.steps_per_round
         if pool is None or step % config.steps_per_round == 0:
-            pool, summary = _pool_for_round(generator, config, round_index, out_dir, progress)
+            pool, summary = _pool_for_round(generator, config, round_index, run.out_dir, progress)
             if progress:
                 print(f"round {round_index + 1}: the teacher's {summary['pieces']} pieces have "
                       f"{summary['parallels_per_100']:.1f} parallels per 100 transitions", flush=True)
@@ -180,32 +163,17 @@ def distil_retries(
                             taught=f"{np.mean([b for _, b in losses[-20:]]):.3f}")
             if (step + 1) % config.report_every == 0 or step + 1 == end:
                 valid = split_nll(model, tokenizer, "valid")
-                history.append({"step": step + 1, "round": round_index + 1, "teacher": summary,
-                                "bach_nll_per_token": float(np.mean([a for a, _ in losses])),
-                                "teacher_nll_per_token": float(np.mean([b for _, b in losses])),
-                                "valid_nll_per_note": valid["nll_per_note"]})
+                run.history.append({"step": step + 1, "round": round_index + 1, "teacher": summary,
+                                    "bach_nll_per_token": float(np.mean([a for a, _ in losses])),
+                                    "teacher_nll_per_token": float(np.mean([b for _, b in losses])),
+                                    "valid_nll_per_note": valid["nll_per_note"]})
                 losses = []
                 if progress:
                     print(f"step {step + 1}: valid NLL {valid['nll_per_note']:.3f}/note", flush=True)
-                _checkpoint(model, optimizer, out_dir, config, step + 1, history,
-                            seconds_before + time.perf_counter() - started)
+                run.checkpoint(step + 1, time.perf_counter() - started)
         step += 1
-    seconds = seconds_before + time.perf_counter() - started
-    model.save_weights(str(out_dir / "model.weights.h5"))
-    (out_dir / "config.json").write_text(model_config.to_json() + "\n")
-    (out_dir / "distillation_config.json").write_text(config.to_json() + "\n")
-    report = {
-        "model": "transformer, retries distilled",
-        "init": str(init_dir),
-        "parameters": int(model.count_params()),
-        "steps": total_steps,
-        "train_seconds": round(seconds, 1),
-        "valid": split_nll(model, tokenizer, "valid"),
-        "test": split_nll(model, tokenizer, "test"),
-        "history": history,
-    }
-    (out_dir / "training_report.json").write_text(json.dumps(report, indent=1) + "\n")
-    return report
+    return run.finish(time.perf_counter() - started, model="transformer, retries distilled", init=str(init_dir),
+                      steps=total_steps)
 
 
 def _pool_for_round(generator: ChoraleGenerator, config: DistillationConfig, round_index: int, out_dir: Path,
@@ -221,28 +189,3 @@ def _pool_for_round(generator: ChoraleGenerator, config: DistillationConfig, rou
     np.savez(temporary, summary=json.dumps(summary), **{f"piece_{i}": s for i, s in enumerate(sequences)})
     temporary.replace(path)
     return sequences, summary
-
-
-def _checkpoint(model, optimizer, out_dir: Path, config: DistillationConfig, step: int, history: list,
-                seconds: float) -> None:
-    def fill(folder: Path) -> None:
-        model.save_weights(str(folder / "model.weights.h5"))
-        np.savez(folder / "optimizer.npz", *[v.numpy() for v in optimizer.variables])
-        (folder / "distillation_config.json").write_text(config.to_json() + "\n")
-        (folder / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history}))
-
-    replace_checkpoint(out_dir, fill)
-
-
-def _restore(model, optimizer, out_dir: Path, config: DistillationConfig) -> tuple[int, list, float]:
-    folder = find_checkpoint(out_dir)
-    saved = DistillationConfig.from_json((folder / "distillation_config.json").read_text())
-    if dataclasses.replace(saved, rounds=config.rounds) != config or config.rounds < saved.rounds:
-        raise InputError(f"--resume: the checkpoint in {out_dir} was made with a different config "
-                         "(only the number of rounds may grow)")
-    model.load_weights(str(folder / "model.weights.h5"))
-    arrays = np.load(folder / "optimizer.npz")
-    for i, variable in enumerate(optimizer.variables):
-        variable.assign(arrays[f"arr_{i}"])
-    state = json.loads((folder / "state.json").read_text())
-    return state["step"], state["history"], state["seconds"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +33,9 @@ import numpy as np
 
 from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
-from midistyle.models.checkpoints import find_checkpoint, refuse_existing_checkpoint, replace_checkpoint
-from midistyle.models.chorale import ChoraleConfig, build_model, keras, ops, sample_batch
+from midistyle.models.chorale import ChoraleConfig, ops, sample_batch
 from midistyle.models.chorale_data import random_windows, token_sequences
+from midistyle.models.chorale_finetuning import start_fine_tuning
 from midistyle.models.chorale_training import masked_loss, split_nll
 from midistyle.models.compose import make_monophonic
 from midistyle.music.metrics import beat_pitches, count_parallel_perfect_intervals
@@ -115,26 +114,13 @@ def finetune_unlikelihood(
     import tensorflow as tf
     from tqdm import tqdm
 
-    init_dir, out_dir = Path(init_dir), Path(out_dir)
-    if not (init_dir / "config.json").exists():
-        raise InputError(f"no trained chorale model in {init_dir}")
-    if init_dir.resolve() == out_dir.resolve():
-        raise InputError("--out must differ from --init (the starting model is never overwritten)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:
-        refuse_existing_checkpoint(out_dir)
-    keras.utils.set_random_seed(config.seed)
-    model_config = ChoraleConfig.from_json((init_dir / "config.json").read_text())
-    if model_config.model != "transformer":
+    config_path = Path(init_dir) / "config.json"
+    if config_path.exists() and ChoraleConfig.from_json(config_path.read_text()).model != "transformer":
         raise InputError("unlikelihood fine-tuning is for the Transformer (sample_batch needs its cache)")
-    shutil.copyfile(init_dir / "tokenizer.json", out_dir / "tokenizer.json")
-    tokenizer = ScoreTokenizer.load(out_dir / "tokenizer.json")
-    model = build_model(model_config)
-    model.load_weights(str(init_dir / "model.weights.h5"))
-    optimizer = keras.optimizers.Adam(config.learning_rate)
-    optimizer.build(model.trainable_variables)
-    step, history, seconds_before = _restore(model, optimizer, out_dir, config) if resume else (0, [], 0.0)
-    sequences = token_sequences(tokenizer, load_chorales("train"), augment=model_config.augment)
+    run = start_fine_tuning(init_dir, out_dir, config, config_name="unlikelihood_config", growable="steps",
+                            resume=resume)
+    model, tokenizer, optimizer, step = run.model, run.tokenizer, run.optimizer, run.step
+    sequences = token_sequences(tokenizer, load_chorales("train"), augment=run.model_config.augment)
     banned = (tokenizer.eos_id, tokenizer.pad_id)
 
     @tf.function
@@ -165,37 +151,23 @@ def finetune_unlikelihood(
             negatives[row, [t - 1 for t in rises]] = 1.0  # token t is predicted at input position t - 1
             window["parallels"] += parallels
             window["transitions"] += transitions
-        data = random_windows(sequences, model_config.context + 1, config.data_batch_size, tokenizer.pad_id, rng)
+        data = random_windows(sequences, run.model_config.context + 1, config.data_batch_size, tokenizer.pad_id,
+                              rng)
         data_loss, unlikely = train_step(data, samples, negatives)
         window["data"].append(float(data_loss))
         window["unlikely"].append(float(unlikely))
         rate = 100.0 * window["parallels"] / max(window["transitions"], 1)
         bar.set_postfix(nll=f"{np.mean(window['data']):.3f}", parallels=f"{rate:.1f}")
         if (step + 1) % config.report_every == 0 or step + 1 == config.steps:
-            history.append(_curve_point(model, tokenizer, step + 1, window, rate))
+            run.history.append(_curve_point(model, tokenizer, step + 1, window, rate))
             window = {"data": [], "unlikely": [], "parallels": 0, "transitions": 0}
             if progress:
-                point = history[-1]
+                point = run.history[-1]
                 print(f"step {point['step']}: samples' parallels {point['sample_parallels_per_100']:.1f}/100, "
                       f"valid NLL {point['valid_nll_per_note']:.3f}/note", flush=True)
-            _checkpoint(model, optimizer, out_dir, config, step + 1, history,
-                        seconds_before + time.perf_counter() - started)
-    seconds = seconds_before + time.perf_counter() - started
-    model.save_weights(str(out_dir / "model.weights.h5"))
-    (out_dir / "config.json").write_text(model_config.to_json() + "\n")
-    (out_dir / "unlikelihood_config.json").write_text(config.to_json() + "\n")
-    report = {
-        "model": "transformer, unlikelihood fine-tuned",
-        "init": str(init_dir),
-        "parameters": int(model.count_params()),
-        "steps": config.steps,
-        "train_seconds": round(seconds, 1),
-        "valid": split_nll(model, tokenizer, "valid"),
-        "test": split_nll(model, tokenizer, "test"),
-        "history": history,
-    }
-    (out_dir / "training_report.json").write_text(json.dumps(report, indent=1) + "\n")
-    return report
+            run.checkpoint(step + 1, time.perf_counter() - started)
+    return run.finish(time.perf_counter() - started, model="transformer, unlikelihood fine-tuned",
+                      init=str(init_dir), steps=config.steps)
 
 
 def _curve_point(model, tokenizer: ScoreTokenizer, step: int, window: dict, rate: float) -> dict:
@@ -203,27 +175,3 @@ def _curve_point(model, tokenizer: ScoreTokenizer, step: int, window: dict, rate
     return {"step": step, "data_nll_per_token": float(np.mean(window["data"])),
             "unlikelihood": float(np.mean(window["unlikely"])), "sample_parallels_per_100": rate,
             "valid_nll_per_note": valid["nll_per_note"]}
-
-
-def _checkpoint(model, optimizer, out_dir: Path, config: UnlikelihoodConfig, step: int, history: list,
-                seconds: float) -> None:
-    def fill(folder: Path) -> None:
-        model.save_weights(str(folder / "model.weights.h5"))
-        np.savez(folder / "optimizer.npz", *[v.numpy() for v in optimizer.variables])
-        (folder / "unlikelihood_config.json").write_text(config.to_json() + "\n")
-        (folder / "state.json").write_text(json.dumps({"step": step, "seconds": seconds, "history": history}))
-
-    replace_checkpoint(out_dir, fill)
-
-
-def _restore(model, optimizer, out_dir: Path, config: UnlikelihoodConfig) -> tuple[int, list, float]:
-    folder = find_checkpoint(out_dir)
-    saved = UnlikelihoodConfig.from_json((folder / "unlikelihood_config.json").read_text())
-    if dataclasses.replace(saved, steps=config.steps) != config:  # only the number of steps may grow
-        raise InputError(f"--resume: the checkpoint in {out_dir} was made with a different config")
-    model.load_weights(str(folder / "model.weights.h5"))
-    arrays = np.load(folder / "optimizer.npz")
-    for i, variable in enumerate(optimizer.variables):
-        variable.assign(arrays[f"arr_{i}"])
-    state = json.loads((folder / "state.json").read_text())
-    return state["step"], state["history"], state["seconds"]
