@@ -576,7 +576,7 @@ def _run_train_chorale_unlikelihood(args: argparse.Namespace) -> None:
     from midistyle.models.checkpoints import read_config_file
     from midistyle.models.chorale_unlikelihood import UnlikelihoodConfig, finetune_unlikelihood
 
-    config = read_config_file(args.config, UnlikelihoodConfig, "unlikelihood") if args.config \
+    config = read_config_file(args.config, UnlikelihoodConfig, "chorale unlikelihood") if args.config \
         else UnlikelihoodConfig()
     if args.steps is not None:
         if args.steps < 1:
@@ -590,7 +590,7 @@ def _run_train_chorale_distil(args: argparse.Namespace) -> None:
     from midistyle.models.checkpoints import read_config_file
     from midistyle.models.chorale_distillation import DistillationConfig, distil_retries
 
-    config = read_config_file(args.config, DistillationConfig, "distillation") if args.config \
+    config = read_config_file(args.config, DistillationConfig, "chorale distillation") if args.config \
         else DistillationConfig()
     report = distil_retries(args.init, args.out, config, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
