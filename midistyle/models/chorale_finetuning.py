@@ -3,6 +3,7 @@
 A fine-tuning run reads a trained model folder (``--init``, never changed) and writes another
 (``--out``) that :class:`~midistyle.models.compose.ChoraleGenerator` loads: the same tokenizer and
 model config, new weights, the run's own config as ``<name>.json`` and ``training_report.json``.
+Until the run ends, ``--out`` holds only its checkpoint and the run's own files (no model to load).
 Checkpoints hold the weights, the optimizer state, the run's config and its step and history; a
 resumed run may only raise one count of its config (``growable``: more steps, more rounds).
 """
@@ -29,6 +30,7 @@ from midistyle.music.tokens import ScoreTokenizer
 class FineTuning:
     """A run in progress: where it writes, its config, the model and where it stands."""
 
+    init_dir: Path
     out_dir: Path
     config: object  # the run's config dataclass (has learning_rate, seed, to_json)
     config_name: str  # e.g. "distillation_config": the file name without .json
@@ -53,6 +55,7 @@ class FineTuning:
 
     def finish(self, seconds: float, **report) -> dict:
         """Write the model folder's weights, configs and ``training_report.json``; return the report."""
+        shutil.copyfile(self.init_dir / "tokenizer.json", self.out_dir / "tokenizer.json")
         self.model.save_weights(str(self.out_dir / "model.weights.h5"))
         (self.out_dir / "config.json").write_text(self.model_config.to_json() + "\n")
         (self.out_dir / f"{self.config_name}.json").write_text(self.config.to_json() + "\n")
@@ -84,13 +87,12 @@ def start_fine_tuning(init_dir: str | os.PathLike, out_dir: str | os.PathLike, c
         refuse_existing_checkpoint(out_dir)
     keras.utils.set_random_seed(config.seed)
     model_config = ChoraleConfig.from_json((init_dir / "config.json").read_text())
-    shutil.copyfile(init_dir / "tokenizer.json", out_dir / "tokenizer.json")
     model = build_model(model_config)
     model.load_weights(str(init_dir / "model.weights.h5"))
     optimizer = keras.optimizers.Adam(config.learning_rate)
     optimizer.build(model.trainable_variables)
-    run = FineTuning(out_dir, config, config_name, model_config, ScoreTokenizer.load(out_dir / "tokenizer.json"),
-                     model, optimizer)
+    run = FineTuning(init_dir, out_dir, config, config_name, model_config,
+                     ScoreTokenizer.load(init_dir / "tokenizer.json"), model, optimizer)
     if resume:
         _restore(run, growable)
     return run
