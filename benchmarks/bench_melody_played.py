@@ -32,7 +32,11 @@ def held_out_candidates(count: int, *, seed: int = 0) -> list:
 
 
 def held_out_tunes(count: int, *, seed: int = 0):
-    """``count`` Essen tunes from the held-out split with one of the four meters, spread over files."""
+    """``count`` Essen tunes from the held-out split with one of the four meters, spread over files.
+
+    Tunes whose 16th-grid reading puts two notes on one 16th (32nds, grace notes) are skipped: no
+    16th-grid answer can be right for them.
+    """
     from midistyle.errors import InputError
     from midistyle.music.io import read_score
 
@@ -42,7 +46,9 @@ def held_out_tunes(count: int, *, seed: int = 0):
             score = read_score(path, tune=number)
         except InputError:
             continue
-        if score.time_signature in ((2, 4), (3, 4), (4, 4), (6, 8)) and len(score.voices[0].notes) >= 8:
+        onsets = [n.onset_step for n in score.voices[0].notes]
+        one_per_sixteenth = len(set(onsets)) == len(onsets)  # a 32nd or grace note shares a 16th: no right answer
+        if score.time_signature in ((2, 4), (3, 4), (4, 4), (6, 8)) and len(onsets) >= 8 and one_per_sixteenth:
             chosen.append((tune_id, score))
         if len(chosen) == count:
             break

@@ -9,9 +9,15 @@ the benchmarks do not use):
 1. **Tempo**: the 16th-note length ``s`` (seconds) that makes the inter-onset intervals most
    likely: each interval is ``k`` sixteenths plus a Gaussian timing error. A tune picks its basic
    note value once (its most common interval, scored by how often tunes have that one), and its
-   other intervals are scored given it; a weak prior keeps the tempo near 100 quarters a minute.
-   Scoring every interval against the overall distribution instead would call a tune of quarter
-   notes a tune of eighths at half the tempo, because eighths are the commonest value overall.
+   other intervals are scored given it. Scoring every interval against the overall distribution
+   instead would call a tune of quarter notes a tune of eighths at half the tempo, because eighths
+   are the commonest value overall.
+
+   A tune of quarters at 130 and the same tune in eighths at 65 are the same performance: no
+   timing tells them apart. The tempo prior (:func:`tempo_log_prior`) settles it: the quarter
+   beat is taken to lie in one octave, 70 to 140 a minute, all equally likely, and falls off
+   steeply outside it. So every performance has one reading, and a melody played slower than
+   70 comes back in halved note values (faster than 140: doubled).
 2. **Grid**: positions start as the intervals added up (so a tempo a little off cannot drift), then
    onsets are fitted to ``time = offset + s * k`` by least squares, and each onset takes the grid
    position ``k`` that is most likely given its timing and how often tunes put a note at that
@@ -19,6 +25,9 @@ the benchmarks do not use):
 3. **Meter and pickup** (also for notated files without a time signature): the meter among 2/4,
    3/4, 4/4 and 6/8 and the bar phase under which the interval from each note to the next is most
    likely given where the note falls in the bar (long notes on strong beats, short ones after).
+   The decoding runs twice: the second time the statistics are mixed with the tune's own (each
+   note counted against the others only), because a tune repeats its rhythms: a note played
+   between an eighth and a 16th from the grid goes where the rest of the tune puts such notes.
 """
 
 from __future__ import annotations
@@ -34,13 +43,22 @@ import numpy as np
 from midistyle.music.score import Note
 
 METERS = {"2/4": ((2, 4), 8), "3/4": ((3, 4), 12), "4/4": ((4, 4), 16), "6/8": ((6, 8), 12)}  # bar in 16ths
-TEMPO_RANGE_QPM = (40.0, 200.0)
-TEMPO_PRIOR_QPM, TEMPO_PRIOR_SPREAD = 100.0, 0.2  # log-normal prior on the played tempo
+TEMPO_RANGE_QPM = (40.0, 200.0)  # tempi searched
+BEAT_OCTAVE_QPM = (70.0, 140.0)  # the quarter beat's prior: flat over this octave ...
+BEAT_OCTAVE_EDGE = 0.002  # ... and a Gaussian fall-off of this width (log tempo) outside it
+TUNE_ADAPTATION_WEIGHT = 20.0  # the corpus statistics count as this many of the tune's own notes
 TEMPO_RATIOS = (1.0, 2.0, 0.5, 1.5, 2 / 3, 1.25, 0.8)  # 16th-length hypotheses around the estimate
 UNSEEN_RATIO_SHARE = 1e-4
   # an interval ratio that no tune of the statistics had
 TIMING_ERROR_SECONDS = 0.03  # onset jitter assumed before it is measured
 FINE_PER_SIXTEENTH = 12  # midistyle.music.melody's fine grid (48 per quarter)
+
+
+def tempo_log_prior(qpm: float) -> float:
+    """log prior of a quarter-note tempo: 0 inside :data:`BEAT_OCTAVE_QPM`, falling fast outside it."""
+    low, high = BEAT_OCTAVE_QPM
+    outside = max(np.log(low / qpm), np.log(qpm / high), 0.0)
+    return float(-(outside / BEAT_OCTAVE_EDGE) ** 2 / 2)
 
 
 @lru_cache(maxsize=1)
@@ -123,8 +141,7 @@ def _decode_at(onsets: np.ndarray, ends: np.ndarray, sixteenth: float):
         error = float(np.clip(1.4826 * np.median(np.abs(onsets - design @ [offset, sixteenth])), 0.01, 0.08))
     qpm = 60.0 / (4 * sixteenth)
     # the timing density's normalisation (-log sigma per onset) makes fits with different errors comparable
-    score = meter.log_likelihood - len(onsets) * np.log(error) \
-        - np.log(qpm / TEMPO_PRIOR_QPM) ** 2 / (2 * TEMPO_PRIOR_SPREAD ** 2)
+    score = meter.log_likelihood - len(onsets) * np.log(error) + tempo_log_prior(qpm)
     return positions, offset, sixteenth, error, meter, score
 
 
@@ -136,8 +153,10 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
     where its time points (emission: the timing error), and moving from one note to the next by d
     sixteenths has the probability tunes give that interval after a note at that place in the bar
     (``ioi_given_position``); the last note's played length counts as its interval, and the first
-    note's place in the bar is scored by where tunes begin (``tune_start``: the pickup). The meter and
-    phase with the likeliest path win, so rhythm, meter and pickup are decided together.
+    note's place in the bar is scored by where tunes begin (``tune_start``: the pickup). A second
+    pass scores the moves with those statistics mixed with the tune's own from the first pass
+    (:func:`_with_tune_statistics`). The meter and phase with the likeliest path win, so rhythm,
+    meter and pickup are decided together.
 
     Returns
     -------
@@ -150,30 +169,82 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
     candidates = np.round(exact).astype(int)[:, None] + np.arange(-2, 3)[None, :]  # (N, 5)
     emission = -((exact[:, None] - candidates) * sixteenth) ** 2 / (2 * error ** 2)  # (N, 5)
     last = int(np.clip(round(last_duration), 1, 16))
-    best_score, best_path, best_meter = -np.inf, candidates[:, 2], MeterGuess((4, 4), 0, -np.inf)
+    best_path, best_meter = None, MeterGuess((4, 4), 0, -np.inf)
     for name, (signature, bar) in METERS.items():
-        transitions = np.log(np.asarray(table[name]["ioi_given_position"]))  # (bar, 16)
+        corpus = np.asarray(table[name]["ioi_given_position"])  # (bar, 16)
         starts = np.log(np.asarray(table[name]["tune_start"]))  # (bar,) where tunes begin in the bar
         for phase in range(bar):
-            score_so_far = emission[0] + starts[(candidates[0] - phase) % bar]  # (5,)
-            back = np.zeros(candidates.shape, dtype=int)  # (N, 5) best previous candidate
-            for i in range(1, len(exact)):
-                step = candidates[i][None, :] - candidates[i - 1][:, None]  # (5 previous, 5 current)
-                where = ((candidates[i - 1] - phase) % bar)[:, None]  # (5, 1)
-                move = np.where(step >= 1, transitions[where, np.clip(step, 1, 16) - 1], -np.inf)
-                total = score_so_far[:, None] + move  # (5, 5)
-                back[i] = np.argmax(total, axis=0)
-                score_so_far = total.max(axis=0) + emission[i]
-            score_so_far = score_so_far + transitions[(candidates[-1] - phase) % bar, last - 1]
-            score = float(score_so_far.max()) + np.log(table[name]["share"])
-            if score > best_score:
-                choice = np.zeros(len(exact), dtype=int)
-                choice[-1] = int(np.argmax(score_so_far))
-                for i in range(len(exact) - 1, 0, -1):
-                    choice[i - 1] = back[i, choice[i]]
-                best_score, best_meter = score, MeterGuess(signature, phase, score)
-                best_path = candidates[np.arange(len(exact)), choice]
+            places = (candidates - phase) % bar  # (N, 5) each candidate's 16th in the bar
+            scores = emission.copy()
+            scores[0] += starts[places[0]]
+            path, _ = _viterbi(candidates, places, scores, np.log(corpus), last)
+            adapted = _with_tune_statistics(corpus, (path - phase) % bar, np.diff(path), last)
+            path, score = _viterbi(candidates, places, scores, np.log(adapted), last)
+            score += np.log(table[name]["share"])
+            if best_path is None or score > best_meter.log_likelihood:
+                best_path, best_meter = path, MeterGuess(signature, phase, score)
     return best_path, best_meter
+
+
+def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, transitions: np.ndarray,
+             last: int) -> tuple[np.ndarray, float]:
+    """The likeliest grid position per note and its log-likelihood.
+
+    Parameters
+    ----------
+    candidates, places, emission : np.ndarray, shape (N, 5)
+        Each note's candidate grid positions, their 16th in the bar, and their log-likelihoods.
+    transitions : np.ndarray, shape (bar, 16)
+        log P(the next onset is k sixteenths later | a note at this 16th of the bar).
+    last : int
+        The last note's played length in sixteenths (its interval).
+
+    Returns
+    -------
+    path : np.ndarray of int, shape (N,)
+        Strictly increasing (a melody's notes keep their order even when no candidate path could).
+    log_likelihood : float
+    """
+    score_so_far = emission[0]  # (5,)
+    back = np.zeros(candidates.shape, dtype=int)  # (N, 5) best previous candidate
+    for i in range(1, len(candidates)):
+        step = candidates[i][None, :] - candidates[i - 1][:, None]  # (5 previous, 5 current)
+        move = np.where(step >= 1, transitions[places[i - 1][:, None], np.clip(step, 1, 16) - 1], -np.inf)
+        total = score_so_far[:, None] + move  # (5, 5)
+        back[i] = np.argmax(total, axis=0)
+        score_so_far = total.max(axis=0) + emission[i]
+    score_so_far = score_so_far + transitions[places[-1], last - 1]
+    choice = np.zeros(len(candidates), dtype=int)
+    choice[-1] = int(np.argmax(score_so_far))
+    for i in range(len(candidates) - 1, 0, -1):
+        choice[i - 1] = back[i, choice[i]]
+    path = candidates[np.arange(len(candidates)), choice]
+    for i in range(1, len(path)):
+        path[i] = max(path[i], path[i - 1] + 1)
+    return path, float(score_so_far.max())
+
+
+def _with_tune_statistics(corpus: np.ndarray, places: np.ndarray, intervals: np.ndarray, last: int) -> np.ndarray:
+    """The corpus's P(interval | 16th in the bar) mixed with the tune's own, shape (bar, 16).
+
+    Each (place, interval) the tune has counts once less than it occurs (the note being decoded
+    does not vote for itself), and the corpus counts as :data:`TUNE_ADAPTATION_WEIGHT` notes.
+
+    Parameters
+    ----------
+    corpus : np.ndarray, shape (bar, 16)
+    places : np.ndarray of int, shape (N,)
+        Each note's 16th in the bar, from a first decoding.
+    intervals : np.ndarray of int, shape (N-1,)
+        Sixteenths from each note to the next.
+    last : int
+        The last note's length in sixteenths.
+    """
+    counts = np.zeros_like(corpus)
+    following = np.clip(np.append(intervals, last), 1, 16)  # (N,)
+    np.add.at(counts, (places, following - 1), 1)
+    others = np.maximum(counts - 1, 0)
+    return (others + TUNE_ADAPTATION_WEIGHT * corpus) / (others.sum(axis=1, keepdims=True) + TUNE_ADAPTATION_WEIGHT)
 
 
 def _most_likely_sixteenth(intervals: np.ndarray) -> float:
@@ -197,7 +268,7 @@ def _most_likely_sixteenth(intervals: np.ndarray) -> float:
         joint = ratio_prior[mode - 1][None, :] - (intervals[:, None] - k[None, :] * sixteenth) ** 2 / (2 * spread ** 2)
         peak = joint.max(axis=1, keepdims=True)  # (N, 1), for a stable log-sum-exp over k
         score = mode_prior[mode - 1] + float(np.sum(peak[:, 0] + np.log(np.exp(joint - peak).sum(axis=1))))
-        score -= np.log(60.0 / (4 * sixteenth) / TEMPO_PRIOR_QPM) ** 2 / (2 * TEMPO_PRIOR_SPREAD ** 2)
+        score += tempo_log_prior(60.0 / (4 * sixteenth))
         if score > best_score:
             best, best_score = sixteenth, score
     return float(best)

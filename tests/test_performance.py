@@ -1,0 +1,54 @@
+"""The played-in quantizer: the tempo octave, and the tune's own rhythm statistics."""
+
+import numpy as np
+import pytest
+
+from midistyle.music import performance
+from midistyle.music.humanize import HumanizeConfig, humanize
+from midistyle.music.score import Note, Score, Voice
+
+QUARTERS = [4, 4, 4, 4, 4, 4, 4, 4, 8, 4, 4, 4, 4, 8, 4, 4, 4, 4, 4, 4, 8]  # intervals in 16ths
+PITCHES = [67, 67, 69, 71, 72, 71, 69, 67, 69, 71, 72, 74, 72, 71, 69, 67, 69, 71, 69, 67, 65, 67]
+
+
+def _played_back(tune: Score, *, qpm: float, seed: int) -> performance.Alignment:
+    """``tune`` played at ``qpm`` by the deterministic player, aligned; notes in 48 steps per quarter."""
+    midi, _ = humanize(tune, seed=seed, config=HumanizeConfig(tempo_range_qpm=(qpm, qpm)))
+    ticks = midi.ticks_per_quarter
+    notes = [Note(round(n.time * 48 / ticks), n.pitch, max(1, round(n.duration * 48 / ticks)))
+             for n in midi.tracks[0].notes]
+    return performance.align_to_grid(notes, tempo_qpm=120.0)
+
+
+def test_the_tempo_prior_is_flat_over_one_octave_and_falls_fast_outside():
+    low, high = performance.BEAT_OCTAVE_QPM
+    assert high == 2 * low
+    assert performance.tempo_log_prior(low) == performance.tempo_log_prior(high) == 0.0
+    assert performance.tempo_log_prior(100.0) == 0.0
+    assert performance.tempo_log_prior(0.96 * low) < -20 and performance.tempo_log_prior(1.04 * high) < -20
+
+
+@pytest.mark.parametrize("qpm", [75.0, 132.0])
+def test_a_tune_of_quarters_comes_back_in_quarters_at_either_end_of_the_octave(qpm):
+    onsets = np.concatenate([[0], np.cumsum(QUARTERS)])
+    notes = tuple(Note(int(onset), pitch, 4) for onset, pitch in zip(onsets, PITCHES))
+    tune = Score((Voice("melody", notes),), time_signature=(4, 4))
+    for seed in range(4):  # the maximum-likelihood tempo of old read some of these as eighths at 66 qpm
+        aligned = _played_back(tune, qpm=qpm, seed=seed)
+        assert [n.onset_step // performance.FINE_PER_SIXTEENTH for n in aligned.notes] == onsets.tolist()
+        assert aligned.tempo_qpm == pytest.approx(qpm, rel=0.03)
+
+
+def test_the_tunes_own_statistics_leave_each_note_out():
+    corpus = np.full((8, 16), 1 / 16)  # (bar, 16): a flat corpus for a 2/4 bar
+    places = np.array([0, 2, 4, 6, 0, 2, 4, 6, 0, 3])  # the last bar has one dotted eighth
+    intervals = np.diff(np.array([0, 2, 4, 6, 8, 10, 12, 14, 16, 19]))
+    adapted = performance._with_tune_statistics(corpus, places, intervals, last=1)
+    weight = performance.TUNE_ADAPTATION_WEIGHT
+    assert np.allclose(adapted.sum(axis=1), 1.0)
+    # eighths at 16th 2 occur twice: one vote from the other note
+    assert adapted[2, 1] == pytest.approx((1 + weight / 16) / (1 + weight))
+    # the dotted eighth at 16th 0 occurs once: it gets no vote from itself
+    assert adapted[0, 2] == pytest.approx((weight / 16) / (1 + weight))
+    # a 16th with no notes keeps the corpus
+    assert np.allclose(adapted[1], corpus[1])
