@@ -52,3 +52,28 @@ def test_the_tunes_own_statistics_leave_each_note_out():
     assert adapted[0, 2] == pytest.approx((weight / 16) / (1 + weight))
     # a 16th with no notes keeps the corpus
     assert np.allclose(adapted[1], corpus[1])
+
+
+@pytest.mark.parametrize("held_sixteenths, reading", [(3.0, [3, 1]), (2.0, [2, 2])])
+def test_an_onset_halfway_between_dotted_and_even_is_read_from_how_long_the_note_was_held(held_sixteenths,
+                                                                                          reading):
+    sixteenth_seconds = 0.15  # 100 quarters a minute
+    # bars of 2/4 that start dotted (3 1 2 2) or even (2 2 2 2), as often; the fifth bar is the question
+    intervals = [3, 1, 2, 2, 2, 2, 2, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2.5, 1.5, 2, 2, 2, 2, 2, 2, 3, 1, 2, 2]
+    question = 16
+    onsets = np.concatenate([[0.0], np.cumsum(intervals)]) * sixteenth_seconds  # seconds
+    lengths = np.append(intervals, 8) * sixteenth_seconds * 0.95
+    lengths[question] = held_sixteenths * sixteenth_seconds
+    steps_per_second = 48 * 120 / 60  # the file's steps at its 120 qpm
+    notes = [Note(round(onset * steps_per_second), 60 + i % 5, round(length * steps_per_second))
+             for i, (onset, length) in enumerate(zip(onsets, lengths))]
+    aligned = performance.align_to_grid(notes, tempo_qpm=120.0)
+    sixteenths = [n.onset_step // performance.FINE_PER_SIXTEENTH for n in aligned.notes]
+    assert list(np.diff(sixteenths)[question:question + 2]) == reading
+
+
+def test_a_note_held_for_its_value_is_likelier_than_one_held_for_another():
+    held = performance._duration_log_likelihood(np.array([0.45, 0.30, 0.10]), sixteenth=0.15)  # (3, 16)
+    assert np.argmax(held[0]) == 2 and np.argmax(held[1]) == 1  # 3 and 2 sixteenths
+    assert held[0, 2] - held[0, 1] > 2.0
+    assert np.ptp(held[2, 1:8]) < 0.5  # let go early (detached, or a rest): no interval much preferred

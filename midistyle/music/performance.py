@@ -24,7 +24,9 @@ the benchmarks do not use):
    place in the beat (on the beat and the eighth are far likelier than odd 16ths).
 3. **Meter and pickup** (also for notated files without a time signature): the meter among 2/4,
    3/4, 4/4 and 6/8 and the bar phase under which the interval from each note to the next is most
-   likely given where the note falls in the bar (long notes on strong beats, short ones after).
+   likely given where the note falls in the bar (long notes on strong beats, short ones after),
+   and each note's played length most likely given the interval it is read as: an onset halfway
+   between a dotted rhythm and an even one is settled by how long the note before it was held.
    The decoding runs twice: the second time the statistics are mixed with the tune's own (each
    note counted against the others only), because a tune repeats its rhythms: a note played
    between an eighth and a 16th from the grid goes where the rest of the tune puts such notes.
@@ -47,6 +49,8 @@ TEMPO_RANGE_QPM = (40.0, 200.0)  # tempi searched
 BEAT_OCTAVE_QPM = (70.0, 140.0)  # the quarter beat's prior: flat over this octave ...
 BEAT_OCTAVE_EDGE = 0.002  # ... and a Gaussian fall-off of this width (log tempo) outside it
 TUNE_ADAPTATION_WEIGHT = 20.0  # the corpus statistics count as this many of the tune's own notes
+HELD_SHARE, HELD_SPREAD = 0.8, 0.12  # notes held for about their written value, and the log spread
+SHORTEST_RATIO = 0.05  # a note let go early keeps at least this share of its value
 TEMPO_RATIOS = (1.0, 2.0, 0.5, 1.5, 2 / 3, 1.25, 0.8)  # 16th-length hypotheses around the estimate
 UNSEEN_RATIO_SHARE = 1e-4
   # an interval ratio that no tune of the statistics had
@@ -134,8 +138,7 @@ def _decode_at(onsets: np.ndarray, ends: np.ndarray, sixteenth: float):
     """
     positions, offset, sixteenth, error = _fit_grid(onsets, sixteenth)
     for _ in range(2):
-        positions, meter = _decode_rhythm(onsets, offset, sixteenth, error,
-                                          last_duration=(ends[-1] - onsets[-1]) / sixteenth)
+        positions, meter = _decode_rhythm(onsets, offset, sixteenth, error, durations=ends - onsets)
         design = np.stack([np.ones(len(positions)), positions], axis=1)  # (N, 2)
         (offset, sixteenth), *_ = np.linalg.lstsq(design, onsets, rcond=None)
         error = float(np.clip(1.4826 * np.median(np.abs(onsets - design @ [offset, sixteenth])), 0.01, 0.08))
@@ -146,14 +149,15 @@ def _decode_at(onsets: np.ndarray, ends: np.ndarray, sixteenth: float):
 
 
 def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: float, *,
-                   last_duration: float) -> tuple[np.ndarray, MeterGuess]:
+                   durations: np.ndarray) -> tuple[np.ndarray, MeterGuess]:
     """The likeliest grid positions of all onsets together, and the meter and pickup they imply.
 
     A Viterbi pass per meter and bar phase: each onset may sit on one of five grid lines around
     where its time points (emission: the timing error), and moving from one note to the next by d
     sixteenths has the probability tunes give that interval after a note at that place in the bar
-    (``ioi_given_position``); the last note's played length counts as its interval, and the first
-    note's place in the bar is scored by where tunes begin (``tune_start``: the pickup). A second
+    (``ioi_given_position``) times the probability of the note's played length given that interval
+    (:func:`_duration_log_likelihood`); the last note's played length counts as its interval, and
+    the first note's place in the bar is scored by where tunes begin (``tune_start``: the pickup). A second
     pass scores the moves with those statistics mixed with the tune's own from the first pass
     (:func:`_with_tune_statistics`). The meter and phase with the likeliest path win, so rhythm,
     meter and pickup are decided together.
@@ -168,7 +172,8 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
     exact = (onsets - offset) / sixteenth  # (N,)
     candidates = np.round(exact).astype(int)[:, None] + np.arange(-2, 3)[None, :]  # (N, 5)
     emission = -((exact[:, None] - candidates) * sixteenth) ** 2 / (2 * error ** 2)  # (N, 5)
-    last = int(np.clip(round(last_duration), 1, 16))
+    last = int(np.clip(round(durations[-1] / sixteenth), 1, 16))
+    held = _duration_log_likelihood(durations, sixteenth)  # (N, 16)
     best_path, best_meter = None, MeterGuess((4, 4), 0, -np.inf)
     for name, (signature, bar) in METERS.items():
         corpus = np.asarray(table[name]["ioi_given_position"])  # (bar, 16)
@@ -177,9 +182,9 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
             places = (candidates - phase) % bar  # (N, 5) each candidate's 16th in the bar
             scores = emission.copy()
             scores[0] += starts[places[0]]
-            path, _ = _viterbi(candidates, places, scores, np.log(corpus), last)
+            path, _ = _viterbi(candidates, places, scores, np.log(corpus), last, held)
             adapted = _with_tune_statistics(corpus, (path - phase) % bar, np.diff(path), last)
-            path, score = _viterbi(candidates, places, scores, np.log(adapted), last)
+            path, score = _viterbi(candidates, places, scores, np.log(adapted), last, held)
             score += np.log(table[name]["share"])
             if best_path is None or score > best_meter.log_likelihood:
                 best_path, best_meter = path, MeterGuess(signature, phase, score)
@@ -187,7 +192,7 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
 
 
 def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, transitions: np.ndarray,
-             last: int) -> tuple[np.ndarray, float]:
+             last: int, held: np.ndarray) -> tuple[np.ndarray, float]:
     """The likeliest grid position per note and its log-likelihood.
 
     Parameters
@@ -198,6 +203,8 @@ def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, t
         log P(the next onset is k sixteenths later | a note at this 16th of the bar).
     last : int
         The last note's played length in sixteenths (its interval).
+    held : np.ndarray, shape (N, 16)
+        log p(each note's played length | the next onset k sixteenths later).
 
     Returns
     -------
@@ -209,7 +216,8 @@ def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, t
     back = np.zeros(candidates.shape, dtype=int)  # (N, 5) best previous candidate
     for i in range(1, len(candidates)):
         step = candidates[i][None, :] - candidates[i - 1][:, None]  # (5 previous, 5 current)
-        move = np.where(step >= 1, transitions[places[i - 1][:, None], np.clip(step, 1, 16) - 1], -np.inf)
+        k = np.clip(step, 1, 16) - 1
+        move = np.where(step >= 1, transitions[places[i - 1][:, None], k] + held[i - 1][k], -np.inf)
         total = score_so_far[:, None] + move  # (5, 5)
         back[i] = np.argmax(total, axis=0)
         score_so_far = total.max(axis=0) + emission[i]
@@ -222,6 +230,30 @@ def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, t
     for i in range(1, len(path)):
         path[i] = max(path[i], path[i - 1] + 1)
     return path, float(score_so_far.max())
+
+
+def _duration_log_likelihood(durations: np.ndarray, sixteenth: float) -> np.ndarray:
+    """log p(each note's played length | the next onset is k sixteenths later), shape (N, 16).
+
+    A note is mostly held for about its written value (:data:`HELD_SHARE` of notes: the log of
+    played / written length is Gaussian with :data:`HELD_SPREAD`); the others are let go early (a
+    detached touch, or a rest before the next note: the ratio is anywhere from
+    :data:`SHORTEST_RATIO` to 1.1, flat in log). The playing of a dotted eighth and a 16th and of
+    two eighths may put the middle onset anywhere between, but the first note is held half as long
+    again in the one as in the other.
+
+    Parameters
+    ----------
+    durations : np.ndarray, shape (N,)
+        Seconds from each onset to its note's end.
+    sixteenth : float
+        Seconds per 16th note.
+    """
+    k = np.arange(1, 17)  # (16,)
+    log_ratio = np.log(np.maximum(durations, 1e-3)[:, None] / (k[None, :] * sixteenth))  # (N, 16)
+    held = np.exp(-log_ratio ** 2 / (2 * HELD_SPREAD ** 2)) / (np.sqrt(2 * np.pi) * HELD_SPREAD)
+    let_go = np.where(log_ratio < np.log(1.1), 1 / np.log(1.1 / SHORTEST_RATIO), UNSEEN_RATIO_SHARE)
+    return np.log(HELD_SHARE * held + (1 - HELD_SHARE) * let_go)
 
 
 def _with_tune_statistics(corpus: np.ndarray, places: np.ndarray, intervals: np.ndarray, last: int) -> np.ndarray:
