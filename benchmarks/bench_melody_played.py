@@ -56,13 +56,20 @@ def held_out_tunes(count: int, *, seed: int = 0):
 
 
 def run(quick: bool = False) -> list[dict]:
+    return measure(held_out_tunes(10 if quick else TUNES))
+
+
+def measure(tunes: list, *, first_seed: int = 0, misses_only: bool = False) -> list[dict]:
+    """Play each tune (the player's seed: ``first_seed`` + its index), read it back, compare.
+
+    One row per tune (only the misses with ``misses_only``), then one per meter and one for all.
+    """
     from midistyle.music.humanize import humanize
     from midistyle.music.melody import read_melody
 
     rows, totals = [], {"rhythm": 0, "meter": 0, "downbeats": 0, "notes": 0, "notes_right": 0}
-    tunes = held_out_tunes(10 if quick else TUNES)
     with tempfile.TemporaryDirectory(prefix="midistyle-played-") as folder:
-        for seed, (tune_id, tune) in enumerate(tunes):
+        for seed, (tune_id, tune) in enumerate(tunes, start=first_seed):
             played, qpm = humanize(tune, seed=seed)
             path = Path(folder) / f"{seed}.mid"
             played.dump_midi(str(path))
@@ -84,7 +91,19 @@ def run(quick: bool = False) -> list[dict]:
                          "pickup": tune.anacrusis_steps, "notes": len(want), "played_qpm": round(qpm),
                          "found_qpm": round(melody.tempo_qpm), "notes_right": right, "rhythm_right": rhythm,
                          "meter_found": "{}/{}".format(*melody.time_signature), "downbeats_right": downbeats})
+    summary = []
+    for meter in ("2/4", "3/4", "4/4", "6/8"):
+        group = [row for row in rows if row.get("meter") == meter]
+        notes, right = sum(row["notes"] for row in group), sum(row["notes_right"] for row in group)
+        summary.append({"tune": f"{meter} ({len(group)})", "notes": notes,
+                     "notes_right": f"{right} ({right / max(notes, 1):.1%})",
+                     "rhythm_right": f"{sum(row['rhythm_right'] for row in group)}/{len(group)}",
+                     "meter_found": f"{sum(row['meter_found'] == meter for row in group)}/{len(group)} right",
+                     "downbeats_right": f"{sum(row['downbeats_right'] for row in group)}/{len(group)}"})
+    if misses_only:
+        rows = [row for row in rows if not row["rhythm_right"]]
     count = len(tunes)
+    rows += summary
     rows.append({"tune": f"ALL ({count})", "notes": totals["notes"],
                  "notes_right": f"{totals['notes_right']} ({totals['notes_right'] / totals['notes']:.1%})",
                  "rhythm_right": f"{totals['rhythm']}/{count}",
