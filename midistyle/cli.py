@@ -77,6 +77,14 @@ EXAMPLES = {
 }
 
 
+def _add_fine_tuning_arguments(command: argparse.ArgumentParser, out_holds: str, config_kind: str) -> None:
+    """--init, --out, --config and --resume, shared by the chorale fine-tuning commands."""
+    command.add_argument("--init", required=True, help="the trained model folder to start from (not changed)")
+    command.add_argument("--out", required=True, help=f"folder for {out_holds}")
+    command.add_argument("--config", default=None, help=f"{config_kind} config .json (default: the built-in)")
+    command.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="midistyle",
@@ -240,19 +248,13 @@ def _parser() -> argparse.ArgumentParser:
     unlikelihood = add("chorale-unlikelihood", "fine-tune a trained chorale Transformer away from the parallel "
                        "fifths/octaves it samples (unlikelihood on its own samples, next-token loss on Bach)",
                        parent=train_commands, examples_key="train chorale-unlikelihood")
-    unlikelihood.add_argument("--init", required=True, help="the trained model folder to start from (not changed)")
-    unlikelihood.add_argument("--out", required=True, help="folder for checkpoints, weights, report")
-    unlikelihood.add_argument("--config", default=None, help="an unlikelihood config .json (default: the built-in)")
+    _add_fine_tuning_arguments(unlikelihood, "checkpoints, weights, report", "an unlikelihood")
     unlikelihood.add_argument("--steps", type=int, default=None, help="default: the config's")
-    unlikelihood.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     unlikelihood.set_defaults(run=_run_train_chorale_unlikelihood)
     distil = add("chorale-distil", "teach a trained chorale Transformer what its voice-leading retries write "
                  "(pieces it samples with the retries, mixed with Bach), so it needs no retries",
                  parent=train_commands, examples_key="train chorale-distil")
-    distil.add_argument("--init", required=True, help="the trained model folder to start from (not changed)")
-    distil.add_argument("--out", required=True, help="folder for teacher pools, checkpoints, weights, report")
-    distil.add_argument("--config", default=None, help="a distillation config .json (default: the built-in)")
-    distil.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    _add_fine_tuning_arguments(distil, "teacher pools, checkpoints, weights, report", "a distillation")
     distil.set_defaults(run=_run_train_chorale_distil)
 
     stylize = add("stylize", "give a recording the timbre of another (spectrogram style transfer); "

@@ -74,16 +74,13 @@ def read_score_as_written(path: str | os.PathLike, *, tune: int | None = None) -
     """
     fine_steps = 48
     fine = read_score(path, steps_per_quarter=fine_steps, tune=tune)
-    onsets = [n.onset_step for v in fine.voices for n in v.notes]
-    for grid in (4, 12, 24):
-        ratio = fine_steps // grid
-        if all(step % ratio == 0 for step in onsets) and fine.anacrusis_steps % ratio == 0 \
-                and fine.steps_per_bar % ratio == 0:
-            voices = tuple(Voice(v.name, tuple(Note(n.onset_step // ratio, n.pitch,
-                                                    max(round(n.duration_steps / ratio), 1), n.velocity)
-                                               for n in v.notes), v.program) for v in fine.voices)
-            return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio)
-    return read_score(path, tune=tune)
+    grid = fine.coarsest_grid((4, 12, 24))
+    if grid is None:
+        return read_score(path, tune=tune)
+    ratio = fine_steps // grid
+    voices = tuple(Voice(v.name, tuple(Note(n.onset_step // ratio, n.pitch, max(round(n.duration_steps / ratio), 1),
+                                            n.velocity) for n in v.notes), v.program) for v in fine.voices)
+    return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio)
 
 
 def read_score_file(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> ScoreFile:

@@ -385,20 +385,19 @@ def _as_written(notes: list[Note], fine: Score) -> Score | None:
     when the 16th grid holds them already, or when none does (64ths: the 16th grid is what we write)."""
     if all(n.onset_step % SIXTEENTH == 0 for n in notes):
         return None
-    for grid in EXACT_STEPS_PER_QUARTER:
-        ratio = FINE_STEPS_PER_QUARTER // grid
-        if any(n.onset_step % ratio for n in notes) or fine.anacrusis_steps % ratio or fine.steps_per_bar % ratio:
-            continue
-        out = []
-        for note, following in zip(notes, notes[1:] + [None]):
-            onset = note.onset_step // ratio
-            end = max(round(note.end_step / ratio), onset + 1)
-            if following is not None:
-                end = max(min(end, following.onset_step // ratio), onset + 1)
-            out.append(Note(onset, note.pitch, end - onset, note.velocity))
-        return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=grid,
-                            anacrusis_steps=fine.anacrusis_steps // ratio)
-    return None
+    grid = fine.coarsest_grid(EXACT_STEPS_PER_QUARTER, onsets=(n.onset_step for n in notes))
+    if grid is None:
+        return None
+    ratio = FINE_STEPS_PER_QUARTER // grid
+    out = []
+    for note, following in zip(notes, notes[1:] + [None]):
+        onset = note.onset_step // ratio
+        end = max(round(note.end_step / ratio), onset + 1)
+        if following is not None:
+            end = max(min(end, following.onset_step // ratio), onset + 1)
+        out.append(Note(onset, note.pitch, end - onset, note.velocity))
+    return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=grid,
+                        anacrusis_steps=fine.anacrusis_steps // ratio)
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:

@@ -51,6 +51,7 @@ BEAT_OCTAVE_EDGE = 0.002  # ... and a Gaussian fall-off of this width (log tempo
 TUNE_ADAPTATION_WEIGHT = 20.0  # the corpus statistics count as this many of the tune's own notes
 HELD_SHARE, HELD_SPREAD = 0.8, 0.12  # notes held for about their written value, and the log spread
 SHORTEST_RATIO = 0.05  # a note let go early keeps at least this share of its value
+OVERHELD_DENSITY = 1e-4  # beyond the held notes' spread, a note held over 1.1x its value is this unlikely
 TEMPO_RATIOS = (1.0, 2.0, 0.5, 1.5, 2 / 3, 1.25, 0.8)  # 16th-length hypotheses around the estimate
 UNSEEN_RATIO_SHARE = 1e-4
   # an interval ratio that no tune of the statistics had
@@ -252,7 +253,7 @@ def _duration_log_likelihood(durations: np.ndarray, sixteenth: float) -> np.ndar
     k = np.arange(1, 17)  # (16,)
     log_ratio = np.log(np.maximum(durations, 1e-3)[:, None] / (k[None, :] * sixteenth))  # (N, 16)
     held = np.exp(-log_ratio ** 2 / (2 * HELD_SPREAD ** 2)) / (np.sqrt(2 * np.pi) * HELD_SPREAD)
-    let_go = np.where(log_ratio < np.log(1.1), 1 / np.log(1.1 / SHORTEST_RATIO), UNSEEN_RATIO_SHARE)
+    let_go = np.where(log_ratio < np.log(1.1), 1 / np.log(1.1 / SHORTEST_RATIO), OVERHELD_DENSITY)
     return np.log(HELD_SHARE * held + (1 - HELD_SHARE) * let_go)
 
 

@@ -227,6 +227,17 @@ class Score:
         starts += list(range(self.anacrusis_steps, max(self.num_steps, 1), self.steps_per_bar))
         return starts
 
+    def coarsest_grid(self, grids: Sequence[int], onsets: Iterable[int] | None = None) -> int | None:
+        """The first of ``grids`` (steps per quarter, coarsest first) that holds exactly every onset
+        (default: every note's), the pickup and the bar of this score; None when none does."""
+        onsets = [n.onset_step for v in self.voices for n in v.notes] if onsets is None else list(onsets)
+        for grid in grids:
+            ratio = self.steps_per_quarter // grid
+            if self.steps_per_quarter % grid == 0 and all(step % ratio == 0 for step in onsets) \
+                    and self.anacrusis_steps % ratio == 0 and self.steps_per_bar % ratio == 0:
+                return grid
+        return None
+
     # -- transformations (each returns a new Score) --------------------------------------------
     def replace(self, **changes) -> Score:
         """A copy with some fields changed, e.g. ``score.replace(voices=new_voices)``."""
