@@ -197,6 +197,19 @@ def test_a_played_in_melody_comes_back_on_the_right_beats(tmp_path, folk_melodie
     assert lines[0].startswith("played-in melody: aligned to a beat of")
 
 
+def test_a_played_in_melody_with_a_time_signature_says_the_meter_came_from_the_playing(tmp_path, folk_melodies):
+    from midistyle.music.humanize import humanize
+
+    played, _ = humanize(folk_melodies[3], seed=11)
+    played.time_signatures.append(symusic.TimeSignature(0, 4, 4))  # a recorder's default
+    path = tmp_path / "played.mid"
+    played.dump_midi(str(path))
+    melody, lines = _read(path)
+    found = "{}/{}".format(*melody.time_signature)
+    assert f"meter detected from the playing: {found}" in " ".join(lines) and "(the file says 4/4)" in " ".join(lines)
+    assert not any(line.startswith("no time signature") for line in lines)
+
+
 def test_cli_harmonizes_an_abc_tune_and_reports_in_one_line(tmp_path):
     path = tmp_path / "tunes.abc"
     path.write_text(TWO_TUNES)

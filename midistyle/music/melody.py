@@ -197,7 +197,7 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
     voice = _choose_voice(fine, track)
     notes = list(voice.notes)
     played = on_grid_share(notes) < ON_GRID_SHARE
-    found_meter = None
+    found_meter, file_meter = None, (fine.time_signature if meter_given else None)
     if played:
         aligned = performance.align_to_grid(notes, tempo_qpm=fine.tempo_qpm)
         notes, fine = aligned.notes, fine.replace(tempo_qpm=aligned.tempo_qpm, anacrusis_steps=0)
@@ -226,8 +226,12 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
             factor = exact.steps_per_quarter // score.steps_per_quarter
             exact = exact.replace(time_signature=guess.time_signature, anacrusis_steps=guess.anacrusis_steps * factor)
         pickup = f" with a pickup of {guess.anacrusis_steps} sixteenths" if guess.anacrusis_steps else ""
-        notes_out.append(f"no time signature in the file: detected {guess.time_signature[0]}/"
-                         f"{guess.time_signature[1]}{pickup}")
+        found = f"{guess.time_signature[0]}/{guess.time_signature[1]}{pickup}"
+        if played and file_meter is not None:  # a recorder's time signature is often its default
+            notes_out.append(f"meter detected from the playing: {found} (the file says "
+                             f"{file_meter[0]}/{file_meter[1]})")
+        else:
+            notes_out.append(f"no time signature in the file: detected {found}")
     return Melody(score, counts, tuple(notes_out), exact, tuple(absorbed))
 
 

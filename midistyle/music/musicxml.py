@@ -261,7 +261,7 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     if measures:
         if score.key is not None:
             measures[0].insert(0, key.Key(score.key.tonic_name, score.key.mode))
-        if voice is score.voices[0]:  # the tempo is printed once, over the top staff
-            measures[0].insert(0, tempo.MetronomeMark(number=score.tempo_qpm, referent=1.0))
+        if voice is score.voices[0]:  # the tempo is printed once, over the top staff, in whole beats
+            measures[0].insert(0, tempo.MetronomeMark(number=round(score.tempo_qpm), referent=1.0))
     measured.partName = voice.name
     return measured
