@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--rhythm-priors", action="store_true",
                        help="count the rhythm statistics of the played-in quantizer and meter detector "
                             "(midistyle/music/rhythm_priors.json) instead; ~2 min")
+    build.add_argument("--critic-rates", action="store_true",
+                       help="measure Bach's rate of every harmony-critic rule on each split "
+                            "(midistyle/music/bach_critic_rates.json) instead; seconds")
     build.set_defaults(run=_run_data_build)
     info = add("info", "print the dataset's counts and drop reasons", parent=data_commands,
                examples_key="data info")
@@ -463,6 +466,13 @@ def _run_data_build(args: argparse.Namespace) -> None:
         table = build_rhythm_priors(args.out)
         print(json.dumps({"sources": table["sources"],
                           "meters": {m: t["tunes"] for m, t in table["meters"].items()}}, indent=1))
+        return
+
+    if args.critic_rates:
+        from midistyle.data.critic_rates import build_critic_rates
+
+        table = build_critic_rates(args.out)
+        print(json.dumps({split: table[split]["rates"] for split in ("train", "test")}, indent=1))
         return
 
     report = build_dataset(args.out, allow_split_change=args.allow_split_change)

@@ -7,7 +7,8 @@ files to the dataset folder (committed to the repository, about 1 MB):
 * ``split.json``  chorale ids per split, 80/10/10 by a hash of each id, so the
   split never depends on corpus order; a rebuild refuses to change it;
 * ``chorales.npz`` every note as ``(chorale, voice, onset_step, pitch, duration_steps)``;
-* ``chorales.json`` per-chorale metadata and the build report (kept, dropped and why).
+* ``chorales.json`` per-chorale metadata (key, meter, pickup, the steps of Bach's fermatas) and the
+  build report (kept, dropped and why).
 
 ``load_chorales(split)`` reads the cache back into :class:`Score` objects in
 well under a second, so training and tests never re-parse the corpus.
@@ -201,6 +202,7 @@ def save_scores(scores: Sequence[Score], out_dir: Path, *, report: dict | None =
                 "key": str(s.key) if s.key else None,
                 "tempo_qpm": s.tempo_qpm,
                 "num_steps": s.num_steps,
+                "fermata_steps": list(s.fermata_steps),
             }
             for s in scores
         ],
@@ -255,6 +257,7 @@ def load_chorales(split: str = "train", dataset_dir: str | os.PathLike | None = 
                 key=Key.parse(info["key"]) if info["key"] else None,
                 tempo_qpm=info["tempo_qpm"],
                 title=info["id"],
+                fermata_steps=tuple(info.get("fermata_steps", ())),
             )
         )
     return scores

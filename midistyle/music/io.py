@@ -80,7 +80,8 @@ def read_score_as_written(path: str | os.PathLike, *, tune: int | None = None) -
     ratio = fine_steps // grid
     voices = tuple(Voice(v.name, tuple(Note(n.onset_step // ratio, n.pitch, max(round(n.duration_steps / ratio), 1),
                                             n.velocity) for n in v.notes), v.program) for v in fine.voices)
-    return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio)
+    return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio,
+                        fermata_steps=fine.fermatas_on_grid(grid))
 
 
 def read_score_file(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> ScoreFile:

@@ -119,7 +119,8 @@ class Melody:
         lower = tuple(Voice(v.name, tuple(Note(n.onset_step * factor, n.pitch, n.duration_steps * factor, n.velocity)
                                           for n in v.notes), v.program) for v in harmonized.voices[1:])
         return harmonized.replace(voices=(top, *lower), steps_per_quarter=self.exact.steps_per_quarter,
-                                  anacrusis_steps=harmonized.anacrusis_steps * factor)
+                                  anacrusis_steps=harmonized.anacrusis_steps * factor,
+                                  fermata_steps=harmonized.fermatas_on_grid(self.exact.steps_per_quarter))
 
     def summary(self) -> str | None:
         """One line such as ``"3 grace notes absorbed, 2 double stops reduced to the top note"``."""
@@ -401,7 +402,7 @@ def _as_written(notes: list[Note], fine: Score) -> Score | None:
             end = max(min(end, following.onset_step // ratio), onset + 1)
         out.append(Note(onset, note.pitch, end - onset, note.velocity))
     return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=grid,
-                        anacrusis_steps=fine.anacrusis_steps // ratio)
+                        anacrusis_steps=fine.anacrusis_steps // ratio, fermata_steps=fine.fermatas_on_grid(grid))
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
@@ -429,4 +430,5 @@ def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
                for a, b in zip(snapped, snapped[1:])] + snapped[-1:]
     voice = Voice("Soprano", tuple(cleaned), 0)
     anacrusis = round(fine.anacrusis_steps / SIXTEENTH)
-    return fine.replace(voices=(voice,), steps_per_quarter=4, anacrusis_steps=anacrusis)
+    return fine.replace(voices=(voice,), steps_per_quarter=4, anacrusis_steps=anacrusis,
+                        fermata_steps=fine.fermatas_on_grid(4))

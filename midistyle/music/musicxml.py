@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from music21 import chord as m21chord
-from music21 import converter, harmony, instrument, key, meter, note, stream, tempo
+from music21 import converter, expressions, harmony, instrument, key, meter, note, stream, tempo
 
 from midistyle.errors import InputError
 from midistyle.music.quantize import quantize_notes
@@ -71,7 +71,7 @@ def music21_to_score(
             counts["repeats not expanded"] += 1  # read as written: each section once
     parts = list(parsed.parts) if parsed.hasPartLikeStreams() else [parsed]
 
-    notes_per_voice, names = [], []
+    notes_per_voice, names, fermata_quarters = [], [], set()
     for part in parts:
         raw = []
         for element in part.stripTies().flatten().notes:
@@ -83,6 +83,8 @@ def music21_to_score(
                 continue
             onset = float(element.offset)
             end = onset + float(element.quarterLength)
+            if any(isinstance(mark, expressions.Fermata) for mark in element.expressions):
+                fermata_quarters.add(onset)
             velocity = element.volume.velocity or 80 if element.volume is not None else 80
             for pitch in getattr(element, "pitches", ()):
                 raw.append((onset, end, pitch.midi, velocity))
@@ -106,6 +108,7 @@ def music21_to_score(
         key=_key(parsed),
         tempo_qpm=_tempo_qpm(parsed),
         title=metadata_title or title,
+        fermata_steps=tuple(round(q * steps_per_quarter) for q in fermata_quarters),
     )
 
 
@@ -224,6 +227,7 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
     flat.partName = voice.name
 
     flat.insert(0, _clef_for(voice))
+    fermatas = set(score.fermata_steps)
     same_span: dict[tuple[int, int], list[int]] = defaultdict(list)  # notes sounding together
     for n in voice.notes:
         same_span[(n.onset_step, n.duration_steps)].append(n.pitch)
@@ -235,6 +239,8 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
             if len(spelled) == 1
             else m21chord.Chord(spelled, quarterLength=length)
         )
+        if onset_step in fermatas:
+            element.expressions.append(expressions.Fermata())
         flat.insert(float(onset_step * quarters_per_step), element)
 
     numerator, denominator = score.time_signature

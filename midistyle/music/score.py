@@ -156,6 +156,9 @@ class Score:
         Quarter notes per minute.
     title : str
         Free text, written to MusicXML and MIDI track names.
+    fermata_steps : tuple of int
+        Onset steps of the chords that carry a fermata (phrase ends in a chorale), ascending. MIDI
+        has no fermatas, so a score read from MIDI has none; MusicXML, ABC, kern and MEI keep them.
     """
 
     voices: tuple[Voice, ...]
@@ -165,9 +168,13 @@ class Score:
     key: Key | None = None
     tempo_qpm: float = 100.0
     title: str = ""
+    fermata_steps: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "voices", tuple(self.voices))
+        object.__setattr__(self, "fermata_steps", tuple(sorted({int(s) for s in self.fermata_steps})))
+        if self.fermata_steps and self.fermata_steps[0] < 0:
+            raise InputError(f"fermata step {self.fermata_steps[0]} must be >= 0")
         object.__setattr__(self, "time_signature", tuple(self.time_signature))
         numerator, denominator = self.time_signature
         if self.steps_per_quarter < 1:
@@ -237,6 +244,10 @@ class Score:
                     and self.anacrusis_steps % ratio == 0 and self.steps_per_bar % ratio == 0:
                 return grid
         return None
+
+    def fermatas_on_grid(self, steps_per_quarter: int) -> tuple[int, ...]:
+        """The fermata onsets moved to a grid of ``steps_per_quarter`` (to its nearest step)."""
+        return tuple(round(s * steps_per_quarter / self.steps_per_quarter) for s in self.fermata_steps)
 
     # -- transformations (each returns a new Score) --------------------------------------------
     def replace(self, **changes) -> Score:

@@ -1,0 +1,151 @@
+"""Cadences: the chord move at each phrase end, named.
+
+A phrase ends at each fermata of the score and at its last melody note. The cadence is read from
+the chord at that onset (*X*) and the last different chord before it in the same phrase (*Y*), as
+the critic labels them (:mod:`midistyle.music.chords`):
+
+=============  =========================================================================
+authentic      Y is a major triad or dominant seventh a fifth above X (V-I), or a
+               diminished chord a semitone below X's root (vii°-I)
+plagal         X is the key's tonic (or its relative's) and Y lies a fourth above (IV-I)
+phrygian       X is a major triad whose root the bass reaches by a semitone from above (iv6-V)
+deceptive      Y is a dominant and X the triad a step above its root (V-vi, V-♭VI)
+half           X is another major triad: the phrase stops on a dominant
+none           anything else, or no chord change within the phrase
+=============  =========================================================================
+
+The *cadential bass* share counts phrase ends whose chord is a root-position triad reached by a
+bass move of a fourth, a fifth or a step: about 80 % of Bach's fermatas by one count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from midistyle.music.chords import ChordLabels, Slices
+from midistyle.music.metrics import REST, beat_steps
+from midistyle.music.score import Key, Score
+
+CADENCE_KINDS = ("authentic", "half", "plagal", "deceptive", "phrygian", "none")
+DOMINANT_QUALITIES = ("major", "dominant seventh")
+LEADING_TONE_QUALITIES = ("diminished", "diminished seventh", "half-diminished seventh")
+CADENTIAL_BASS_MOVES = (1, 2, 5, 7, 10, 11)  # semitones mod 12: a step, a fourth or a fifth either way
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """The cadence at one phrase end.
+
+    Attributes
+    ----------
+    step : int
+        Onset step of the phrase's last chord.
+    bar : int
+    beat : float
+    kind : str
+        One of :data:`CADENCE_KINDS`.
+    chords : tuple of str
+        (Y, X): the chord before and the chord arrived at, e.g. ``("D dominant seventh", "G major")``.
+    root_position : bool
+        The bass sounds X's root.
+    cadential_bass : bool
+        X is a root-position triad reached by a bass move of a fourth, a fifth or a step.
+    on_tonic : bool
+        X's root is the key's tonic.
+    at_fermata : bool
+        The phrase end is marked by a fermata (else it is the end of the piece only).
+    """
+
+    step: int
+    bar: int
+    beat: float
+    kind: str
+    chords: tuple[str, str]
+    root_position: bool
+    cadential_bass: bool
+    on_tonic: bool
+    at_fermata: bool
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["chords"] = list(self.chords)
+        return out
+
+
+def phrase_end_slices(score: Score, slices: Slices) -> list[tuple[int, bool]]:
+    """(slice index, at a fermata) of every phrase end: each fermata, then the last melody note."""
+    ends: dict[int, bool] = {}
+    for step in score.fermata_steps:
+        k = int(np.searchsorted(slices.steps, step, side="right")) - 1
+        if k >= 0:
+            ends[k] = True
+    melody = score.voices[0].notes if score.voices else ()
+    if melody:
+        k = int(np.searchsorted(slices.steps, melody[-1].onset_step, side="right")) - 1
+        ends.setdefault(k, False)
+    return sorted(ends.items())
+
+
+def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: Key) -> list[Cadence]:
+    """The cadence at every phrase end of ``score`` (see the module docstring)."""
+    cadences = []
+    phrase_start = 0
+    for k, at_fermata in phrase_end_slices(score, slices):
+        j = k - 1
+        while j >= phrase_start and (chords.roots[j] < 0 or (chords.roots[j] == chords.roots[k]
+                                                              and chords.qualities[j] == chords.qualities[k])):
+            j -= 1
+        previous = j if j >= phrase_start else None
+        step = int(slices.steps[k])
+        bar, position = bar_and_beat(score, step)
+        bass_x, bass_y = _bass(slices, k), _bass(slices, previous) if previous is not None else REST
+        kind = _kind(chords, previous, k, bass_y, bass_x, score_key)
+        x_root = int(chords.roots[k])
+        root_position = x_root >= 0 and bass_x != REST and bass_x % 12 == x_root
+        triad = chords.quality(k) in ("major", "minor")
+        cadential_bass = bool(root_position and triad and bass_y != REST
+                              and (bass_x - bass_y) % 12 in CADENTIAL_BASS_MOVES)
+        cadences.append(Cadence(step, bar, round(position, 3), kind,
+                                (chords.name(previous) if previous is not None else "no chord", chords.name(k)),
+                                bool(root_position), cadential_bass, x_root == score_key.tonic_pitch_class,
+                                at_fermata))
+        phrase_start = k + 1
+    return cadences
+
+
+def _kind(chords: ChordLabels, y: int | None, x: int, bass_y: int, bass_x: int, score_key: Key) -> str:
+    x_root, x_quality = int(chords.roots[x]), chords.quality(x)
+    if y is None or x_root < 0 or x_quality not in ("major", "minor"):
+        return "none"
+    y_root, y_quality = int(chords.roots[y]), chords.quality(y)
+    tonic = score_key.tonic_pitch_class
+    relative = (tonic + (9 if score_key.mode == "major" else 3)) % 12
+    if (y_quality in DOMINANT_QUALITIES and x_root == (y_root + 5) % 12) or \
+            (y_quality in LEADING_TONE_QUALITIES and x_root == (y_root + 1) % 12):
+        return "authentic"
+    if x_root in (tonic, relative) and x_root == (y_root + 7) % 12 and y_quality in ("major", "minor"):
+        return "plagal"
+    if x_quality == "major" and REST not in (bass_x, bass_y) and bass_y - bass_x == 1 and bass_x % 12 == x_root:
+        return "phrygian"
+    if y_quality in DOMINANT_QUALITIES and ((x_quality == "minor" and x_root == (y_root + 2) % 12)
+                                            or (x_quality == "major" and x_root == (y_root + 1) % 12)):
+        return "deceptive"
+    if x_quality == "major":
+        return "half"
+    return "none"
+
+
+def _bass(slices: Slices, i: int) -> int:
+    sounding = [int(p) for p in slices.pitches[i] if p != REST]
+    return min(sounding) if sounding else REST
+
+
+def bar_and_beat(score: Score, step: int) -> tuple[int, float]:
+    """The bar as printed (a pickup is bar 0) and the beat in it, from 1, of an onset step."""
+    beat = beat_steps(score)
+    if step < score.anacrusis_steps:
+        return 0, 1.0 + (step + score.steps_per_bar - score.anacrusis_steps) / beat
+    bar, position = divmod(step - score.anacrusis_steps, score.steps_per_bar)
+    return bar + 1, 1.0 + position / beat

@@ -1,0 +1,122 @@
+"""Keys without music21: estimate one from pitch classes, and spell pitches by letter in it.
+
+The harmony critic needs a key for two things: the letter a pitch class is written with (F♯ and
+G♭ are one pitch class but different intervals to a C), and the tonic of the final cadence.
+Spelling follows the key signature: the scale's own letters first (in minor also the raised sixth
+and seventh on the sixth and seventh letters), then sharps in sharp and neutral keys and flats in
+flat keys, as :func:`midistyle.music.musicxml.spell_pitch` writes them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from midistyle.music.score import Key, Score
+
+LETTERS = "CDEFGAB"
+NATURAL_PITCH_CLASSES = (0, 2, 4, 5, 7, 9, 11)  # of C D E F G A B
+MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
+NATURAL_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
+
+# Krumhansl & Kessler (1982) probe-tone profiles, tonic first.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def estimate_key(score: Score) -> Key:
+    """The key whose Krumhansl-Kessler profile best correlates with the duration-weighted
+    pitch-class histogram (C major for a score without notes)."""
+    histogram = np.zeros(12)
+    for voice in score.voices:
+        for note in voice.notes:
+            histogram[note.pitch % 12] += note.duration_steps
+    if not histogram.any():
+        return Key(0, "major")
+    best, best_r = Key(0, "major"), -np.inf
+    for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+        for tonic in range(12):
+            r = np.corrcoef(np.roll(profile, tonic), histogram)[0, 1]
+            if r > best_r:
+                best, best_r = key_of_tonic(tonic, mode), r
+    return best
+
+
+def key_of_tonic(tonic_pitch_class: int, mode: str) -> Key:
+    """The key with that tonic and mode, with the fewest accidentals (G♭ over F♯ on a tie)."""
+    candidates = [Key(sharps, mode) for sharps in range(-7, 8) if Key(sharps, mode).tonic_pitch_class
+                  == tonic_pitch_class % 12]
+    return min(candidates, key=lambda k: (abs(k.sharps), k.sharps))
+
+
+@lru_cache(maxsize=64)
+def letter_choices(sharps: int, mode: str) -> tuple[tuple[int, ...], ...]:
+    """The letters (0 = C … 6 = B) each pitch class 0-11 may be spelled with in a key.
+
+    A pitch class of the scale (in minor also the raised sixth and seventh) has its scale letter
+    only; another white key its natural letter; a black key outside the scale either the letter
+    below (sharpened) or the letter above (flattened), the key's signature leaning first.
+    """
+    score_key = Key(sharps, mode)
+    tonic_letter = LETTERS.index(score_key.tonic_name[0])
+    tonic = score_key.tonic_pitch_class
+    steps = MAJOR_STEPS if mode == "major" else NATURAL_MINOR_STEPS
+    letters: dict[int, tuple[int, ...]] = {(tonic + step) % 12: ((tonic_letter + degree) % 7,)
+                                           for degree, step in enumerate(steps)}
+    if mode == "minor":  # raised sixth and seventh keep the sixth's and seventh's letters
+        letters.setdefault((tonic + 9) % 12, ((tonic_letter + 5) % 7,))
+        letters.setdefault((tonic + 11) % 12, ((tonic_letter + 6) % 7,))
+    for pc in range(12):
+        if pc in letters:
+            continue
+        if pc in NATURAL_PITCH_CLASSES:
+            letters[pc] = (NATURAL_PITCH_CLASSES.index(pc),)
+            continue
+        sharpened, flattened = NATURAL_PITCH_CLASSES.index(pc - 1), NATURAL_PITCH_CLASSES.index(pc + 1)
+        prefer_flat = sharps < 0 or (sharps == 0 and pc in _FLAT_BLACK_KEYS_IN_C)
+        letters[pc] = (flattened, sharpened) if prefer_flat else (sharpened, flattened)
+    return tuple(letters[pc] for pc in range(12))
+
+
+_FLAT_BLACK_KEYS_IN_C = (3, 10)  # E-flat and B-flat; C#, F#, G# are sharps (as the MusicXML writer spells them)
+
+
+def letters_in_key(sharps: int, mode: str) -> tuple[int, ...]:
+    """The letter each pitch class 0-11 is written with in a key (the first of :func:`letter_choices`)."""
+    return tuple(choices[0] for choices in letter_choices(sharps, mode))
+
+
+def _diatonic_step(pitch: int, letter: int) -> int:
+    """The staff position of a MIDI pitch written with ``letter``: 7 per octave, C-1 = 0."""
+    alteration = (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6  # -6..5, in practice -2..2
+    return 7 * ((pitch - alteration) // 12) + letter
+
+
+_PLAIN_SEMITONES = {0: (0, 1), 1: (1, 2), 2: (3, 4), 3: (5,), 4: (7,), 5: (8, 9), 6: (10, 11)}
+
+
+def is_augmented_or_diminished(first: int, second: int, score_key: Key) -> bool:
+    """True when the interval between two MIDI pitches is augmented or diminished however its
+    notes may be spelled in ``score_key`` (a tritone either way, an augmented second, a diminished
+    fourth or seventh…).
+
+    A chromatic semitone on one letter (F to F#, an augmented unison) is not counted: it is a
+    voice's ordinary chromatic step.
+    """
+    choices = letter_choices(score_key.sharps, score_key.mode)
+    semitones = abs(second - first)
+    for a in choices[first % 12]:
+        for b in choices[second % 12]:
+            letters = abs(_diatonic_step(second, b) - _diatonic_step(first, a))
+            if semitones - 12 * (letters // 7) in _PLAIN_SEMITONES[letters % 7]:
+                return False
+    return True
+
+
+def pitch_name(pitch: int, score_key: Key) -> str:
+    """A MIDI pitch as spelled in ``score_key``, e.g. ``"F#4"``, ``"Bb3"``."""
+    letter = letters_in_key(score_key.sharps, score_key.mode)[pitch % 12]
+    alteration = (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6
+    octave = (pitch - alteration) // 12 - 1
+    return f"{LETTERS[letter]}{'#' * alteration if alteration > 0 else 'b' * -alteration}{octave}"

@@ -1,0 +1,162 @@
+"""The harmony critic: each rule on a passage that breaks it and one that does not; cadences; fermatas."""
+
+from __future__ import annotations
+
+import pytest
+
+from midistyle.errors import InputError
+from midistyle.music.harmony import RULES, bach_rates, critique, pooled_rates
+from midistyle.music.keys import is_augmented_or_diminished
+from midistyle.music.score import Key, Note, Score, make_voices
+
+C_MAJOR = Key(0, "major")
+A_MINOR = Key(0, "minor")
+
+
+def satb(*voices: list, unit: int = 4, key: Key = C_MAJOR, fermatas: tuple[int, ...] = ()) -> Score:
+    """Four voices from lists of pitches, one per ``unit`` steps; ``"-"`` holds the note before."""
+    notes_per_voice = []
+    for line in voices:
+        notes: list[Note] = []
+        for index, pitch in enumerate(line):
+            if pitch == "-":
+                last = notes.pop()
+                notes.append(Note(last.onset_step, last.pitch, last.duration_steps + unit))
+            else:
+                notes.append(Note(index * unit, pitch, unit))
+        notes_per_voice.append(notes)
+    return Score(make_voices(notes_per_voice), key=key, fermata_steps=fermatas)
+
+
+def rules_of(score: Score) -> list[str]:
+    return [m.rule for m in critique(score).marks]
+
+
+# A clean authentic close in C: I - IV - V - I, good voice leading, held final chord.
+CLEAN = satb([72, 72, 71, 72], [67, 69, 67, 67], [64, 65, 62, 64], [48, 53, 55, 48])
+
+
+def test_a_clean_progression_has_no_marks():
+    assert rules_of(CLEAN) == []
+
+
+def test_parallel_fifths_between_any_voices():
+    score = satb([67, 69, 71, 72], [64, 65, 67, 67], [60, 62, 62, 64], [48, 50, 55, 48])
+    marks = [m for m in critique(score).marks if m.rule == "parallel_fifths"]
+    assert marks and marks[0].voices == ("Soprano", "Bass") and marks[0].bar == 1 and marks[0].beat == 2.0
+    assert "G4/C3 -> A4/D3" in marks[0].detail
+
+
+def test_parallel_octaves_on_eighths_are_found_where_beats_look_clean():
+    # beats 1 and 2: C/E then E/G, no parallels on the beat; the eighth between moves S and T in octaves
+    soprano = [Note(0, 72, 2), Note(2, 74, 2), Note(4, 76, 4)]
+    alto = [Note(0, 67, 4), Note(4, 67, 4)]
+    tenor = [Note(0, 60, 2), Note(2, 62, 2), Note(4, 60, 4)]
+    bass = [Note(0, 48, 4), Note(4, 48, 4)]
+    score = Score(make_voices([soprano, alto, tenor, bass]), key=C_MAJOR)
+    marks = [m for m in critique(score).marks if m.rule == "parallel_octaves"]
+    assert [(m.voices, m.beat) for m in marks] == [(("Soprano", "Tenor"), 1.5)]
+    from midistyle.music.metrics import count_parallel_perfect_intervals
+    assert count_parallel_perfect_intervals(score) == 0  # the beat-level count misses it
+
+
+def test_contrary_fifths_are_their_own_rule():
+    score = satb([67, 74, 72], [64, 65, 64], [60, 59, 55], [48, 43, 48])  # S/B: G4/C3 fifth -> D5/G2 by contrary
+    assert "contrary_fifths_octaves" in rules_of(score)
+    assert "parallel_fifths" not in rules_of(score)
+
+
+def test_hidden_octaves_in_the_outer_voices_need_a_leap_in_the_soprano():
+    leaping = satb([76, 79, 79], [67, 71, 71], [60, 62, 62], [48, 55, 55])  # E5->G5 leap, C3->G3: octave
+    stepping = satb([77, 79, 79], [69, 71, 71], [60, 62, 62], [50, 55, 55])  # F5->G5 step
+    assert "hidden_fifths_octaves" in rules_of(leaping)
+    assert "hidden_fifths_octaves" not in rules_of(stepping)
+
+
+def test_nonchord_tones_are_classified():
+    # soprano C5 D5 E5 in eighths over C major: D5 is a passing tone; then a 4-3 suspension over G
+    soprano = [Note(0, 72, 2), Note(2, 74, 2), Note(4, 76, 4), Note(8, 77, 8), Note(16, 76, 4)]
+    alto = [Note(0, 67, 8), Note(8, 72, 12)]
+    tenor = [Note(0, 64, 8), Note(8, 65, 4), Note(12, 67, 8)]
+    bass = [Note(0, 48, 8), Note(8, 53, 4), Note(12, 48, 8)]
+    result = critique(Score(make_voices([soprano, alto, tenor, bass]), key=C_MAJOR))
+    assert result.nonchord_tones["passing"] == 1
+    assert result.nonchord_tones["suspension"] == 1
+    assert "unexplained_nonchord_tone" not in [m.rule for m in result.marks]
+
+
+def test_a_leapt_dissonance_is_unexplained():
+    score = satb([72, 77, 72, 72], [67, 67, 67, 67], [64, 64, 64, 64], [48, 48, 48, 48])  # F leapt into and out
+    assert "unexplained_nonchord_tone" in rules_of(score)
+
+
+def test_clash_and_cross_relation():
+    clash = satb([72, 77, 76], [67, 66, 67], [64, 62, 64], [48, 50, 48])  # F5 over F#4 by leaps: one letter
+    assert "cross_relation" in rules_of(clash)
+    semitone = satb([67, 73, 67], [67, 62, 67], [64, 57, 64], [48, 50, 48])  # C#5 leapt in and out over D4
+    assert "clash" in rules_of(semitone)
+    assert "clash" not in rules_of(CLEAN)
+
+
+def test_augmented_and_diminished_intervals_however_spelled():
+    assert is_augmented_or_diminished(65, 71, C_MAJOR)  # F-B tritone
+    assert is_augmented_or_diminished(68, 72, A_MINOR)  # G#-C diminished fourth
+    assert not is_augmented_or_diminished(72, 70, A_MINOR)  # C-Bb: a step (not C-A#)
+    assert not is_augmented_or_diminished(65, 66, C_MAJOR)  # F-F#: a chromatic step
+    score = satb([72, 72, 72], [65, 71, 72], [64, 62, 64], [48, 55, 48])
+    assert "augmented_diminished_interval" in rules_of(score)
+
+
+def test_sevenths_and_leaps_beyond_an_octave():
+    seventh = satb([72, 71, 72], [67, 67, 67], [64, 62, 64], [48, 58, 48])  # C3-Bb3 leap
+    beyond = satb([72, 71, 72], [67, 67, 67], [64, 62, 64], [36, 55, 48])  # C2-G3
+    assert "seventh_leap" in rules_of(seventh)
+    assert "leap_beyond_octave" in rules_of(beyond)
+
+
+def test_leading_tone_doubled_and_unresolved():
+    doubled = satb([72, 71, 72], [67, 71, 67], [64, 62, 64], [48, 43, 48])  # V with B in S and A
+    assert "doubled_leading_tone" in rules_of(doubled)
+    falling = satb([72, 71, 67], [67, 67, 64], [64, 62, 60], [48, 43, 48])  # soprano B4 -> G4 at V-I
+    assert "unresolved_leading_tone" in rules_of(falling)
+    assert "unresolved_leading_tone" not in rules_of(CLEAN)
+
+
+def test_spacing_crossing_overlap_and_range():
+    assert "spacing" in rules_of(satb([79, 79], [64, 64], [60, 60], [48, 48]))  # G5 over E4
+    assert "voice_crossing" in rules_of(satb([67, 67], [72, 72], [64, 64], [48, 48]))
+    assert "voice_overlap" in rules_of(satb([72, 71, 72], [67, 74, 67], [64, 67, 64], [48, 55, 48]))
+    assert "out_of_range" in rules_of(satb([86, 84], [67, 67], [64, 64], [48, 48]))
+
+
+def test_the_ending_is_a_held_root_position_tonic():
+    assert "ending_not_tonic" in rules_of(satb([72, 71], [67, 67], [64, 62], [48, 55]))  # ends on V
+    moving = satb([72, 72, "-"], [67, 67, 67], [64, 64, 64], [48, 48, 43])  # bass moves under the last note
+    assert "ending_not_held" in rules_of(moving)
+
+
+@pytest.mark.parametrize(("voices", "key", "kind"), [
+    (([74, 72], [71, 67], [67, 64], [43, 48]), C_MAJOR, "authentic"),  # V - I
+    (([72, 71], [69, 67], [65, 62], [53, 55]), C_MAJOR, "half"),  # IV - V
+    (([72, 72], [69, 67], [65, 64], [53, 48]), C_MAJOR, "plagal"),  # IV - I
+    (([74, 72], [71, 72], [67, 64], [43, 45]), C_MAJOR, "deceptive"),  # V - vi
+    (([74, 76], [69, 68], [62, 59], [53, 52]), A_MINOR, "phrygian"),  # iv6 - V in A minor
+], ids=["authentic", "half", "plagal", "deceptive", "phrygian"])
+def test_cadences_are_named_at_fermatas(voices, key, kind):
+    score = satb(*voices, key=key, fermatas=(4,))
+    cadences = critique(score).cadences
+    assert [c.kind for c in cadences] == [kind] and cadences[0].at_fermata
+
+
+def test_the_critic_reads_four_voices_only():
+    with pytest.raises(InputError, match="four voices"):
+        critique(CLEAN.select_voices([0, 1, 3]))
+
+
+def test_the_committed_bach_rates_are_what_the_critic_measures_on_train():
+    from midistyle.data.chorales import load_chorales
+
+    committed = bach_rates()["train"]["rates"]
+    measured = pooled_rates([critique(s) for s in load_chorales("train")])
+    assert set(committed) == set(RULES)
+    assert committed == pytest.approx(measured, abs=1e-3)
