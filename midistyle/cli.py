@@ -24,6 +24,9 @@ EXAMPLES = {
     "engrave": "  midistyle engrave chorale.mid -o chorale.svg      # one long page, for the screen\n"
                "  midistyle engrave chorale.musicxml -o chorale.pdf # A4 pages, to print\n"
                "  midistyle engrave tunes.abc --tune 3 -o tune.png",
+    "check": "  midistyle check exercise.musicxml                  # every mark, the cadences, rates beside Bach\n"
+             "  midistyle check chorale.mid --json marks.json --svg marked.svg   # the marks on the sheet music\n"
+             "  midistyle check hymn.musicxml --pdf marked.pdf     # two staves of two voices each are read too",
     "serve": "  midistyle serve                 # http://127.0.0.1:8000/ on this machine only\n"
              "  midistyle serve --port 8080 --open --max-jobs 2",
     "batch harmonize": "  midistyle batch harmonize hymnal/ -o out/hymnal --workers 2 --svg\n"
@@ -136,6 +139,17 @@ def _parser() -> argparse.ArgumentParser:
     engrave.add_argument("-o", "--out", required=True, help="output .svg, .pdf or .png")
     engrave.add_argument("--tune", type=int, default=None, help="in a file of several tunes: which (see harmonize)")
     engrave.set_defaults(run=_run_engrave)
+
+    check = add("check", "check a four-part score as a harmony teacher would: parallels, non-chord tones, clashes, "
+                         "leaps, leading tones, spacing, cadences, at every onset, beside Bach's own rates")
+    check.add_argument("score", help="a four-part score (four parts, or two staves of two voices): MIDI, MusicXML, "
+                                     "ABC, kern or MEI")
+    check.add_argument("--json", default=None, help="write the marks, cadences and rates here (.json)")
+    sheet = check.add_mutually_exclusive_group()
+    sheet.add_argument("--svg", default=None, help="write the sheet music with the marked notes in red (.svg)")
+    sheet.add_argument("--pdf", default=None, help="the same as A4 pages (.pdf)")
+    check.add_argument("--tune", type=int, default=None, help="in a file of several tunes: which (see harmonize)")
+    check.set_defaults(run=_run_check)
 
     plot = add("plot", "draw a score's piano roll (voices coloured, bar lines, pitch names) to PNG")
     plot.add_argument("score", help="MIDI or MusicXML file")
@@ -507,6 +521,18 @@ def _run_engrave(args: argparse.Namespace) -> None:
 
     refuse_overwriting_input(Path(args.score), Path(args.out))
     print(engrave(read_score_as_written(args.score, tune=args.tune), args.out))
+
+
+def _run_check(args: argparse.Namespace) -> None:
+    from midistyle.evaluation.critic_report import format_critique
+    from midistyle.music.harmony import bach_rates
+    from midistyle.pipeline import check_file
+
+    result = check_file(args.score, json_path=args.json, sheet_path=args.svg or args.pdf, tune=args.tune)
+    print(format_critique(result, bach_rates()["train"]))
+    for written in (args.json, args.svg or args.pdf):
+        if written:
+            print(f"wrote {written}")
 
 
 def _run_plot(args: argparse.Namespace) -> None:

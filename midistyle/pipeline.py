@@ -151,6 +151,42 @@ def _engraved(score) -> str:
     return stack_pages(engrave_svg(score, EngraveConfig(long_page=True)))
 
 
+def check_file(source: str | os.PathLike, *, json_path: str | os.PathLike | None = None,
+               sheet_path: str | os.PathLike | None = None, tune: int | None = None):
+    """Run the harmony critic over a four-part score file; write its marks as JSON and the marked
+    sheet music (.svg, .pdf or .png) when asked. Nothing is written when the score cannot be read.
+
+    Returns
+    -------
+    Critique
+    """
+    import json
+
+    from midistyle.music.engrave import ENGRAVE_EXTENSIONS, engrave
+    from midistyle.music.harmony import critique
+    from midistyle.music.satb import four_voices
+
+    for target in (json_path, sheet_path):
+        if target is not None:
+            refuse_overwriting_input(source, target)
+    if sheet_path is not None and Path(sheet_path).suffix.lower() not in ENGRAVE_EXTENSIONS:
+        raise InputError(f"{sheet_path}: sheet music is written as {', '.join(ENGRAVE_EXTENSIONS)}")
+    if json_path is not None and Path(json_path).suffix.lower() != ".json":
+        raise InputError(f"{json_path}: --json writes a .json file")
+    score = read_score_as_written(source, tune=tune)
+    try:
+        score = four_voices(score)
+    except InputError as error:
+        raise InputError(f"{source}: {error}") from None
+    result = critique(score)
+    if sheet_path is not None:
+        engrave(score, sheet_path, highlights=result.note_labels())
+    if json_path is not None:
+        text = json.dumps(result.to_dict(), indent=1) + "\n"
+        write_atomically(json_path, lambda temporary: temporary.write_text(text))
+    return result
+
+
 def train_harmonizer_model(config, out_dir: str | os.PathLike, *, resume: bool = False) -> dict:
     """Train a harmonizer (``midistyle train harmonizer``), wiring in the valid-split Fréchet distance
     when the config selects its checkpoint by it."""

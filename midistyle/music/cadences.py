@@ -1,7 +1,7 @@
 """Cadences: the chord move at each phrase end, named.
 
 A phrase ends at each fermata of the score and at its last melody note. The cadence is read from
-the chord at that onset (*X*) and the last different chord before it in the same phrase (*Y*), as
+the chord at that onset (*X*) and the last chord on another root before it in the same phrase (*Y*), as
 the critic labels them (:mod:`midistyle.music.chords`):
 
 =============  =========================================================================
@@ -10,7 +10,7 @@ authentic      Y is a major triad or dominant seventh a fifth above X (V-I), or 
 plagal         X is the key's tonic (or its relative's) and Y lies a fourth above (IV-I)
 phrygian       X is a major triad whose root the bass reaches by a semitone from above (iv6-V)
 deceptive      Y is a dominant and X the triad a step above its root (V-vi, V-♭VI)
-half           X is another major triad: the phrase stops on a dominant
+half           X is another major triad, not the tonic: the phrase stops on a dominant
 none           anything else, or no chord change within the phrase
 =============  =========================================================================
 
@@ -94,8 +94,7 @@ def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: 
     phrase_start = 0
     for k, at_fermata in phrase_end_slices(score, slices):
         j = k - 1
-        while j >= phrase_start and (chords.roots[j] < 0 or (chords.roots[j] == chords.roots[k]
-                                                              and chords.qualities[j] == chords.qualities[k])):
+        while j >= phrase_start and (chords.roots[j] < 0 or chords.roots[j] == chords.roots[k]):
             j -= 1
         previous = j if j >= phrase_start else None
         step = int(slices.steps[k])
@@ -132,7 +131,7 @@ def _kind(chords: ChordLabels, y: int | None, x: int, bass_y: int, bass_x: int, 
     if y_quality in DOMINANT_QUALITIES and ((x_quality == "minor" and x_root == (y_root + 2) % 12)
                                             or (x_quality == "major" and x_root == (y_root + 1) % 12)):
         return "deceptive"
-    if x_quality == "major":
+    if x_quality == "major" and x_root != tonic:
         return "half"
     return "none"
 

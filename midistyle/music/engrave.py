@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,8 +58,17 @@ def _toolkit(config: EngraveConfig):
     return toolkit
 
 
-def engrave_svg(score: Score, config: EngraveConfig | None = None) -> list[str]:
+MARK_COLOUR = "#d00000"
+
+
+def engrave_svg(score: Score, config: EngraveConfig | None = None,
+                highlights: Mapping[tuple[int, int], str] | None = None) -> list[str]:
     """The score as SVG pages (one string per page).
+
+    Parameters
+    ----------
+    highlights : mapping of (voice index, onset step) to str, optional
+        Notes to draw in red, each with its label written under it (the harmony critic's marks).
 
     Raises
     ------
@@ -66,8 +76,29 @@ def engrave_svg(score: Score, config: EngraveConfig | None = None) -> list[str]:
         When verovio cannot lay the score out.
     """
     with tempfile.TemporaryDirectory(prefix="midistyle-engrave-") as folder:
-        musicxml = write_score(score, Path(folder) / "score.musicxml").read_text()
+        if highlights:
+            musicxml = _highlighted_musicxml(score, highlights, Path(folder) / "score.musicxml")
+        else:
+            musicxml = write_score(score, Path(folder) / "score.musicxml").read_text()
     return engrave_musicxml(musicxml, config)
+
+
+def _highlighted_musicxml(score: Score, highlights: Mapping[tuple[int, int], str], path: Path) -> str:
+    """Our MusicXML with the highlighted notes coloured and labelled (a lyric under each)."""
+    from midistyle.music.musicxml import score_to_music21
+
+    parsed = score_to_music21(score)
+    for v, part in enumerate(parsed.parts):
+        for element in part.recurse().notes:
+            if element.tie is not None and element.tie.type in ("stop", "continue"):
+                continue  # the note's later pieces across a bar line
+            quarters = float(element.getOffsetInHierarchy(part))  # from the pickup's first note
+            label = highlights.get((v, round(quarters * score.steps_per_quarter)))
+            if label:
+                element.style.color = MARK_COLOUR
+                element.addLyric(label)
+    parsed.write("musicxml", fp=str(path), makeNotation=True)
+    return path.read_text()
 
 
 def engrave_musicxml(musicxml: str, config: EngraveConfig | None = None) -> list[str]:
@@ -83,9 +114,10 @@ def engrave_musicxml(musicxml: str, config: EngraveConfig | None = None) -> list
 
 
 def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
-            config: EngraveConfig | None = None) -> Path:
+            config: EngraveConfig | None = None,
+            highlights: Mapping[tuple[int, int], str] | None = None) -> Path:
     """Engrave a score (or a score file) to ``out_path``: ``.svg`` (one long page), ``.pdf`` (A4
-    pages) or ``.png`` (one long page). Written atomically.
+    pages) or ``.png`` (one long page). Written atomically. ``highlights`` as for :func:`engrave_svg`.
 
     Raises
     ------
@@ -99,7 +131,7 @@ def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
     score = source if isinstance(source, Score) else read_score_as_written(source)
     if config is None:
         config = EngraveConfig(long_page=suffix != ".pdf")
-    pages = engrave_svg(score, config)
+    pages = engrave_svg(score, config, highlights)
     with atomic_path(out_path) as temporary:
         if suffix == ".svg":
             temporary.write_text(stack_pages(pages))

@@ -67,6 +67,15 @@ RULES: dict[str, str] = {
     "ending_not_tonic": "last chord is not a root-position tonic",
     "ending_not_held": "a voice moves after the last melody note",
 }
+# Short labels written under marked notes on the sheet music.
+RULE_CODES: dict[str, str] = {
+    "parallel_fifths": "P5", "parallel_octaves": "P8", "contrary_fifths_octaves": "C5/8",
+    "hidden_fifths_octaves": "H5/8", "unexplained_nonchord_tone": "NCT", "clash": "clash",
+    "cross_relation": "x-rel", "augmented_diminished_interval": "aug/dim", "seventh_leap": "7th",
+    "leap_beyond_octave": ">8ve", "doubled_leading_tone": "LT x2", "unresolved_leading_tone": "LT",
+    "spacing": "space", "voice_crossing": "cross", "voice_overlap": "overlap", "out_of_range": "range",
+    "ending_not_tonic": "end", "ending_not_held": "end",
+}
 NONCHORD_KINDS = ("passing", "neighbour", "suspension", "retardation", "appoggiatura", "anticipation",
                   "escape tone", "held over a change", "unexplained")
 STEPWISE = (1, 2)
@@ -153,6 +162,16 @@ class Critique:
                                                        and final.root_position))
         return shares
 
+    def note_labels(self) -> dict[tuple[int, int], str]:
+        """{(voice index, onset step): the codes of the marks on that note, e.g. ``"P5 LT"``}."""
+        labels: dict[tuple[int, int], list[str]] = {}
+        for mark in self.marks:
+            for note in mark.notes:
+                codes = labels.setdefault(note, [])
+                if RULE_CODES[mark.rule] not in codes:
+                    codes.append(RULE_CODES[mark.rule])
+        return {note: " ".join(codes) for note, codes in labels.items()}
+
     def to_dict(self) -> dict:
         return {"key": self.key, "quarters": self.quarters, "marks": [m.to_dict() for m in self.marks],
                 "cadences": [c.to_dict() for c in self.cadences], "nonchord_tones": dict(self.nonchord_tones),
@@ -215,7 +234,7 @@ class _Placer:
         if detail is None:
             detail = " ".join(f"{self.names[v][0]}:{pitch_name(int(slices.pitches[i, v]), self.key)}"
                               for i, v in notes)
-        note_steps = tuple(sorted({(v, int(slices.note_onsets[i, v])) for i, v in notes}))
+        note_steps = tuple(sorted({(int(v), int(slices.note_onsets[i, v])) for i, v in notes}))
         return Mark(rule, int(step), bar, round(beat, 3), tuple(self.names[v] for v in sorted(set(voices))),
                     detail, note_steps)
 

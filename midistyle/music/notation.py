@@ -48,12 +48,17 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
     notes: list[str] = []
     try:
         if file_format == "abc":
-            numbers = [int(n) for n in _ABC_TUNE_NUMBER.findall(path.read_text(errors="replace"))]
+            text = path.read_text(errors="replace")
+            numbers = [int(n) for n in _ABC_TUNE_NUMBER.findall(text)]
             number = _choose_abc_tune(numbers, tune, notes)
-            parsed = converter.parse(str(path), format="abc", number=number, forceSource=True) if number \
-                else converter.parse(str(path), format="abc", forceSource=True)
+            text = _abc_fermatas_as_tenuto(text)
+            parsed = converter.parse(text, format="abc", number=number, forceSource=True) if number \
+                else converter.parse(text, format="abc", forceSource=True)
+            _tenuto_to_fermata(parsed)
         else:
             parsed = converter.parse(str(path), format=file_format, forceSource=True)
+            if file_format == "mei":
+                _mark_mei_fermatas(parsed, path)
     except InputError:
         raise
     except Exception as error:  # music21 raises many types for malformed input
@@ -68,6 +73,55 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
                              strict_repeats=False)
     meter_given = parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None
     return NotationRead(score, meter_given, counts, tuple(notes))
+
+
+# ABC: music21 drops a fermata (``H``, ``!fermata!``) and the note after it, but reads ``M`` as a
+# tenuto. So a fermata goes in as ``M`` and comes out as a fermata; ABC's own ``M`` (a lower
+# mordent, an ornament the reader absorbs anyway) is dropped. Header fields, inline fields, chord
+# symbols and other decorations are left as they are.
+_ABC_BODY_TOKEN = re.compile(r'(\[[A-Za-z]:[^\]]*\]|"[^"]*"|![^!]*!|\+[^+\s]*\+)|([HM])')
+_ABC_FIELD_LINE = re.compile(r"^[A-Za-z]:|^%")
+
+
+def _abc_fermatas_as_tenuto(text: str) -> str:
+    def body(match: re.Match) -> str:
+        token, shortcut = match.groups()
+        if shortcut:
+            return "M" if shortcut == "H" else ""
+        return "M" if token in ("!fermata!", "+fermata+") else token
+
+    return "\n".join(line if _ABC_FIELD_LINE.match(line) else _ABC_BODY_TOKEN.sub(body, line)
+                     for line in text.split("\n"))
+
+
+def _tenuto_to_fermata(parsed) -> None:
+    from music21 import articulations, expressions
+
+    for element in parsed.recurse().notes:
+        tenuto = [a for a in element.articulations if isinstance(a, articulations.Tenuto)]
+        if tenuto:
+            element.articulations = [a for a in element.articulations if a not in tenuto]
+            element.expressions.append(expressions.Fermata())
+
+
+def _mark_mei_fermatas(parsed, path: Path) -> None:
+    """music21 reads no MEI fermata: put one on each note or chord with ``@fermata`` or named by a
+    ``<fermata startid>``, matched by ``xml:id``."""
+    import xml.etree.ElementTree as ElementTree
+
+    from music21 import expressions
+
+    xml_id = "{http://www.w3.org/XML/1998/namespace}id"
+    wanted = set()
+    for element in ElementTree.parse(path).iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("note", "chord") and element.get("fermata") and element.get(xml_id):
+            wanted.add(element.get(xml_id))
+        elif tag == "fermata" and element.get("startid"):
+            wanted.add(element.get("startid").lstrip("#"))
+    for element in parsed.recurse().notes:
+        if element.id in wanted:
+            element.expressions.append(expressions.Fermata())
 
 
 def _choose_abc_tune(numbers: list[int], tune: int | None, notes: list[str]) -> int | None:
