@@ -79,3 +79,7 @@ def test_evaluate_prints_the_table_beside_bach_and_writes_json(data_dir, tmp_pat
     table = json.loads(out.read_text())
     assert table["Bach test"]["chord_beat_rate"] > 0.85
     assert "bach_accept_rate" not in table["files"]  # --no-style skips the classifier
+    from midistyle.music.harmony import bach_rates  # the critic's rates, the same as `check` compares with
+    assert "critic: parallel_fifths" in table["files"]
+    assert table["Bach test"]["critic: parallel_fifths"] == pytest.approx(
+        bach_rates()["test"]["rates"]["parallel_fifths"], abs=1e-3)

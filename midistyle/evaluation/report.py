@@ -73,7 +73,7 @@ def evaluate_sets(
     dict
         ``{set name: {metric name: value}}``.
     """
-    table = {name: mean_metrics(scores) for name, scores in sets.items()}
+    table = {name: {**mean_metrics(scores), **critic_metrics(scores)} for name, scores in sets.items()}
     if style:
         if classifier is None:
             from midistyle.evaluation.classifier import StyleClassifier
@@ -85,10 +85,24 @@ def evaluate_sets(
     return table
 
 
+def critic_metrics(scores: Sequence[Score]) -> dict[str, float]:
+    """The harmony critic's rates (marks per 100 quarter beats at every onset, pooled over the set)
+    and cadence shares, as ``critic: <rule>`` rows; empty when a score is not four voices."""
+    from midistyle.music.harmony import critique, pooled_cadence_shares, pooled_rates
+
+    if not scores or any(score.num_voices != 4 for score in scores):
+        return {}
+    found = [critique(score) for score in scores]
+    shares = pooled_cadence_shares(found)
+    return {**{f"critic: {rule}": rate for rule, rate in pooled_rates(found).items()},
+            "critic: cadential_bass_share": shares["cadential_bass_share"],
+            "critic: ends_authentic_on_tonic": shares["ends_authentic_on_tonic"]}
+
+
 def format_table(table: Mapping[str, Mapping[str, float]]) -> str:
-    """A markdown table: one row per metric, one column per set."""
+    """A markdown table: one row per metric, one column per set (blank where a set has no value)."""
     names = list(table)
-    metrics = list(next(iter(table.values())))
+    metrics = list(dict.fromkeys(metric for row in table.values() for metric in row))
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for metric in metrics:
         cells = [_format_value(metric, table[name].get(metric, float("nan"))) for name in names]
@@ -97,6 +111,8 @@ def format_table(table: Mapping[str, Mapping[str, float]]) -> str:
 
 
 def _format_value(metric: str, value: float) -> str:
+    if value != value:  # NaN: the set has no such value
+        return ""
     return f"{value:.0f}" if metric == "windows" else f"{value:.3f}"
 
 
