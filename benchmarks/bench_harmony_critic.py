@@ -24,7 +24,7 @@ def run(quick: bool = False) -> list[dict]:
     from midistyle.models.baseline_harmonizer import harmonize_with_triads
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.models.harmonize import Harmonizer
-    from midistyle.music.harmony import RULES, critique, pooled_cadence_shares, pooled_rates
+    from midistyle.music.harmony import critique, pooled_cadence_shares, pooled_rates
     from midistyle.music.metrics import melody_preserved
 
     train, test = load_chorales("train"), load_chorales("test")
