@@ -126,7 +126,7 @@ class Harmonizer:
             draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng)
             harmony = self._conditionals(conditions, draft, seed)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, temperature=temperature,
-                                         rng=rng) for sample in harmony]
+                                         rng=rng, phrase_ends=melody.fermata_steps) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,

@@ -19,6 +19,12 @@ Three decoders:
   than an octave, for dissonances against the bass (more when a dissonant voice leaves by leap)
   and for melodic leaps (a little per semitone, a lot past an octave).
   New notes start on the eighth-note grid (or with a melody note).
+  At phrase ends (``phrase_ends``: the melody's fermatas and its last note) it plans the cadence:
+  on the beat before, a dominant (a major triad or dominant seventh, in root position) whose
+  resolution a fifth below holds the phrase's last melody note earns a bonus; at the phrase end
+  every voice chooses again and a root-position triad reached by a bass move of a fourth, a fifth
+  or a step earns one, more when it resolves the dominant before it, and the last phrase end
+  wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held.
 
 ``greedy`` and ``sample`` add nothing the network did not say beyond the range and no-crossing
 rules above; with a generator trained on given voices they are run one voice at a time (see
@@ -38,10 +44,13 @@ from functools import lru_cache
 import numpy as np
 
 from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Placement
+from midistyle.music.keys import letters_in_key
 from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
+from midistyle.music.motion import cross_relations, hidden_perfects, leap_rule, perfect_motion
 from midistyle.music.score import SATB_RANGES, Note
 
 CANDIDATES_PER_VOICE = 6
+CANDIDATES_AT_CADENCE = 10  # more voicings weighed at a phrase end and on the beat before it
 CHORD_BONUS = 1.0  # in nats: a chord is worth making a pitch e times less likely
 PARALLEL_PENALTY = 4.0
 SPACING_PENALTY = 1.0
@@ -50,6 +59,15 @@ UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
 LEAP_PENALTY_PER_SEMITONE = 0.1
 OVER_OCTAVE_PENALTY = 4.0
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
+HIDDEN_PENALTY = 1.0  # outer voices into a fifth or octave in similar motion, the soprano leaping
+CROSS_RELATION_PENALTY = 2.0  # per pair sounding one letter with two accidentals
+SEVENTH_LEAP_PENALTY = 1.5
+DOUBLED_LEADING_TONE_PENALTY = 2.0  # the third of the major chord on the dominant, doubled
+CADENCE_TRIAD_BONUS = 3.0  # a root-position triad at a phrase end
+CADENTIAL_BASS_BONUS = 1.5  # ... reached by a bass move of a fourth, a fifth or a step
+AUTHENTIC_BONUS = 4.0  # ... resolving the dominant before it
+DOMINANT_BONUS = 3.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
+FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
 
 
 def decode_harmony(
@@ -65,6 +83,7 @@ def decode_harmony(
     fixed: dict[int, list[Note]] | None = None,
     free: tuple[int, ...] = (0, 1, 2),
     model_space: bool = False,
+    phrase_ends: tuple[int, ...] = (),
 ) -> list[list[Note]]:
     """Notes of alto, tenor and bass.
 
@@ -88,6 +107,9 @@ def decode_harmony(
         and constrain nothing.
     model_space : bool, keyword-only
         Return notes in the model's pitch rows instead of the melody's key and register.
+    phrase_ends : tuple of int, keyword-only
+        Steps of the melody notes that end phrases (fermatas); the joint decoder plans a cadence at
+        each and at the melody's last note, and holds its final chord.
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
@@ -110,7 +132,10 @@ def decode_harmony(
             fixed_rows[n.onset_step : n.end_step, v] = n.pitch
             fixed_onsets[n.onset_step, v] = True
     state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method,
-                     fixed_rows, fixed_onsets, set(fixed or {}), tuple(free))
+                     fixed_rows, fixed_onsets, set(fixed or {}), tuple(free), placement.minor)
+    state.tonic_row_class = ((9 if placement.minor else 0) - LOWEST_PITCH) % 12  # A or C in the model's rows
+    if method == "joint":
+        state.plan_cadences(phrase_ends)
     rows = state.run()
     return rows if model_space else to_melody_space(rows, placement)
 
@@ -124,7 +149,7 @@ class _Decoder:
     """Step-by-step decoding state: the pitch row each voice holds and where its note began."""
 
     def __init__(self, log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, threshold, method,
-                 fixed_rows, fixed_onsets, fixed, free):
+                 fixed_rows, fixed_onsets, fixed, free, minor=False):
         self.log_p, self.onset, self.melody, self.melody_onsets = log_p, onset, melody, melody_onsets
         self.beats = beats
         self.last_beat = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding at the latest beat
@@ -136,6 +161,29 @@ class _Decoder:
         self.fixed: set[int] = fixed  # voices written already (rows in fixed_rows), kept as they are
         self.free: tuple[int, ...] = free  # voices decoded now
         self.fixed_rows, self.fixed_onsets = fixed_rows, fixed_onsets  # (T, 3): row (-1 silent), note starts
+        self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
+        self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
+        self.dominant_beats: set[int] = set()  # the first of those steps, where every voice chooses again
+        self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
+        self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
+        self.last_onset = len(log_p)
+
+    def plan_cadences(self, phrase_ends: tuple[int, ...]) -> None:
+        """Mark the phrase ends (the melody's fermatas and last onset) and the beat before each."""
+        onsets = np.nonzero(self.melody_onsets)[0]
+        if not len(onsets):
+            return
+        self.last_onset = int(onsets[-1])
+        ends = sorted({int(t) for t in phrase_ends if 0 <= t < len(self.log_p) and self.melody_onsets[t]}
+                      | {self.last_onset})
+        beat_starts = np.nonzero(self.beats)[0]
+        for end in ends:
+            self.cadences[end] = end == self.last_onset
+            before = beat_starts[beat_starts < end]
+            if len(before) and self.melody[int(before[-1])] >= 0:
+                self.dominant_beats.add(int(before[-1]))
+                for t in range(int(before[-1]), end):
+                    self.dominants.setdefault(t, end)
 
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
@@ -150,7 +198,12 @@ class _Decoder:
                 if row != self.current[v] or self.fixed_onsets[t, v]:
                     self._end(v, t)
                     self.current[v], self.starts[v] = row, t
-            starters = [v for v in self.free if self._wants_new_note(v, t)]
+            if t in self.cadences or t in self.dominant_beats:
+                starters = list(self.free)  # every voice chooses the cadence chord and the one before
+            elif t > self.last_onset:
+                starters = []  # the final chord is held
+            else:
+                starters = [v for v in self.free if self._wants_new_note(v, t)]
             if starters:
                 chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
                 for v, row in zip(starters, chosen):
@@ -193,7 +246,8 @@ class _Decoder:
         if self.method == "sample":  # the network's whole distribution over the allowed pitches
             return rows
         order = np.argsort(-self.log_p[t, rows, v], kind="stable")
-        return rows[order[:CANDIDATES_PER_VOICE]]
+        count = CANDIDATES_AT_CADENCE if t in self.cadences or t in self.dominants else CANDIDATES_PER_VOICE
+        return rows[order[:count]]
 
     def _choose_greedy(self, t: int, starters: list[int]) -> list[int]:
         pending = list(self.current)  # pitches as they will be, for the next voice's bounds
@@ -221,19 +275,52 @@ class _Decoder:
         previous = np.array([self.melody[t - 1] if t else -1, *self.current])
         for before in (previous, self.last_beat):
             if np.all(before >= 0):
-                score = score - PARALLEL_PENALTY * _parallels(before, pitches)
+                score = score - PARALLEL_PENALTY * (perfect_motion(before, pitches) > 0).sum(axis=(1, 2))
+        if np.all(previous >= 0):
+            score = score - HIDDEN_PENALTY * hidden_perfects(previous, pitches)
+        score = score - CROSS_RELATION_PENALTY * cross_relations(
+            pitches + LOWEST_PITCH, self.letters).sum(axis=(1, 2))
+        score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
         score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
         for v in starters:
             if self.current[v] >= 0:
                 leap = np.abs(combos[:, v] - self.current[v])
-                score = score - LEAP_PENALTY_PER_SEMITONE * leap - OVER_OCTAVE_PENALTY * (leap > 12)
+                rule = leap_rule(self.current[v], combos[:, v])
+                score = score - LEAP_PENALTY_PER_SEMITONE * leap - OVER_OCTAVE_PENALTY * (rule == 2) \
+                    - SEVENTH_LEAP_PENALTY * (rule == 1)
                 was_dissonant = v < 2 and self.current[2] >= 0 and (
                     (self.current[v] - self.current[2]) % 12 in DISSONANT_INTERVAL_CLASSES)
                 if was_dissonant:
                     score = score - UNRESOLVED_PENALTY * (leap > 2)
+        score = score + self._cadence_score(t, pitches)
         best = self._pick(np.arange(len(combos)), score)
         return [int(combos[best, v]) for v in starters]
+
+    def _cadence_score(self, t: int, pitches: np.ndarray) -> np.ndarray:
+        """Bonuses that plan a cadence (see the module docstring), shape=(N,); zeros elsewhere."""
+        bonus = np.zeros(len(pitches))
+        if t in self.cadences:
+            roots = _triad_roots(pitches)  # -1 where no root-position triad
+            bass_move = (pitches[:, 3] - self.current[2]) % 12 if self.current[2] >= 0 else np.full(len(pitches), -1)
+            triad = roots >= 0
+            bonus += CADENCE_TRIAD_BONUS * triad
+            bonus += CADENTIAL_BASS_BONUS * (triad & np.isin(bass_move, (1, 2, 5, 7, 10, 11)))
+            before = np.array([self.melody[t - 1] if t else -1, *self.current])
+            dominant_root = _dominant_root(before)
+            if dominant_root >= 0:
+                bonus += AUTHENTIC_BONUS * (roots == (dominant_root + 5) % 12)
+            if self.cadences[t]:
+                bonus += FINAL_TONIC_BONUS * (roots == self.tonic_row_class)
+        elif t in self.dominants:
+            end = self.dominants[t]
+            goal = int(self.melody[end]) % 12
+            roots = np.array([_dominant_root(p) for p in pitches])
+            resolves = (roots >= 0) & np.isin((goal - roots - 5) % 12, (0, 3, 4, 7))  # goal in the triad a 5th below
+            if self.cadences[end]:
+                resolves &= (roots + 5) % 12 == self.tonic_row_class
+            bonus += DOMINANT_BONUS * resolves
+        return bonus
 
     def _pick(self, items: np.ndarray, score: np.ndarray):
         if self.temperature <= 0:
@@ -256,13 +343,39 @@ def _is_chord(pitches: np.ndarray) -> np.ndarray:
     return _chord_table()[np.bitwise_or.reduce(1 << (pitches % 12), axis=1)]
 
 
-def _parallels(previous: np.ndarray, pitches: np.ndarray) -> np.ndarray:
-    """Per candidate, the count of voice pairs moving in parallel (or contrary) fifths/octaves."""
-    count = np.zeros(len(pitches))
-    for i, j in itertools.combinations(range(pitches.shape[1]), 2):
-        before = (previous[i] - previous[j]) % 12
-        if before not in (0, 7):
+def _triad_roots(pitches: np.ndarray) -> np.ndarray:
+    """Per row of four pitches (bass last), the root's pitch class when they form a major or minor
+    triad with the root in the bass, else -1, shape=(N,)."""
+    roots = pitches[:, 3] % 12
+    classes = (pitches - pitches[:, 3:]) % 12  # intervals above the bass
+    has_fifth_or_third = np.isin(classes, (3, 4)).any(axis=1)
+    inside = np.all(np.isin(classes, (0, 3, 4, 7)), axis=1)
+    one_third = ~(np.isin(classes, 3).any(axis=1) & np.isin(classes, 4).any(axis=1))
+    return np.where(inside & has_fifth_or_third & one_third, roots, -1)
+
+
+def _dominant_root(pitches: np.ndarray) -> int:
+    """The root of four pitches (bass last) forming a root-position major triad or dominant seventh
+    (incomplete allowed: root and major third), else -1."""
+    if np.any(pitches < 0):
+        return -1
+    classes = set(((pitches - pitches[3]) % 12).tolist())
+    return int(pitches[3] % 12) if 4 in classes and classes <= {0, 4, 7, 10} else -1
+
+
+def _doubled_third_of_dominant(pitches: np.ndarray, tonic_row_class: int) -> np.ndarray:
+    """Per chord of four rows, whether it is a dominant with its third (a leading tone) in two voices,
+    shape=(N,), bool: a major triad or dominant seventh (any inversion) on the key's dominant, or
+    whose third lies outside the key (a secondary dominant), as the harmony critic counts them."""
+    doubled = np.zeros(len(pitches), bool)
+    if tonic_row_class < 0:
+        return doubled
+    scale = {(tonic_row_class + step) % 12 for step in (0, 2, 4, 5, 7, 9, 11)}  # C major = A minor's letters
+    scale |= {(tonic_row_class + 11) % 12}  # the raised seventh of minor is the key's own
+    for root in range(12):
+        if root != (tonic_row_class + 7) % 12 and (root + 4) % 12 in scale:
             continue
-        moved = (pitches[:, i] != previous[i]) & (pitches[:, j] != previous[j])
-        count += moved & ((pitches[:, i] - pitches[:, j]) % 12 == before)
-    return count
+        classes = (pitches - root) % 12
+        major = np.all(np.isin(classes, (0, 4, 7, 10)), axis=1) & (classes == 0).any(axis=1)
+        doubled |= major & ((classes == 4).sum(axis=1) >= 2)
+    return doubled

@@ -42,6 +42,15 @@ from midistyle.music.cadences import CADENCE_KINDS, Cadence, bar_and_beat, find_
 from midistyle.music.chords import SEVENTH_QUALITIES, ChordLabels, Slices, label_chords, onset_slices
 from midistyle.music.keys import estimate_key, is_augmented_or_diminished, letters_in_key, pitch_name
 from midistyle.music.metrics import REST
+from midistyle.music.motion import (
+    CONTRARY_PERFECTS,
+    PARALLEL_FIFTHS,
+    PARALLEL_OCTAVES,
+    cross_relations,
+    hidden_perfects,
+    leap_rule,
+    perfect_motion,
+)
 from midistyle.music.score import SATB_RANGES, Key, Score
 
 BACH_RATES_PATH = Path(__file__).with_name("bach_critic_rates.json")
@@ -243,37 +252,24 @@ def _consecutive_perfects(slices: Slices, place: _Placer) -> list[Mark]:
     """Fifths or octaves between two voices at two consecutive onsets, both voices moving."""
     marks = []
     p = slices.pitches
+    rules = {PARALLEL_FIFTHS: "parallel_fifths", PARALLEL_OCTAVES: "parallel_octaves",
+             CONTRARY_PERFECTS: "contrary_fifths_octaves"}
     for i in range(1, len(slices)):
-        for u, lower in itertools.combinations(range(p.shape[1]), 2):
-            a0, a1, b0, b1 = p[i - 1, u], p[i, u], p[i - 1, lower], p[i, lower]
-            if REST in (a0, a1, b0, b1) or a0 == a1 or b0 == b1:
-                continue
-            first, second = (a0 - b0) % 12, (a1 - b1) % 12
-            if first != second or first not in (0, 7):
-                continue
-            parallel = np.sign(a1 - a0) == np.sign(b1 - b0)
-            rule = ("parallel_octaves" if first == 0 else "parallel_fifths") if parallel else "contrary_fifths_octaves"
-            detail = (f"{pitch_name(int(a0), place.key)}/{pitch_name(int(b0), place.key)} -> "
-                      f"{pitch_name(int(a1), place.key)}/{pitch_name(int(b1), place.key)}")
-            marks.append(place.mark(rule, slices.steps[i], [u, lower], [(i - 1, u), (i - 1, lower), (i, u), (i, lower)],
-                                    slices, detail))
+        codes = perfect_motion(p[i - 1], p[i][None])[0]
+        for u, lower in zip(*np.nonzero(codes)):
+            detail = (f"{pitch_name(int(p[i - 1, u]), place.key)}/{pitch_name(int(p[i - 1, lower]), place.key)} -> "
+                      f"{pitch_name(int(p[i, u]), place.key)}/{pitch_name(int(p[i, lower]), place.key)}")
+            marks.append(place.mark(rules[int(codes[u, lower])], slices.steps[i], [u, lower],
+                                    [(i - 1, u), (i - 1, lower), (i, u), (i, lower)], slices, detail))
     return marks
 
 
 def _hidden_perfects(slices: Slices, place: _Placer) -> list[Mark]:
     """Outer voices reaching a fifth or octave in similar motion, the soprano by leap."""
-    marks = []
     p = slices.pitches
-    top, bass = 0, p.shape[1] - 1
-    for i in range(1, len(slices)):
-        a0, a1, b0, b1 = p[i - 1, top], p[i, top], p[i - 1, bass], p[i, bass]
-        if REST in (a0, a1, b0, b1) or a0 == a1 or b0 == b1:
-            continue
-        arrival, before = (a1 - b1) % 12, (a0 - b0) % 12
-        if arrival in (0, 7) and arrival != before and np.sign(a1 - a0) == np.sign(b1 - b0) and abs(a1 - a0) > 2:
-            marks.append(place.mark("hidden_fifths_octaves", slices.steps[i], [top, bass], [(i, top), (i, bass)],
-                                    slices))
-    return marks
+    bass = p.shape[1] - 1
+    return [place.mark("hidden_fifths_octaves", slices.steps[i], [0, bass], [(i, 0), (i, bass)], slices)
+            for i in range(1, len(slices)) if hidden_perfects(p[i - 1], p[i][None])[0]]
 
 
 def _nonchord_kinds(slices: Slices, chords: ChordLabels) -> dict[tuple[int, int], str]:
@@ -338,13 +334,14 @@ def _clashes_and_cross_relations(slices: Slices, chords: ChordLabels, kinds: dic
     letters = letters_in_key(score_key.sharps, score_key.mode)
     explained_notes = _explained_nonchord_notes(slices, kinds)
     for i in range(len(slices)):
+        crossed = cross_relations(p[i][None], letters)[0]
         for u, lower in itertools.combinations(range(p.shape[1]), 2):
             a, b = p[i, u], p[i, lower]
             if REST in (a, b) or not (slices.attacks[i, u] or slices.attacks[i, lower]):
                 continue
             if (a - b) % 12 not in (1, 11):
                 continue
-            if letters[a % 12] == letters[b % 12]:
+            if crossed[u, lower]:
                 marks.append(place.mark("cross_relation", slices.steps[i], [u, lower], [(i, u), (i, lower)], slices))
                 continue
             by_chord = chords.chord_tones[i, u] and chords.chord_tones[i, lower] and (
@@ -385,13 +382,8 @@ def _melodic_intervals(score: Score, score_key: Key, place: _Placer) -> list[Mar
         for a, b in zip(voice.notes, voice.notes[1:]):
             if a.end_step != b.onset_step or a.pitch == b.pitch:
                 continue
-            leap = abs(b.pitch - a.pitch)
-            rule = None
-            if leap > 12:
-                rule = "leap_beyond_octave"
-            elif leap in (10, 11):
-                rule = "seventh_leap"
-            elif is_augmented_or_diminished(a.pitch, b.pitch, score_key):
+            rule = {1: "seventh_leap", 2: "leap_beyond_octave"}.get(int(leap_rule(a.pitch, np.array([b.pitch]))[0]))
+            if rule is None and is_augmented_or_diminished(a.pitch, b.pitch, score_key):
                 rule = "augmented_diminished_interval"
             if rule:
                 bar, beat = place.bar_beat(b.onset_step)
