@@ -25,6 +25,7 @@ from midistyle.models.harmonizer_data import (
     place_melody,
 )
 from midistyle.models.harmony_decoding import decode_harmony, to_melody_space
+from midistyle.music.figuration import add_figuration
 from midistyle.music.score import Key, Note, Score
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "harmonizer"
@@ -97,8 +98,9 @@ class Harmonizer:
         key : Key or None, keyword-only
             Default: detected by music21.
         decoder : {"joint", "greedy", "sample"}, keyword-only
-            ``joint`` (default) adds the voice-leading rules of
-            :mod:`midistyle.models.harmony_decoding`; ``greedy`` takes the network's most likely pitch
+            ``joint`` (default) adds the voice-leading rules and cadence planning of
+            :mod:`midistyle.models.harmony_decoding` and the figuration of
+            :mod:`midistyle.music.figuration`; ``greedy`` takes the network's most likely pitch
             and ``sample`` draws it from the network's distribution (at ``temperature``, 1 if 0 is
             given): the network alone. With a generator trained on given voices, ``greedy`` and
             ``sample`` write one voice at a time (alto, tenor, bass), each pass given the voices
@@ -132,8 +134,11 @@ class Harmonizer:
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
                                          temperature=temperature, rng=rng) for sample in harmony]
         results = []
-        for voices in all_voices:
+        for index, voices in enumerate(all_voices):
             score = assemble(melody, voices)
+            if decoder == "joint":  # passing tones, suspensions and ties the critic allows
+                score = add_figuration(score.replace(key=score.key or placement.key), seed=seed + index) \
+                    .replace(key=score.key)
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))
         return sorted(results, key=lambda r: -r.critic_score)
 

@@ -7,7 +7,8 @@ harmony critic reads the score only through these slices.
 The chord of a slice is the triad or seventh chord (:data:`midistyle.music.metrics.CHORD_TEMPLATES`)
 that best explains its pitch classes, where a note that looks like an embellishment by its melodic
 shape alone (stepped into and out of, held over and falling by step, or repeated in the next
-note) counts for less than a plain chord tone. Ties go to the chord whose root is in the bass,
+note) counts for less than a plain chord tone, and a note held over and falling by step also stands
+for the tone it falls to (a 4-3 over C with no E sounding is a C chord). Ties go to the chord whose root is in the bass,
 to a triad over a seventh chord, then to the chord of the slice before. What is left outside the
 chord is a non-chord tone, for the critic to classify.
 """
@@ -164,6 +165,13 @@ def embellishment_shaped(slices: Slices) -> np.ndarray:
     return sounding & ((slices.attacks & step_in & step_out) | (held & falls) | anticipation)
 
 
+def _suspension_shaped(slices: Slices) -> np.ndarray:
+    """Held over (or repeated into) the slice and falling by step next, shape=(N, V), bool."""
+    p, before, after = slices.pitches, slices.previous, slices.following
+    held = (p != REST) & (~slices.attacks | (before == p))
+    return held & (after != REST) & np.isin(p - after, (1, 2))
+
+
 def label_chords(slices: Slices) -> ChordLabels:
     """The chord of each slice (see the module docstring for how ties are broken)."""
     n, num_voices = slices.pitches.shape
@@ -171,12 +179,15 @@ def label_chords(slices: Slices) -> ChordLabels:
     weighted = np.zeros((n, 12))
     present = np.zeros((n, 12))
     bass = np.full(n, -1)
+    suspended = _suspension_shaped(slices)
     for v in range(num_voices):
         sounding = slices.pitches[:, v] != REST
         pcs = slices.pitches[:, v] % 12
         rows = np.nonzero(sounding)[0]
         np.add.at(weighted, (rows, pcs[rows]), weights[rows, v])
         present[rows, pcs[rows]] = 1
+        resolving = np.nonzero(suspended[:, v])[0]  # a suspension stands for the tone it falls to
+        present[resolving, slices.following[resolving, v] % 12] = 1
     for v in reversed(range(num_voices)):  # the lowest sounding voice is the bass
         sounding = (slices.pitches[:, v] != REST) & (bass < 0)
         bass[sounding] = slices.pitches[sounding, v] % 12

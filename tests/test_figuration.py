@@ -1,0 +1,56 @@
+"""Figuration: passing tones, suspensions and ties in the lower voices, only where the critic allows."""
+
+from __future__ import annotations
+
+from midistyle.music.figuration import FigurationConfig, add_figuration
+from midistyle.music.harmony import critique
+from midistyle.music.score import Key, Note, Score, make_voices
+
+ONLY_PASSING = FigurationConfig(passing_share=1.0, suspension_share=0.0, tie_share=0.0)
+ONLY_SUSPENSIONS = FigurationConfig(passing_share=0.0, suspension_share=1.0, tie_share=0.0)
+ONLY_TIES = FigurationConfig(passing_share=0.0, suspension_share=0.0, tie_share=1.0)
+
+
+def chorale(alto, tenor, bass, soprano=(72, 72, 71, 72)) -> Score:
+    lines = [soprano, alto, tenor, bass]
+    return Score(make_voices([[Note(4 * i, p, 4) for i, p in enumerate(line)] for line in lines]),
+                 key=Key(0, "major"))
+
+
+def test_a_third_in_a_lower_voice_gets_a_passing_tone():
+    score = chorale(alto=(67, 69, 67, 67), tenor=(64, 60, 62, 64), bass=(48, 53, 55, 48))  # tenor E4 -> C4: a third
+    figured = add_figuration(score, config=ONLY_PASSING)
+    tenor = [(n.onset_step, n.pitch, n.duration_steps) for n in figured.voices[2].notes]
+    assert tenor[:3] == [(0, 64, 2), (2, 62, 2), (4, 60, 4)]  # E4, D4 on the last eighth, C4
+    assert figured.voices[0] == score.voices[0]  # the melody is never touched
+    assert critique(figured).nonchord_tones["passing"] == critique(score).nonchord_tones["passing"] + 1
+
+
+def test_a_figure_that_would_add_parallels_is_refused():
+    # whatever the passing tones it tries, no rule may gain a mark
+    score = chorale(alto=(64, 60, 62, 60), tenor=(60, 57, 55, 55), bass=(50, 48, 43, 48), soprano=(67, 69, 71, 72))
+    figured = add_figuration(score, config=ONLY_PASSING)
+    before = {rule: count for rule, count in critique(score).counts().items()}
+    after = critique(figured).counts()
+    assert all(after[rule] <= before[rule] for rule in after)
+
+
+def test_a_step_down_onto_a_beat_becomes_a_suspension():
+    score = chorale(alto=(65, 64, 62, 64), tenor=(60, 60, 59, 60), bass=(53, 48, 43, 48), soprano=(72, 72, 74, 72))
+    figured = add_figuration(score, config=ONLY_SUSPENSIONS)
+    assert critique(figured).nonchord_tones["suspension"] > critique(score).nonchord_tones["suspension"]
+    alto = [(n.onset_step, n.pitch) for n in figured.voices[1].notes]
+    assert (0, 65) in alto and (6, 64) in alto  # F4 held over beat 2, E4 after an eighth
+
+
+def test_a_repeated_note_is_tied_but_not_into_the_final_chord():
+    score = chorale(alto=(67, 67, 67, 67), tenor=(64, 65, 62, 64), bass=(48, 53, 55, 48))
+    figured = add_figuration(score, config=ONLY_TIES)
+    alto = [(n.onset_step, n.duration_steps) for n in figured.voices[1].notes]
+    assert alto[0][1] > 4 and alto[-1] == (12, 4)  # tied at the start, the last chord struck
+
+
+def test_figuration_is_seeded():
+    score = chorale(alto=(67, 69, 67, 67), tenor=(64, 60, 62, 64), bass=(48, 53, 55, 48))
+    config = FigurationConfig(passing_share=0.5, suspension_share=0.5, tie_share=0.5)
+    assert add_figuration(score, config=config, seed=3) == add_figuration(score, config=config, seed=3)
