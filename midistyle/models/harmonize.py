@@ -135,10 +135,9 @@ class Harmonizer:
                                          temperature=temperature, rng=rng) for sample in harmony]
         results = []
         for index, voices in enumerate(all_voices):
-            score = assemble(melody, voices)
+            score = assemble(melody, voices).replace(key=melody.key or placement.key)  # the key it was written in
             if decoder == "joint":  # passing tones, suspensions and ties the critic allows
-                score = add_figuration(score.replace(key=score.key or placement.key), seed=seed + index) \
-                    .replace(key=score.key)
+                score = add_figuration(score, seed=seed + index)
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))
         return sorted(results, key=lambda r: -r.critic_score)
 

@@ -254,13 +254,15 @@ def _consecutive_perfects(slices: Slices, place: _Placer) -> list[Mark]:
     p = slices.pitches
     rules = {PARALLEL_FIFTHS: "parallel_fifths", PARALLEL_OCTAVES: "parallel_octaves",
              CONTRARY_PERFECTS: "contrary_fifths_octaves"}
-    for i in range(1, len(slices)):
-        codes = perfect_motion(p[i - 1], p[i][None])[0]
-        for u, lower in zip(*np.nonzero(codes)):
-            detail = (f"{pitch_name(int(p[i - 1, u]), place.key)}/{pitch_name(int(p[i - 1, lower]), place.key)} -> "
-                      f"{pitch_name(int(p[i, u]), place.key)}/{pitch_name(int(p[i, lower]), place.key)}")
-            marks.append(place.mark(rules[int(codes[u, lower])], slices.steps[i], [u, lower],
-                                    [(i - 1, u), (i - 1, lower), (i, u), (i, lower)], slices, detail))
+    if len(slices) < 2:
+        return marks
+    codes = perfect_motion(p[:-1], p[1:])  # (N-1, V, V): the move into slice i + 1
+    for move, u, lower in zip(*np.nonzero(codes)):
+        i = move + 1
+        detail = (f"{pitch_name(int(p[i - 1, u]), place.key)}/{pitch_name(int(p[i - 1, lower]), place.key)} -> "
+                  f"{pitch_name(int(p[i, u]), place.key)}/{pitch_name(int(p[i, lower]), place.key)}")
+        marks.append(place.mark(rules[int(codes[move, u, lower])], slices.steps[i], [u, lower],
+                                [(i - 1, u), (i - 1, lower), (i, u), (i, lower)], slices, detail))
     return marks
 
 
@@ -268,8 +270,10 @@ def _hidden_perfects(slices: Slices, place: _Placer) -> list[Mark]:
     """Outer voices reaching a fifth or octave in similar motion, the soprano by leap."""
     p = slices.pitches
     bass = p.shape[1] - 1
+    if len(slices) < 2:
+        return []
     return [place.mark("hidden_fifths_octaves", slices.steps[i], [0, bass], [(i, 0), (i, bass)], slices)
-            for i in range(1, len(slices)) if hidden_perfects(p[i - 1], p[i][None])[0]]
+            for i in np.nonzero(hidden_perfects(p[:-1], p[1:]))[0] + 1]
 
 
 def _nonchord_kinds(slices: Slices, chords: ChordLabels) -> dict[tuple[int, int], str]:
@@ -333,8 +337,9 @@ def _clashes_and_cross_relations(slices: Slices, chords: ChordLabels, kinds: dic
     p = slices.pitches
     letters = letters_in_key(score_key.sharps, score_key.mode)
     explained_notes = _explained_nonchord_notes(slices, kinds)
+    crossed_at = cross_relations(p, letters)  # (N, V, V)
     for i in range(len(slices)):
-        crossed = cross_relations(p[i][None], letters)[0]
+        crossed = crossed_at[i]
         for u, lower in itertools.combinations(range(p.shape[1]), 2):
             a, b = p[i, u], p[i, lower]
             if REST in (a, b) or not (slices.attacks[i, u] or slices.attacks[i, lower]):
@@ -379,10 +384,12 @@ def _melodic_intervals(score: Score, score_key: Key, place: _Placer) -> list[Mar
     consecutive notes (a rest between them breaks the line)."""
     marks = []
     for v, voice in enumerate(score.voices):
-        for a, b in zip(voice.notes, voice.notes[1:]):
+        pitches = np.array([n.pitch for n in voice.notes])
+        leap_rules = leap_rule(pitches[:-1], pitches[1:]) if len(pitches) > 1 else np.zeros(0, int)
+        for a, b, leap in zip(voice.notes, voice.notes[1:], leap_rules):
             if a.end_step != b.onset_step or a.pitch == b.pitch:
                 continue
-            rule = {1: "seventh_leap", 2: "leap_beyond_octave"}.get(int(leap_rule(a.pitch, np.array([b.pitch]))[0]))
+            rule = {1: "seventh_leap", 2: "leap_beyond_octave"}.get(int(leap))
             if rule is None and is_augmented_or_diminished(a.pitch, b.pitch, score_key):
                 rule = "augmented_diminished_interval"
             if rule:

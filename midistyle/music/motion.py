@@ -20,6 +20,8 @@ NO_MOTION, PARALLEL_FIFTHS, PARALLEL_OCTAVES, CONTRARY_PERFECTS = 0, 1, 2, 3
 def perfect_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Consecutive perfect intervals between every pair of voices, both voices moving.
 
+    ``before`` may also hold one chord per row of ``after``, shape=(N, V).
+
     Returns
     -------
     np.ndarray, shape=(N, V, V), int
@@ -27,36 +29,35 @@ def perfect_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
         (unisons and compounds included) or ``CONTRARY_PERFECTS`` (the same perfect interval reached
         by contrary motion); ``NO_MOTION`` elsewhere.
     """
-    before, after = np.asarray(before), np.atleast_2d(after)
+    before, after = np.atleast_2d(before), np.atleast_2d(after)
     n, v = after.shape
     codes = np.zeros((n, v, v), np.int8)
     for u, lower in itertools.combinations(range(v), 2):
-        if before[u] == REST or before[lower] == REST:
-            continue
-        first = (before[u] - before[lower]) % 12
-        if first not in (0, 7):
-            continue
-        moving = (after[:, u] != before[u]) & (after[:, lower] != before[lower]) & \
-            (after[:, u] != REST) & (after[:, lower] != REST)
-        same = (after[:, u] - after[:, lower]) % 12 == first
-        parallel = np.sign(after[:, u] - before[u]) == np.sign(after[:, lower] - before[lower])
-        kind = np.where(parallel, PARALLEL_OCTAVES if first == 0 else PARALLEL_FIFTHS, CONTRARY_PERFECTS)
-        codes[:, u, lower] = np.where(moving & same, kind, NO_MOTION)
+        a0, b0, a1, b1 = before[:, u], before[:, lower], after[:, u], after[:, lower]
+        first = (a0 - b0) % 12
+        sounding = (a0 != REST) & (b0 != REST) & (a1 != REST) & (b1 != REST)
+        moving = (a1 != a0) & (b1 != b0)
+        same = ((first == 0) | (first == 7)) & ((a1 - b1) % 12 == first)
+        parallel = np.sign(a1 - a0) == np.sign(b1 - b0)
+        kind = np.where(parallel, np.where(first == 0, PARALLEL_OCTAVES, PARALLEL_FIFTHS), CONTRARY_PERFECTS)
+        codes[:, u, lower] = np.where(sounding & moving & same, kind, NO_MOTION)
     return codes
 
 
 def hidden_perfects(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Outer voices reaching a fifth or octave in similar motion with a leap in the top voice,
-    from another interval (consecutive ones are :func:`perfect_motion`'s), shape=(N,), bool."""
-    before, after = np.asarray(before), np.atleast_2d(after)
-    top, bass = before[0], before[-1]
-    if top == REST or bass == REST:
-        return np.zeros(len(after), bool)
-    new_top, new_bass = after[:, 0], after[:, -1]
-    moving = (new_top != top) & (new_bass != bass) & (new_top != REST) & (new_bass != REST)
+    from another interval (consecutive ones are :func:`perfect_motion`'s), shape=(N,), bool.
+
+    ``before`` may also hold one chord per row of ``after``, shape=(N, V).
+    """
+    before, after = np.atleast_2d(before), np.atleast_2d(after)
+    top, bass, new_top, new_bass = before[:, 0], before[:, -1], after[:, 0], after[:, -1]
+    sounding = (top != REST) & (bass != REST) & (new_top != REST) & (new_bass != REST)
+    moving = (new_top != top) & (new_bass != bass)
     arrival = (new_top - new_bass) % 12
     similar = np.sign(new_top - top) == np.sign(new_bass - bass)
-    return moving & similar & np.isin(arrival, (0, 7)) & (arrival != (top - bass) % 12) & (np.abs(new_top - top) > 2)
+    perfect = (arrival == 0) | (arrival == 7)
+    return sounding & moving & similar & perfect & (arrival != (top - bass) % 12) & (np.abs(new_top - top) > 2)
 
 
 def cross_relations(pitches: np.ndarray, letters: tuple[int, ...]) -> np.ndarray:
@@ -81,13 +82,13 @@ def cross_relations(pitches: np.ndarray, letters: tuple[int, ...]) -> np.ndarray
     for u, lower in itertools.combinations(range(v), 2):
         a, b = pitches[:, u], pitches[:, lower]
         sounding = (a != REST) & (b != REST)
-        semitone = np.isin((a - b) % 12, (1, 11))
-        found[:, u, lower] = sounding & semitone & (table[a % 12] == table[b % 12])
+        interval = (a - b) % 12
+        found[:, u, lower] = sounding & ((interval == 1) | (interval == 11)) & (table[a % 12] == table[b % 12])
     return found
 
 
-def leap_rule(previous: int, pitches: np.ndarray) -> np.ndarray:
-    """The critic's melodic-leap rule for one voice moving from ``previous`` to each of ``pitches``:
-    0 none, 1 a seventh (10 or 11 semitones), 2 beyond an octave, shape=(N,)."""
-    leap = np.abs(np.asarray(pitches) - previous)
-    return np.where(leap > 12, 2, np.where(np.isin(leap, (10, 11)), 1, 0))
+def leap_rule(previous, pitches: np.ndarray) -> np.ndarray:
+    """The critic's melodic-leap rule for a voice moving from ``previous`` (one pitch, or one per
+    move) to ``pitches``: 0 none, 1 a seventh (10 or 11 semitones), 2 beyond an octave, shape=(N,)."""
+    leap = np.abs(np.asarray(pitches) - np.asarray(previous))
+    return np.where(leap > 12, 2, np.where((leap == 10) | (leap == 11), 1, 0))
