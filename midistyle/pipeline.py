@@ -121,6 +121,10 @@ def harmonize_file(
     if decoder != "joint":
         report(f"decoder: {decoder} (the network alone: no voice-leading rules beyond range and no crossing)")
     report(f"key: {placement.key}" + ("" if key else " (detected)"))
+    if decoder == "joint":
+        from midistyle.music.phrases import phrase_ends
+
+        report(f"phrases: {phrase_ends(melody.score).describe()}; a cadence planned at each")
     if placement.octave_shift:
         report(f"melody moved {placement.octave_shift:+d} semitones into the soprano range for the model, "
                "and the harmony moved back with it")

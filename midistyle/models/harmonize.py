@@ -26,6 +26,7 @@ from midistyle.models.harmonizer_data import (
 )
 from midistyle.models.harmony_decoding import decode_harmony, to_melody_space
 from midistyle.music.figuration import add_figuration
+from midistyle.music.phrases import phrase_ends
 from midistyle.music.score import Key, Note, Score
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "harmonizer"
@@ -128,7 +129,7 @@ class Harmonizer:
             draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng)
             harmony = self._conditionals(conditions, draft, seed)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, temperature=temperature,
-                                         rng=rng, phrase_ends=melody.fermata_steps) for sample in harmony]
+                                         rng=rng, phrase_ends=phrase_ends(melody).steps) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,

@@ -1,7 +1,9 @@
 """Cadences: the chord move at each phrase end, named.
 
 A phrase ends at each fermata of the score and at its last melody note. The cadence is read from
-the chord at that onset (*X*) and the last chord on another root before it in the same phrase (*Y*), as
+the chord at that onset (*X*) and the chord that leads to it in the same phrase (*Y*): a dominant of
+X within the two beats before it, else the last chord on another root on a beat (chords on the
+eighths between beats are passing), as
 the critic labels them (:mod:`midistyle.music.chords`):
 
 =============  =========================================================================
@@ -92,11 +94,9 @@ def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: 
     """The cadence at every phrase end of ``score`` (see the module docstring)."""
     cadences = []
     phrase_start = 0
+    on_beat = (slices.steps - score.anacrusis_steps) % beat_steps(score) == 0
     for k, at_fermata in phrase_end_slices(score, slices):
-        j = k - 1
-        while j >= phrase_start and (chords.roots[j] < 0 or chords.roots[j] == chords.roots[k]):
-            j -= 1
-        previous = j if j >= phrase_start else None
+        previous = _chord_before(chords, slices, on_beat, phrase_start, k, beat_steps(score))
         step = int(slices.steps[k])
         bar, position = bar_and_beat(score, step)
         bass_x, bass_y = _bass(slices, k), _bass(slices, previous) if previous is not None else REST
@@ -112,6 +112,29 @@ def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: 
                                 at_fermata))
         phrase_start = k + 1
     return cadences
+
+
+def _chord_before(chords: ChordLabels, slices: Slices, on_beat: np.ndarray, phrase_start: int, k: int,
+                  beat: int) -> int | None:
+    """The slice of the chord that leads to slice ``k``'s, within the phrase.
+
+    A dominant of that chord (a major triad or dominant seventh a fifth above, or a diminished chord
+    a semitone below) within the two beats before it, wherever it falls; else the last chord on
+    another root on a beat (chords on the eighths between are passing); else on any onset; else None.
+    """
+    x_root = chords.roots[k]
+    for j in range(k - 1, phrase_start - 1, -1):
+        if slices.steps[k] - slices.steps[j] > 2 * beat:
+            break
+        quality = chords.quality(j)
+        if (quality in DOMINANT_QUALITIES and (chords.roots[j] + 5) % 12 == x_root) or \
+                (quality in LEADING_TONE_QUALITIES and (chords.roots[j] + 1) % 12 == x_root):
+            return j
+    for beats_only in (True, False):
+        for j in range(k - 1, phrase_start - 1, -1):
+            if chords.roots[j] >= 0 and chords.roots[j] != x_root and (on_beat[j] or not beats_only):
+                return j
+    return None
 
 
 def _kind(chords: ChordLabels, y: int | None, x: int, bass_y: int, bass_x: int, score_key: Key) -> str:

@@ -89,6 +89,7 @@ def _highlighted_musicxml(score: Score, highlights: Mapping[tuple[int, int], str
 
     parsed = score_to_music21(score)
     for v, part in enumerate(parsed.parts):
+        line = 0  # labels of neighbouring notes alternate between two lines, so that they never run together
         for element in part.recurse().notes:
             if element.tie is not None and element.tie.type in ("stop", "continue"):
                 continue  # the note's later pieces across a bar line
@@ -96,7 +97,8 @@ def _highlighted_musicxml(score: Score, highlights: Mapping[tuple[int, int], str
             label = highlights.get((v, round(quarters * score.steps_per_quarter)))
             if label:
                 element.style.color = MARK_COLOUR
-                element.addLyric(label)
+                element.addLyric(label, lyricNumber=line + 1)
+                line = 1 - line
     parsed.write("musicxml", fp=str(path), makeNotation=True)
     return path.read_text()
 
