@@ -103,3 +103,19 @@ def test_a_corrupt_upload_shows_the_one_line_message(page, studio_url, tmp_path)
     message = page.inner_text("#error")
     assert message.startswith("broken.mid: is not a readable MIDI file") and "\n" not in message
     page.screenshot(path=str(ARTIFACTS / "studio_error.png"))
+
+
+def test_check_a_four_part_score_and_see_its_marks(page, studio_url, data_dir):
+    page.goto(studio_url + "/")
+    page.click("nav .tab[data-panel=check]")
+    page.set_input_files("#check-form input[name=file]", str(data_dir / "chorale_excerpt.musicxml"))
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#critique:not([hidden])", timeout=60_000)
+    page.wait_for_function("() => { const i = document.getElementById('score'); "
+                           "return i.complete && i.naturalWidth > 0 }")
+    assert page.locator("#rates tbody tr").count() == 18  # every rule, beside Bach's rate
+    marks = page.locator("#marks tbody tr").count()
+    svg = page.request.get(studio_url + page.get_attribute("#score", "src")).text()
+    assert marks > 0 and "#d00000" in svg.lower()  # the marked notes are red on the sheet music
+    assert page.is_hidden("#player-main") and "bar" in page.inner_text("#cadences")
+    page.screenshot(path=str(ARTIFACTS / "studio_check.png"), full_page=True)

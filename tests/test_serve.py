@@ -152,6 +152,37 @@ def test_page_and_assets_are_served_and_nothing_from_a_cdn(client):
     assert client.get("/docs").status_code == 404 and client.get("/openapi.json").status_code == 404
 
 
+def test_check_an_uploaded_score_and_a_finished_job(client, harmonized, data_dir):
+    with open(data_dir / "chorale_excerpt.musicxml", "rb") as handle:
+        response = client.post("/api/check", files={"file": ("exercise.musicxml", handle, "application/xml")})
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json())
+    assert job["status"] == "done" and set(job["files"]) == {"JSON", "SVG"}
+    found = client.get(job["files"]["JSON"]).json()
+    assert set(found["rates"]) == set(found["bach_rates"]) == set(found["rule_names"])
+    assert all({"rule", "bar", "beat", "voices"} <= set(m) for m in found["marks"])
+    assert found["marks"] and "#d00000" in client.get(job["files"]["SVG"]).text.lower()  # the marked notes in red
+    assert any(line.startswith("above Bach's rate:") for line in job["messages"])
+    again = _wait(client, client.post("/api/check", data={"job": harmonized["id"]}).json())
+    assert again["status"] == "done" and "cadences: " in again["messages"][0]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "give a four-part score file"),
+    ({"job": "nope"}, "give a four-part score file"),
+], ids=["nothing", "unknown job"])
+def test_check_without_a_score_is_422(client, data, message):
+    response = client.post("/api/check", data=data)
+    assert response.status_code == 422 and message in response.json()["error"]
+
+
+def test_check_refuses_a_melody_in_one_line(client, data_dir):
+    with open(data_dir / "melody_only.mid", "rb") as handle:
+        response = client.post("/api/check", files={"file": ("tune.mid", handle, "audio/midi")})
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("tune.mid: is not a four-part score: 1 part")
+
+
 def test_generate_a_chorale(client):
     response = client.post("/api/chorale", data={"bars": "4", "seed": "1", "instruments": "oboe, violin, viola, cello"})
     assert response.status_code == 202

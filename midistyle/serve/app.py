@@ -109,6 +109,11 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                                                                 instruments=voices))
         return _job_json(request, job, store)
 
+    @app.post("/api/check", status_code=202)
+    async def check(request: Request, file: UploadFile | None = File(None), job: str | None = Form(None)) -> dict:
+        score = await _four_part_score(file, job, store)
+        return _job_json(request, store.submit("check", lambda j: studio.check(j, score)), store)
+
     @app.post("/api/stylize", status_code=202)
     async def stylize(request: Request, job: str | None = Form(None), content: UploadFile | None = File(None),
                       style: UploadFile | None = File(None), style_example: str = Form("cello"),
@@ -222,6 +227,27 @@ async def _read_melody(file: UploadFile | None, example: str | None, *, track, t
     if melody.score.title in ("", path.stem):
         melody = dataclasses.replace(melody, score=melody.score.replace(title=Path(shown).stem))
     return melody, notes
+
+
+async def _four_part_score(upload: UploadFile | None, job_id: str | None, store: JobStore):
+    """A four-part score from an upload, or a finished harmonize or chorale job's, read and checked now."""
+    from midistyle.music.io import read_score_as_written
+    from midistyle.music.satb import four_voices
+
+    if upload is not None and upload.filename:
+        with tempfile.TemporaryDirectory(prefix="upload-", dir=store.root) as folder:
+            path = save_upload(await _read_upload(upload), upload.filename, Path(folder), kind="score")
+            shown = Path(upload.filename).name[:80]
+            try:
+                score = read_score_as_written(path)
+                return four_voices(score).replace(title=score.title if score.title != path.stem else Path(shown).stem)
+            except InputError as error:  # name the upload, not our temporary copy
+                message = str(error).replace(str(path), shown)
+                raise InputError(message if message.startswith(shown) else f"{shown}: {message}") from None
+    source = store.get(job_id or "")
+    if source is None or source.status != "done" or "MusicXML" not in source.files:
+        raise InputError("give a four-part score file, or the id of a finished harmonize or chorale job")
+    return read_score_as_written(source.folder / source.files["MusicXML"])
 
 
 async def _content_audio(job_id: str | None, upload: UploadFile | None, folder: Path, store: JobStore) -> Path:

@@ -101,6 +101,28 @@ class Studio:
         self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5,
                       instruments=instruments)
 
+    def check(self, job: Job, score: Score) -> None:
+        """The harmony critic's marks as JSON and on the sheet music, and its summary as messages."""
+        import json
+
+        from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages
+        from midistyle.music.harmony import RULES, bach_rates, critique
+        from midistyle.music.io import write_atomically
+
+        job.step(0.1, "checking every onset")
+        found = critique(score)
+        bach = bach_rates()["train"]
+        report = {**found.to_dict(), "bach_rates": bach["rates"], "rule_names": RULES, "title": score.title}
+        text = json.dumps(report, indent=1)
+        job.add_file("JSON", write_atomically(job.folder / "marks.json", lambda t: t.write_text(text)))
+        job.messages.append(f"key {found.key}: {len(found.marks)} marks in {found.quarters:g} quarter beats; "
+                            "cadences: " + (", ".join(f"bar {c.bar} {c.kind}" for c in found.cadences) or "none"))
+        above = [RULES[rule] for rule, rate in found.rates().items() if rate > 1.25 * bach["rates"][rule] + 0.1]
+        job.messages.append("above Bach's rate: " + ("; ".join(above) if above else "nothing"))
+        job.step(0.5, "engraving the marks")
+        svg = stack_pages(engrave_svg(score, EngraveConfig(long_page=True), found.note_labels()))
+        job.add_file("SVG", write_atomically(job.folder / "marked.svg", lambda t: t.write_text(svg)))
+
     def stylize(self, job: Job, content_path: Path, style_path: Path, *, strength: float, method: str) -> None:
         import dataclasses
 

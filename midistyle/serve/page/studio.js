@@ -64,11 +64,40 @@ function showMessages(lines) {
   $("messages").replaceChildren(...lines.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
 }
 
+function cells(row, values) {
+  for (const value of values) row.append(Object.assign(document.createElement("td"), { textContent: value }));
+  return row;
+}
+
+async function showCritique(url) {
+  const found = await (await fetch(url)).json();
+  $("cadences").textContent = found.cadences.map((c) => `bar ${c.bar}: ${c.kind}${c.at_fermata ? " (fermata)" : ""}`)
+    .join(", ") || "none";
+  $("rates").tBodies[0].replaceChildren(...Object.entries(found.rule_names).map(([rule, name]) => {
+    const here = found.rates[rule], bach = found.bach_rates[rule];
+    const row = cells(document.createElement("tr"), [name, found.marks.filter((m) => m.rule === rule).length,
+      here.toFixed(2), bach.toFixed(2)]);
+    if (here > 1.25 * bach + 0.1) row.className = "above";
+    return row;
+  }));
+  $("marks").tBodies[0].replaceChildren(...found.marks.map((m) => cells(document.createElement("tr"),
+    [m.bar, m.beat, found.rule_names[m.rule], m.voices.join(", "), m.detail])));
+  $("critique").hidden = false;
+}
+
 function show(job) {
   const files = job.files;
   $("result").hidden = false;
-  $("result-title").textContent = job.kind === "stylize" ? "Before and after" : "Score";
-  if (job.kind === "stylize") {
+  $("critique").hidden = true;
+  $("result-title").textContent = job.kind === "stylize" ? "Before and after" : job.kind === "check" ? "Marked score" : "Score";
+  $("player-main").hidden = job.kind === "check";
+  $("roll").hidden = $("roll-title").hidden = job.kind === "check";
+  if (job.kind === "check") {
+    $("player-after").hidden = true;
+    $("score").hidden = false;
+    $("score").src = files.SVG;
+    showCritique(files.JSON);
+  } else if (job.kind === "stylize") {
     $("audio").src = files.before;
     $("player-after").hidden = false;
     $("audio-after").src = files.after;
@@ -84,7 +113,7 @@ function show(job) {
     $("roll-title").textContent = "Piano roll";
     $("roll").src = files["piano roll"];
   }
-  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV"].includes(what));
+  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV", "JSON"].includes(what));
   $("downloads").replaceChildren(...links.map(([what, url]) =>
     Object.assign(document.createElement("a"), { href: url, textContent: `Download ${what}`, download: "" })));
   const rows = job.samples.length > 1 ? job.samples : [];
@@ -101,6 +130,10 @@ function show(job) {
 
 $("harmonize-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/harmonize"); });
 $("generate-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/chorale"); });
+$("check-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run(event.target, "/api/check", (data) => { if (!data.has("file") && currentJob) data.append("job", currentJob); });
+});
 $("restyle-form").addEventListener("submit", (event) => {
   event.preventDefault();
   run(event.target, "/api/stylize", (data) => { if (!data.has("content") && currentJob) data.append("job", currentJob); });
