@@ -6,8 +6,10 @@ be repaired. A sample that does not decode to four voices with at least ``bars``
 (up to ``max_attempts``); overlapping notes inside a voice are trimmed (and counted).
 
 With ``voice_leading_retries`` > 0 (the default is 3) sampling is checked as it goes: tokens are
-drawn in stretches of 32, and a stretch that adds parallel fifths or octaves is drawn again from the
-same point (the cache is kept), up to that many times, keeping the draw with the fewest. This is a
+drawn in stretches of 32, and a stretch that adds marks of the harmony critic
+(:mod:`midistyle.music.harmony`, at every onset: parallels, clashes, unexplained dissonances,
+leaps…) is drawn again from the same point (the cache is kept), up to that many times, keeping the
+draw with the fewest. This is a
 rule on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` samples the
 network alone.
 """
@@ -23,13 +25,14 @@ import numpy as np
 
 from midistyle.errors import InputError
 from midistyle.models.chorale import ChoraleConfig, TokenSampler, build_model
-from midistyle.music.metrics import count_parallel_perfect_intervals
+from midistyle.music.harmony import critique
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "chorale"
 TOKENS_PER_BAR_BUDGET = 160  # a cap only: plain REMI needs ~75 tokens per four-voice bar, BPE 1000 ~22
 CHECK_EVERY_TOKENS = 32
+ENDING_RULES = ("ending_not_tonic", "ending_not_held")
 
 
 @dataclass
@@ -105,31 +108,41 @@ class ChoraleGenerator:
     def _sample(self, sampler: TokenSampler, bars: int, retries: int) -> list[int]:
         """Stretches of tokens until the decoded music passes ``bars`` bar lines (EOS is never sampled)."""
         budget = len(sampler.tokens) + bars * TOKENS_PER_BAR_BUDGET
-        parallels = 0
         while len(sampler.tokens) < budget:
             start = sampler.snapshot()
+            since_step = self._steps_so_far(sampler.tokens) if retries else 0
             best = None
             for _ in range(retries + 1):
                 sampler.restore(start)
                 for _ in range(CHECK_EVERY_TOKENS):
                     sampler.next_token()
-                count = self._parallels(sampler.tokens) if retries else parallels
+                count = self._marks(sampler.tokens, since_step) if retries else 0
                 if best is None or count < best[0]:
                     best = (count, sampler.snapshot())
-                if count <= parallels:
+                if count == 0:
                     break
-            parallels = best[0]
             sampler.restore(best[1])
             if self._bars_so_far(sampler.tokens) > bars:
                 break
         return sampler.tokens
 
-    def _parallels(self, tokens: list[int]) -> int:
+    def _marks(self, tokens: list[int], since_step: int) -> int:
+        """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
+        which a piece still being written always breaks), judged with the bar before as context."""
         try:
-            score = self.tokenizer.decode(tokens)
+            score = make_monophonic(self.tokenizer.decode(tokens))[0]
         except Exception:  # a half-written sequence may not decode yet
             return 0
-        return count_parallel_perfect_intervals(make_monophonic(score)[0])
+        if score.num_voices != 4:
+            return 0
+        window = score.notes_starting_between(since_step - score.steps_per_bar, score.num_steps)
+        return sum(1 for mark in critique(window).marks if mark.rule not in ENDING_RULES and mark.step >= since_step)
+
+    def _steps_so_far(self, tokens: list[int]) -> int:
+        try:
+            return self.tokenizer.decode(tokens).num_steps
+        except Exception:  # a half-written sequence may not decode yet
+            return 0
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:

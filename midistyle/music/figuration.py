@@ -95,15 +95,8 @@ def _no_new_marks(before: Score, after: Score, start_step: int, end_step: int) -
     """True when the critic counts no more marks of any rule in ``after`` than in ``before``, both
     judged on the notes that start within a bar of ``start_step``..``end_step``."""
     window = (start_step - before.steps_per_bar, end_step + before.steps_per_bar)
-    counts = [Counter(m.rule for m in critique(_crop(s, *window)).marks) for s in (before, after)]
+    counts = [Counter(m.rule for m in critique(s.notes_starting_between(*window)).marks) for s in (before, after)]
     return all(counts[1][rule] <= counts[0][rule] for rule in counts[1])
-
-
-def _crop(score: Score, start_step: int, end_step: int) -> Score:
-    """The notes of ``score`` starting in ``start_step``..``end_step`` (whole), on the same grid and bar lines."""
-    voices = tuple(Voice(v.name, tuple(n for n in v.notes if start_step <= n.onset_step <= end_step), v.program)
-                   for v in score.voices)
-    return score.replace(voices=voices, fermata_steps=())
 
 
 def _passing(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int]) -> Score | None:

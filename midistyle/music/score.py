@@ -270,6 +270,13 @@ class Score:
             key = Key(sharps, self.key.mode)
         return self.replace(voices=voices, key=key)
 
+    def notes_starting_between(self, start_step: int, end_step: int) -> Score:
+        """The score with only the notes that start in ``start_step``..``end_step`` (kept whole), on
+        the same grid and bar lines and without fermatas: a window for judging a passage."""
+        voices = tuple(Voice(v.name, tuple(n for n in v.notes if start_step <= n.onset_step <= end_step), v.program)
+                       for v in self.voices)
+        return self.replace(voices=voices, fermata_steps=())
+
     def select_voices(self, indices: Sequence[int]) -> Score:
         """A score with only the voices at ``indices`` (in that order)."""
         return self.replace(voices=tuple(self.voices[i] for i in indices))
