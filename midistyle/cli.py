@@ -302,6 +302,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--open", action="store_true", help="open the page in the default browser")
     serve.add_argument("--max-jobs", type=int, default=1, help="jobs run at once; the rest wait (default 1)")
+    serve.add_argument("--max-queue", type=int, default=32,
+                       help="jobs waiting or running in all; beyond, requests get 503 with Retry-After (default 32)")
+    serve.add_argument("--max-per-client", type=int, default=8,
+                       help="of those, from one address; beyond, 429 with Retry-After (default 8)")
+    serve.add_argument("--max-disk-mb", type=int, default=1024,
+                       help="disk for job files and kept uploads; the oldest finished jobs go first (default 1024)")
     serve.add_argument("--keep-minutes", type=float, default=60.0,
                        help="finished jobs' files are deleted after this long (default 60)")
     serve.set_defaults(run=_run_serve)
@@ -662,6 +668,12 @@ def _run_serve(args: argparse.Namespace) -> None:
         raise InputError(f"--max-jobs {args.max_jobs} must be in 1..16")
     if args.keep_minutes <= 0:
         raise InputError(f"--keep-minutes {args.keep_minutes} must be > 0")
+    if not 1 <= args.max_queue <= 10000:
+        raise InputError(f"--max-queue {args.max_queue} must be in 1..10000")
+    if not 1 <= args.max_per_client <= args.max_queue:
+        raise InputError(f"--max-per-client {args.max_per_client} must be in 1..--max-queue ({args.max_queue})")
+    if args.max_disk_mb < 10:
+        raise InputError(f"--max-disk-mb {args.max_disk_mb} must be >= 10")
     import uvicorn
 
     from midistyle.serve.app import StudioConfig, create_app, is_loopback
@@ -680,7 +692,8 @@ def _run_serve(args: argparse.Namespace) -> None:
     print(f"midistyle studio: {url}  (models load in the background; Ctrl-C stops)", flush=True)
     if args.open:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    app = create_app(StudioConfig(max_running=args.max_jobs, keep_minutes=args.keep_minutes))
+    app = create_app(StudioConfig(max_running=args.max_jobs, keep_minutes=args.keep_minutes, max_queue=args.max_queue,
+                                  max_per_client=args.max_per_client, max_disk_mb=args.max_disk_mb))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

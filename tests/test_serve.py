@@ -213,19 +213,68 @@ def test_restyle_an_uploaded_clip_with_the_embedded_cello(client):
     assert not list(root.glob("stylize-*"))  # uploads go with their job, or at once when refused
 
 
-def test_twenty_concurrent_requests_are_queued_and_all_finish(client):
+def test_twenty_concurrent_requests_from_one_client_get_its_share_and_429s(client):
     def post(_):
         return client.post("/api/chorale", data={"bars": "1", "seed": "0"})
 
     with ThreadPoolExecutor(20) as pool:
         responses = list(pool.map(post, range(20)))
-    assert all(r.status_code == 202 for r in responses)
-    jobs = [r.json() for r in responses]
-    assert len({j["id"] for j in jobs}) == 20
+    accepted = [r for r in responses if r.status_code == 202]
+    refused = [r for r in responses if r.status_code == 429]
+    assert len(accepted) == 8 and len(refused) == 12  # the per-client limit, then "busy, try again"
+    assert all(int(r.headers["Retry-After"]) >= 1 and "try again in" in r.json()["error"] for r in refused)
+    jobs = [r.json() for r in accepted]
     assert max(j["queue_position"] for j in jobs) >= 1  # one runs at a time, the rest say they wait
     finished = [_wait(client, job, seconds=300) for job in jobs]
     assert all(j["status"] == "done" for j in finished), [j["error"] for j in finished]
     assert client.get("/api/health").json()["status"] == "ok"
+    assert client.post("/api/chorale", data={"bars": "1"}).status_code == 202  # room again
+
+
+def test_the_queue_is_bounded_in_all_and_per_client(tmp_path):
+    from midistyle.serve.jobs import BusyError
+
+    store = JobStore(tmp_path, max_running=1, max_active=3, max_per_client=2)
+    release = threading.Event()
+    jobs = [store.submit("test", lambda job: release.wait(5), client="a") for _ in range(2)]
+    with pytest.raises(BusyError) as refused:
+        store.submit("test", lambda job: None, client="a")
+    assert refused.value.status == 429 and refused.value.retry_after_seconds >= 1
+    jobs.append(store.submit("test", lambda job: release.wait(5), client="b"))
+    with pytest.raises(BusyError) as full:
+        store.submit("test", lambda job: None, client="c")
+    assert full.value.status == 503 and "busy" in str(full.value)
+    release.set()
+    deadline = time.time() + 5
+    while any(j.status != "done" for j in jobs) and time.time() < deadline:
+        time.sleep(0.02)
+    assert store.submit("test", lambda job: None, client="c").status in ("queued", "running", "done")
+    store.close()
+
+
+def test_the_disk_budget_forgets_the_oldest_finished_jobs_then_refuses(tmp_path):
+    from midistyle.serve.jobs import BusyError
+
+    store = JobStore(tmp_path, max_disk_bytes=1000)
+    old = store.submit("test", lambda job: (job.folder / "big.bin").write_bytes(b"x" * 2000))
+    deadline = time.time() + 5
+    while old.status != "done" and time.time() < deadline:
+        time.sleep(0.02)
+    release = threading.Event()
+
+    def hold(job):
+        (job.folder / "big.bin").write_bytes(b"x" * 2000)
+        release.wait(5)
+
+    holding = store.submit("test", hold)  # makes room: the finished job's folder goes
+    assert store.get(old.id) is None and not old.folder.exists()
+    while not (holding.folder / "big.bin").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    with pytest.raises(BusyError) as full:  # a running job's files cannot be deleted
+        store.submit("test", lambda job: None)
+    assert full.value.status == 503 and "disk budget" in str(full.value)
+    release.set()
+    store.close()
 
 
 def test_jobs_wait_their_turn_and_old_ones_are_cleaned_up(tmp_path):

@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from midistyle.errors import InputError
-from midistyle.serve.jobs import Job, JobStore
+from midistyle.serve.jobs import BusyError, Job, JobStore
 from midistyle.serve.uploads import MAX_UPLOAD_BYTES, save_upload
 from midistyle.serve.work import ENSEMBLES, Studio
 
@@ -36,13 +36,17 @@ class StudioConfig:
     keep_minutes: float = 60.0
     jobs_dir: str | None = None
     warm_up: bool = True
+    max_queue: int = 32  # jobs queued or running in all; beyond, 503
+    max_per_client: int = 8  # of those from one client address; beyond, 429
+    max_disk_mb: int = 1024  # job folders (outputs and kept uploads); beyond, the oldest go, then 503
 
 
 def create_app(config: StudioConfig | None = None) -> FastAPI:
     """The FastAPI application (used by ``midistyle serve`` and by the tests' client)."""
     config = config or StudioConfig()
     store = JobStore(Path(config.jobs_dir) if config.jobs_dir else None, max_running=config.max_running,
-                     keep_seconds=config.keep_minutes * 60)
+                     keep_seconds=config.keep_minutes * 60, max_active=config.max_queue,
+                     max_per_client=config.max_per_client, max_disk_bytes=config.max_disk_mb << 20)
     studio = Studio()
     app = FastAPI(title="midistyle studio", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.studio = store, studio
@@ -51,6 +55,9 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, error: InputError) -> JSONResponse:
+        if isinstance(error, BusyError):
+            return JSONResponse({"error": str(error), "retry_after": error.retry_after_seconds},
+                                status_code=error.status, headers={"Retry-After": str(error.retry_after_seconds)})
         return JSONResponse({"error": str(error)}, status_code=getattr(error, "status", 422))
 
     @app.exception_handler(RequestValidationError)
@@ -84,6 +91,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                         instruments: str | None = Form(None), track: int | None = Form(None),
                         tune: int | None = Form(None), top_line: bool = Form(False),
                         decoder: str = Form("joint")) -> dict:
+        store.check_room(_client(request))  # before reading the upload
         _check_range("samples", samples, 1, 8)
         _check_range("temperature", temperature, 0.0, 2.0)
         _check_choice("decoder", decoder, ("joint", "greedy", "sample"))
@@ -93,7 +101,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
                                                                     seed=seed, temperature=temperature,
                                                                     ensemble=ensemble, instruments=voices,
-                                                                    decoder=decoder))
+                                                                    decoder=decoder), client=_client(request))
         job.messages.extend(notes)
         return _job_json(request, job, store)
 
@@ -101,23 +109,27 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
     def chorale(request: Request, bars: int = Form(8), key: str | None = Form(None), seed: int = Form(0),
                 temperature: float = Form(0.8), ensemble: str = Form("organ"),
                 instruments: str | None = Form(None)) -> dict:
+        store.check_room(_client(request))
         _check_range("bars", bars, 1, 64)
         _check_range("temperature", temperature, 0.05, 2.0)
         voices = _check_key_and_sound(key, ensemble, instruments)
         job = store.submit("chorale", lambda j: studio.chorale(j, bars=bars, key=key or None, seed=seed,
                                                                 temperature=temperature, ensemble=ensemble,
-                                                                instruments=voices))
+                                                                instruments=voices), client=_client(request))
         return _job_json(request, job, store)
 
     @app.post("/api/check", status_code=202)
     async def check(request: Request, file: UploadFile | None = File(None), job: str | None = Form(None)) -> dict:
+        store.check_room(_client(request))
         score = await _four_part_score(file, job, store)
-        return _job_json(request, store.submit("check", lambda j: studio.check(j, score)), store)
+        return _job_json(request, store.submit("check", lambda j: studio.check(j, score), client=_client(request)),
+                         store)
 
     @app.post("/api/stylize", status_code=202)
     async def stylize(request: Request, job: str | None = Form(None), content: UploadFile | None = File(None),
                       style: UploadFile | None = File(None), style_example: str = Form("cello"),
                       strength: float = Form(1.0), method: str = Form("stft")) -> dict:
+        store.check_room(_client(request))
         _check_range("strength", strength, 0.0, 1.0)
         _check_choice("method", method, ("stft", "sms"))
         folder = Path(tempfile.mkdtemp(prefix="stylize-", dir=store.root))  # the uploads, until the job ends
@@ -134,7 +146,11 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
 
-        return _job_json(request, store.submit("stylize", work), store)
+        try:
+            return _job_json(request, store.submit("stylize", work, client=_client(request)), store)
+        except BusyError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     @app.get("/api/jobs/{job_id}")
     def job_state(request: Request, job_id: str) -> Response:
@@ -153,6 +169,11 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         return FileResponse(path, filename=name)
 
     return app
+
+
+def _client(request: Request) -> str:
+    """The address a request came from: the per-client limit counts jobs by it."""
+    return request.client.host if request.client is not None else ""
 
 
 def _job_json(request: Request, job: Job, store: JobStore) -> dict:

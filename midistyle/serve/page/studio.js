@@ -39,6 +39,9 @@ async function run(form, url, extra) {
     if (extra) extra(data);
     let response = await fetch(url, { method: "POST", body: data });
     let job = await response.json();
+    if (response.status === 429 || response.status === 503) {
+      return showError(`busy, try again in ${response.headers.get("Retry-After") || job.retry_after || "a few"} s (${job.error})`);
+    }
     if (!response.ok) return showError(job.error || `request failed (${response.status})`);
     while (job.status === "queued" || job.status === "running") {
       $("progress").value = job.progress;
