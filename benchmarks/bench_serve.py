@@ -56,7 +56,7 @@ def _harmonize(base: str, upload: Path | None) -> tuple[float, float]:
         raise RuntimeError(job["error"])
     done = time.perf_counter() - started
     started = time.perf_counter()
-    with urllib.request.urlopen(base + job["files"]["piano roll"], timeout=60) as response:
+    with urllib.request.urlopen(base + job["files"]["png"], timeout=60) as response:
         response.read()
     return done, time.perf_counter() - started
 

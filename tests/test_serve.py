@@ -2,6 +2,7 @@
 
 import io
 import threading
+from pathlib import Path
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -69,18 +70,20 @@ def test_health(client):
 
 def test_harmonize_gives_every_file_and_ranked_samples(client, harmonized, tmp_path):
     assert harmonized["status"] == "done", harmonized["error"]
-    assert set(harmonized["files"]) >= {"MIDI", "MusicXML", "SVG", "piano roll", "WAV"}
-    midi = client.get(harmonized["files"]["MIDI"])
+    assert set(harmonized["files"]) >= {"mid", "musicxml", "svg", "png", "wav"}
+    midi = client.get(harmonized["files"]["mid"])
     assert midi.status_code == 200
     (tmp_path / "chorale.mid").write_bytes(midi.content)
     assert read_score(tmp_path / "chorale.mid").num_voices == 4
-    svg = client.get(harmonized["files"]["SVG"]).text
+    svg = client.get(harmonized["files"]["svg"]).text
     assert svg.count('class="staff"') >= 4 and svg.count('class="note"') > 20
-    audio, rate = soundfile.read(io.BytesIO(client.get(harmonized["files"]["WAV"]).content))
+    audio, rate = soundfile.read(io.BytesIO(client.get(harmonized["files"]["wav"]).content))
     assert rate == 44100 and audio.shape[0] > rate
-    roll = client.get(harmonized["files"]["piano roll"])  # drawn on this first request
+    roll = client.get(harmonized["files"]["png"])  # drawn on this first request
     assert roll.status_code == 200 and roll.content.startswith(b"\x89PNG")
     assert [s["rank"] for s in harmonized["samples"]] == [1, 2]
+    assert client.get(harmonized["samples"][1]["url"]).content.startswith(b"MThd")  # served, not in "files"
+    assert harmonized["labels"]["mid"] == "MIDI" and harmonized["labels"]["png"] == "piano roll"
     assert harmonized["samples"][0]["critic"] >= harmonized["samples"][1]["critic"]
     assert any(line.startswith("key: ") for line in harmonized["messages"])
 
@@ -149,7 +152,43 @@ def test_page_and_assets_are_served_and_nothing_from_a_cdn(client):
         assert client.get(f"/static/{asset}").status_code == 200
     assert "http" not in page.text.replace("http-equiv", "")
     assert client.get("/static/../app.py").status_code == 404
-    assert client.get("/docs").status_code == 404 and client.get("/openapi.json").status_code == 404
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_table(first_header: str) -> list[list[str]]:
+    """The rows of the README table whose first header cell is ``first_header``, as cells."""
+    lines = README.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_api_is_as_the_readme_documents_it(client, harmonized, data_dir):
+    """Every request in the README's table is in the OpenAPI document and the other way round, and the
+    jobs' files have exactly the keys the README's table lists."""
+    import re
+
+    def request(method: str, path: str) -> tuple[str, str]:
+        return method, re.sub(r"\{\w+\}", "{}", path)  # /api/jobs/{id} and /api/jobs/{job_id} are one
+
+    documented = {request(*re.match(r"`(GET|POST) ([^`]+)`", row[0]).groups()) for row in _readme_table("request")}
+    spec = client.get("/api/openapi.json").json()
+    served = {request(method.upper(), path) for path, methods in spec["paths"].items() for method in methods
+              if path.startswith("/api/")} | {("GET", "/api/openapi.json")}  # the document is not in itself
+    assert documented == served
+    keys = {row[0]: set(re.findall(r"`(\w+)`", row[1])) for row in _readme_table("job kind")}
+    assert set(harmonized["files"]) == keys["harmonize, chorale"]
+    with open(data_dir / "chorale_excerpt.musicxml", "rb") as handle:
+        check = _wait(client, client.post("/api/check", files={"file": ("x.musicxml", handle)}).json())
+    assert set(check["files"]) == keys["check"]
+    assert keys["stylize"] == {"wav", "before_wav", "png"}  # the restyle test checks a real job's
 
 
 def test_check_an_uploaded_score_and_a_finished_job(client, harmonized, data_dir):
@@ -157,11 +196,11 @@ def test_check_an_uploaded_score_and_a_finished_job(client, harmonized, data_dir
         response = client.post("/api/check", files={"file": ("exercise.musicxml", handle, "application/xml")})
     assert response.status_code == 202, response.text
     job = _wait(client, response.json())
-    assert job["status"] == "done" and set(job["files"]) == {"JSON", "SVG"}
-    found = client.get(job["files"]["JSON"]).json()
+    assert job["status"] == "done" and set(job["files"]) == {"json", "svg"}
+    found = client.get(job["files"]["json"]).json()
     assert set(found["rates"]) == set(found["bach_rates"]) == set(found["rule_names"])
     assert all({"rule", "bar", "beat", "voices"} <= set(m) for m in found["marks"])
-    assert found["marks"] and "#d00000" in client.get(job["files"]["SVG"]).text.lower()  # the marked notes in red
+    assert found["marks"] and "#d00000" in client.get(job["files"]["svg"]).text.lower()  # the marked notes in red
     assert any(line.startswith("above Bach's rate:") for line in job["messages"])
     again = _wait(client, client.post("/api/check", data={"job": harmonized["id"]}).json())
     assert again["status"] == "done" and "cadences: " in again["messages"][0]
@@ -188,7 +227,7 @@ def test_generate_a_chorale(client):
     assert response.status_code == 202
     job = _wait(client, response.json())
     assert job["status"] == "done", job["error"]
-    assert {"MIDI", "SVG", "WAV"} <= set(job["files"])
+    assert {"mid", "svg", "wav"} <= set(job["files"])
     assert client.post("/api/chorale", data={"bars": "0"}).status_code == 422
 
 
@@ -202,7 +241,7 @@ def test_restyle_an_uploaded_clip_with_the_embedded_cello(client):
     assert response.status_code == 202, response.text
     job = _wait(client, response.json())
     assert job["status"] == "done", job["error"]
-    assert {"before", "after", "spectrograms", "WAV"} <= set(job["files"])
+    assert set(job["files"]) == {"wav", "before_wav", "png"}
     silent = io.BytesIO()
     soundfile.write(silent, np.zeros(rate), rate, format="WAV")
     response = client.post("/api/stylize", files={"content": ("silent.wav", silent.getvalue())})

@@ -3,7 +3,8 @@
 Every POST checks its input at once (a bad upload is a 4xx with the CLI's one-line message and no
 job), then answers 202 with the job's JSON; the client polls ``job`` until ``done`` or ``error``.
 Only files a job recorded in its own folder are served; the page and its two assets are the only
-other files. Swagger's /docs and /redoc are off (they would load scripts from a CDN).
+other files. The OpenAPI document is served at /api/openapi.json; Swagger's /docs and /redoc are off
+(they would load scripts from a CDN).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                      keep_seconds=config.keep_minutes * 60, max_active=config.max_queue,
                      max_per_client=config.max_per_client, max_disk_bytes=config.max_disk_mb << 20)
     studio = Studio()
-    app = FastAPI(title="midistyle studio", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="midistyle studio", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.store, app.state.studio = store, studio
     if config.warm_up:
         threading.Thread(target=studio.warm_up, name="studio-warm-up", daemon=True).start()
@@ -182,7 +183,8 @@ def _job_json(request: Request, job: Job, store: JobStore) -> dict:
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "job": base,
         "progress": round(job.progress, 3), "stage": job.stage, "queue_position": store.queue_position(job),
-        "files": {what: f"{base}/files/{name}" for what, name in job.files.items()} if done else {},
+        "files": {key: f"{base}/files/{name}" for key, name in job.files.items()} if done else {},
+        "labels": dict(job.labels) if done else {},
         "samples": [{**s, "url": f"{base}/files/{s['file']}"} for s in job.samples] if done else [],
         "messages": list(job.messages), "error": job.error,
     }
@@ -266,9 +268,9 @@ async def _four_part_score(upload: UploadFile | None, job_id: str | None, store:
                 message = str(error).replace(str(path), shown)
                 raise InputError(message if message.startswith(shown) else f"{shown}: {message}") from None
     source = store.get(job_id or "")
-    if source is None or source.status != "done" or "MusicXML" not in source.files:
+    if source is None or source.status != "done" or "musicxml" not in source.files:
         raise InputError("give a four-part score file, or the id of a finished harmonize or chorale job")
-    return read_score_as_written(source.folder / source.files["MusicXML"])
+    return read_score_as_written(source.folder / source.files["musicxml"])
 
 
 async def _content_audio(job_id: str | None, upload: UploadFile | None, folder: Path, store: JobStore) -> Path:
@@ -276,9 +278,9 @@ async def _content_audio(job_id: str | None, upload: UploadFile | None, folder: 
         return _checked_audio(save_upload(await _read_upload(upload), upload.filename, folder, kind="audio"),
                               upload.filename, "content")
     source = store.get(job_id or "")
-    if source is None or source.status != "done" or "WAV" not in source.files:
+    if source is None or source.status != "done" or "wav" not in source.files:
         raise InputError("content: give an audio file, or the id of a finished harmonize or chorale job")
-    return source.folder / source.files["WAV"]
+    return source.folder / source.files["wav"]
 
 
 async def _style_audio(upload: UploadFile | None, example: str, folder: Path) -> Path:

@@ -52,7 +52,9 @@ class Job:
     status: str = "queued"  # queued, running, done, error
     progress: float = 0.0
     stage: str = "waiting for a free worker"
-    files: dict[str, str] = field(default_factory=dict)  # what -> file name inside ``folder``
+    files: dict[str, str] = field(default_factory=dict)  # key (its format: "mid", "svg"…) -> file name in ``folder``
+    labels: dict[str, str] = field(default_factory=dict)  # key -> what a person calls it ("MIDI", "piano roll")
+    unlisted: set[str] = field(default_factory=set)  # file names served but not in ``files`` (ranked samples)
     deferred: dict[str, Callable[[Path], Path]] = field(default_factory=dict)  # file name -> how to make it
     messages: list[str] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
@@ -64,18 +66,28 @@ class Job:
     def step(self, progress: float, stage: str) -> None:
         self.progress, self.stage = progress, stage
 
-    def add_file(self, what: str, path: Path) -> None:
+    def add_file(self, path: Path, label: str, *, key: str | None = None) -> None:
+        """Record one of the job's files under ``key``, by default its format (``chorale.mid`` -> ``mid``)."""
         assert path.parent == self.folder, "a job only records files of its own folder"
-        self.files[what] = path.name
+        self._record(key or path.suffix.lstrip(".").lower(), path.name, label)
 
-    def add_deferred_file(self, what: str, name: str, make: Callable[[Path], Path]) -> None:
+    def add_deferred_file(self, name: str, label: str, make: Callable[[Path], Path]) -> None:
         """A file made the first time it is asked for (``make(path)``), so the job finishes sooner."""
-        self.files[what] = name
+        self._record(Path(name).suffix.lstrip(".").lower(), name, label)
         self.deferred[name] = make
+
+    def add_unlisted_file(self, path: Path) -> None:
+        """A file that can be fetched by name but is not one of ``files`` (a ranked sample's MIDI)."""
+        assert path.parent == self.folder, "a job only records files of its own folder"
+        self.unlisted.add(path.name)
+
+    def _record(self, key: str, name: str, label: str) -> None:
+        assert key not in self.files, f"a job has one file per key ({key!r} twice)"
+        self.files[key], self.labels[key] = name, label
 
     def file_path(self, name: str) -> Path | None:
         """The path of one of this job's files, made now if it was deferred; None if not its file."""
-        if name not in self.files.values():
+        if name not in self.files.values() and name not in self.unlisted:
             return None
         path = self.folder / name
         make = self.deferred.pop(name, None)

@@ -86,7 +86,7 @@ class Studio:
         how = "harmonized" if decoder == "joint" else f"harmonized, {decoder} decoder"
         title = f"{melody.score.title or 'melody'} ({how})"
         for rank, result in enumerate(results[1:], start=2):
-            path = _write(job, f"sample {rank} MIDI", f"chorale_{rank}.mid",
+            path = _write(job, None, f"chorale_{rank}.mid",
                           melody.with_exact_soprano(result.score).replace(title=title))
             job.samples.append({"rank": rank, "critic": round(result.critic_score, 3), "file": path.name})
         job.samples.insert(0, {"rank": 1, "critic": round(results[0].critic_score, 3), "file": "chorale.mid"})
@@ -114,14 +114,14 @@ class Studio:
         bach = bach_rates()["train"]
         report = {**found.to_dict(), "bach_rates": bach["rates"], "rule_names": RULES, "title": score.title}
         text = json.dumps(report, indent=1)
-        job.add_file("JSON", write_atomically(job.folder / "marks.json", lambda t: t.write_text(text)))
+        job.add_file(write_atomically(job.folder / "marks.json", lambda t: t.write_text(text)), "marks (JSON)")
         job.messages.append(f"key {found.key}: {len(found.marks)} marks in {found.quarters:g} quarter beats; "
                             "cadences: " + (", ".join(f"bar {c.bar} {c.kind}" for c in found.cadences) or "none"))
         above = [RULES[rule] for rule, rate in found.rates().items() if rate > 1.25 * bach["rates"][rule] + 0.1]
         job.messages.append("above Bach's rate: " + ("; ".join(above) if above else "nothing"))
         job.step(0.5, "engraving the marks")
         svg = stack_pages(engrave_svg(score, EngraveConfig(long_page=True), found.note_labels()))
-        job.add_file("SVG", write_atomically(job.folder / "marked.svg", lambda t: t.write_text(svg)))
+        job.add_file(write_atomically(job.folder / "marked.svg", lambda t: t.write_text(svg)), "marked score (SVG)")
 
     def stylize(self, job: Job, content_path: Path, style_path: Path, *, strength: float, method: str) -> None:
         import dataclasses
@@ -141,10 +141,10 @@ class Studio:
         result = stylize(content, content_rate, style, style_rate, config=config)
         job.messages.extend(result.notes)
         job.step(0.9, "writing")
-        job.add_file("before", write_audio(job.folder / "before.wav", result.content, result.sample_rate))
-        job.add_file("after", write_audio(job.folder / "styled.wav", result.audio, result.sample_rate))
-        job.add_file("WAV", job.folder / "styled.wav")
-        job.add_file("spectrograms", write_figure(job.folder / "spectrograms.png", result))
+        job.add_file(write_audio(job.folder / "styled.wav", result.audio, result.sample_rate), "restyled audio")
+        job.add_file(write_audio(job.folder / "before.wav", result.content, result.sample_rate), "audio before",
+                     key="before_wav")
+        job.add_file(write_figure(job.folder / "spectrograms.png", result), "spectrograms")
 
     def _publish(self, job: Job, score: Score, ensemble: str, *, start: float,
                  instruments: tuple[str, ...] | None = None) -> None:
@@ -167,16 +167,20 @@ class Studio:
             musicxml = _write(job, "MusicXML", "chorale.musicxml", score).read_text()
             job.step(start + 0.4 * (1 - start), "engraving")
             svg = stack_pages(engrave_musicxml(musicxml, EngraveConfig(long_page=True)))
-            job.add_file("SVG", write_atomically(job.folder / "chorale.svg", lambda t: t.write_text(svg)))
+            job.add_file(write_atomically(job.folder / "chorale.svg", lambda t: t.write_text(svg)), "SVG")
             job.step(start + 0.8 * (1 - start), "writing the audio")
             audio = rendering.result()
-        job.add_file("WAV", write_audio(job.folder / "chorale.wav", audio.audio, audio.sample_rate))
-        job.add_deferred_file("piano roll", "pianoroll.png", lambda path: plot_pianoroll(score, path))
+        job.add_file(write_audio(job.folder / "chorale.wav", audio.audio, audio.sample_rate), "WAV")
+        job.add_deferred_file("pianoroll.png", "piano roll", lambda path: plot_pianoroll(score, path))
 
 
-def _write(job: Job, what: str, name: str, score: Score) -> Path:
+def _write(job: Job, label: str | None, name: str, score: Score) -> Path:
+    """Write a score into the job's folder: one of its files (with ``label``), or unlisted (None)."""
     from midistyle.music.io import write_score
 
     path = write_score(score, job.folder / name)
-    job.add_file(what, path)
+    if label is None:
+        job.add_unlisted_file(path)
+    else:
+        job.add_file(path, label)
     return path

@@ -98,27 +98,27 @@ function show(job) {
   if (job.kind === "check") {
     $("player-after").hidden = true;
     $("score").hidden = false;
-    $("score").src = files.SVG;
-    showCritique(files.JSON);
+    $("score").src = files.svg;
+    showCritique(files.json);
   } else if (job.kind === "stylize") {
-    $("audio").src = files.before;
+    $("audio").src = files.before_wav;
     $("player-after").hidden = false;
-    $("audio-after").src = files.after;
+    $("audio-after").src = files.wav;
     $("score").hidden = true;
     $("roll-title").textContent = "Spectrograms: content, style, result";
-    $("roll").src = files.spectrograms;
+    $("roll").src = files.png;
   } else {
     currentJob = job.id;
     $("player-after").hidden = true;
-    $("audio").src = files.WAV;
+    $("audio").src = files.wav;
     $("score").hidden = false;
-    $("score").src = files.SVG;
+    $("score").src = files.svg;
     $("roll-title").textContent = "Piano roll";
-    $("roll").src = files["piano roll"];
+    $("roll").src = files.png;
   }
-  const links = Object.entries(files).filter(([what]) => ["MIDI", "MusicXML", "SVG", "WAV", "JSON"].includes(what));
-  $("downloads").replaceChildren(...links.map(([what, url]) =>
-    Object.assign(document.createElement("a"), { href: url, textContent: `Download ${what}`, download: "" })));
+  const links = Object.entries(files).filter(([key]) => ["mid", "musicxml", "svg", "wav", "json"].includes(key));
+  $("downloads").replaceChildren(...links.map(([key, url]) =>
+    Object.assign(document.createElement("a"), { href: url, textContent: `Download ${job.labels[key]}`, download: "" })));
   const rows = job.samples.length > 1 ? job.samples : [];
   $("ranking").hidden = rows.length === 0;
   $("ranking").tBodies[0].replaceChildren(...rows.map((s) => {
