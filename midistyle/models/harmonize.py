@@ -25,7 +25,7 @@ from midistyle.models.harmonizer_data import (
     place_melody,
 )
 from midistyle.models.harmony_decoding import decode_harmony, to_melody_space
-from midistyle.music.figuration import add_figuration
+from midistyle.music.figuration import FigurationConfig, add_figuration
 from midistyle.music.phrases import phrase_ends
 from midistyle.music.score import Key, Note, Score
 
@@ -84,6 +84,7 @@ class Harmonizer:
         seed: int = 0,
         key: Key | None = None,
         decoder: str = "joint",
+        figuration: FigurationConfig | None = None,
     ) -> list[Harmonization]:
         """Harmonizations of a one-voice melody, ranked by the critic (most Bach-like first).
 
@@ -107,6 +108,9 @@ class Harmonizer:
             ``sample`` write one voice at a time (alto, tenor, bass), each pass given the voices
             written before it, then rewrite each given the other two; ``joint`` then applies its
             rules to each voice's distribution given a greedy draft of the other two.
+        figuration : FigurationConfig or None, keyword-only
+            How much figuration the ``joint`` decoder writes (default: the shipped shares;
+            ``FigurationConfig(0, 0, 0)`` for none).
         """
         if not 1 <= samples <= 64:
             raise InputError(f"samples={samples} must be in 1..64")
@@ -138,7 +142,7 @@ class Harmonizer:
         for index, voices in enumerate(all_voices):
             score = assemble(melody, voices).replace(key=melody.key or placement.key)  # the key it was written in
             if decoder == "joint":  # passing tones, suspensions and ties the critic allows
-                score = add_figuration(score, seed=seed + index)
+                score = add_figuration(score, config=figuration, seed=seed + index)
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))
         return sorted(results, key=lambda r: -r.critic_score)
 
