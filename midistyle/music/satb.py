@@ -26,7 +26,8 @@ def four_voices(score: Score) -> Score:
     if score.num_voices == 2 and all(_max_polyphony(v.notes) <= 2 for v in score.voices):
         upper, lower = (_split_staff(v.notes) for v in score.voices)
         return score.replace(voices=make_voices([upper[0], upper[1], lower[0], lower[1]]))
-    polyphony = ", ".join(f"{v.name} (up to {_max_polyphony(v.notes)} notes at once)" for v in score.voices)
+    counts = [(v.name, _max_polyphony(v.notes)) for v in score.voices]
+    polyphony = ", ".join(f"{name} (up to {n} note{'s' * (n != 1)} at once)" for name, n in counts)
     raise InputError(f"is not a four-part score: {score.num_voices} part{'s' * (score.num_voices != 1)}, "
                      f"{polyphony}; give soprano, alto, tenor and bass as four parts or two staves")
 
