@@ -63,10 +63,10 @@ HIDDEN_PENALTY = 1.0  # outer voices into a fifth or octave in similar motion, t
 CROSS_RELATION_PENALTY = 2.0  # per pair sounding one letter with two accidentals
 SEVENTH_LEAP_PENALTY = 3.0
 DOUBLED_LEADING_TONE_PENALTY = 2.0  # the third of the major chord on the dominant, doubled
-CADENCE_TRIAD_BONUS = 3.0  # a root-position triad at a phrase end
-CADENTIAL_BASS_BONUS = 1.5  # ... reached by a bass move of a fourth, a fifth or a step
-AUTHENTIC_BONUS = 4.0  # ... resolving the dominant before it
-DOMINANT_BONUS = 3.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
+CADENCE_TRIAD_BONUS = 4.0  # a root-position triad at a phrase end
+CADENTIAL_BASS_BONUS = 2.0  # ... reached by a bass move of a fourth, a fifth or a step
+AUTHENTIC_BONUS = 6.0  # ... resolving the dominant before it
+DOMINANT_BONUS = 5.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
 FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
 
 
