@@ -38,11 +38,12 @@ class FigurationConfig:
     """How much figuration to write (shares of the candidate places that are tried).
 
     The defaults were chosen on the Bach valid split's sopranos harmonized by the shipped joint
-    decoder. Passing tones alone bring the style classifier's Fréchet distance to Bach down (3.72 to
-    2.88); ties bring the lower voices' repeated notes (35 % of their moves; Bach 12 %) down but,
-    tried everywhere, the distance up (11.6). At these shares: passing tones 17 per 100 quarter beats
-    (Bach 14), suspensions 8.8 (Bach 8.4), repeated notes 22 %, Fréchet distance 3.46, and the
-    critic's two-sample test 0.88 (0.99 without figuration).
+    decoder (``python -m benchmarks figuration_ablation`` reproduces the choice). Passing tones alone
+    bring the style classifier's Fréchet distance to Bach down (3.61 to 2.93); ties bring the lower
+    voices' repeated notes (35 % of their moves; Bach 12 %) down but, tried everywhere, the distance
+    up (9.65). At these shares: passing tones 17 per 100 quarter beats (Bach 14.5), suspensions 8.0
+    (Bach 8.4), repeated notes 23 %, Fréchet distance 3.57, and the critic's two-sample test 0.90
+    (0.99 without figuration).
     """
 
     passing_share: float = 1.0
