@@ -129,3 +129,11 @@ def test_fermatas_are_read_from_mei(tmp_path):
         '<note pname="e" oct="4" dur="4"/><note xml:id="n4" pname="f" oct="4" dur="4"/></layer></staff>'
         '<fermata startid="#n4"/></measure></section></score></mdiv></body></music></mei>')
     assert read_score(mei).fermata_steps == (12,)
+
+
+def test_a_voice_leaving_a_shared_note_keeps_both_lines():
+    # soprano and alto share a half-note C5 written once; the alto moves to A4 on beat 2, the soprano holds
+    upper = (Note(0, 72, 8), Note(4, 69, 4))
+    score = four_voices(Score(make_voices([upper, (Note(0, 48, 8), Note(0, 55, 8))])))
+    assert [(n.onset_step, n.pitch, n.duration_steps) for n in score.voices[0].notes] == [(0, 72, 8)]
+    assert [(n.onset_step, n.pitch, n.duration_steps) for n in score.voices[1].notes] == [(0, 72, 4), (4, 69, 4)]

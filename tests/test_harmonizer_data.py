@@ -96,3 +96,18 @@ def test_triad_baseline():
     assert metrics.in_range_rate(score) == 1.0
     assert metrics.melody_preserved(tune, score) == 1.0
     assert hd.detect_key(tune) == Key.parse("C major")
+
+
+def test_the_decoder_counts_dominants_in_minor_as_the_critic_does():
+    import numpy as np
+
+    from midistyle.models.harmony_decoding import _doubled_third_of_dominant
+    from midistyle.models.harmonizer_data import LOWEST_PITCH
+
+    a_minor = (9 - LOWEST_PITCH) % 12
+
+    def rows(*midi):
+        return np.array([[p - LOWEST_PITCH for p in midi]])
+
+    assert _doubled_third_of_dominant(rows(76, 68, 64, 56), a_minor)[0]  # E major, G# doubled: the key's dominant
+    assert not _doubled_third_of_dominant(rows(73, 65, 61, 49), a_minor)[0]  # C# major: its F is A minor's own

@@ -34,3 +34,13 @@ def test_fermatas_win_and_the_last_note_always_ends_a_phrase():
     ends = phrase_ends(with_fermatas)
     assert ends.steps == (12, 44, 120) and ends.source == "fermatas"
     assert ends.describe() == "3 phrases, from the fermatas"
+
+
+def test_only_duple_metres_have_a_strong_half_bar():
+    from midistyle.music.phrases import phrase_end_scores
+
+    notes = [(0, 60, 2), (2, 62, 2), (4, 64, 2), (6, 65, 2), (8, 67, 4)]  # the eighth after beat 2 is at step 6
+    three_four = melody(notes).replace(time_signature=(3, 4))
+    two_four_twice = melody(notes).replace(time_signature=(2, 4))
+    assert phrase_end_scores(three_four)[3] < phrase_end_scores(two_four_twice)[2] + 1e-9  # no half-bar bonus
+    assert phrase_end_scores(two_four_twice)[2] > phrase_end_scores(three_four)[2]  # step 4: the half bar of 2/4

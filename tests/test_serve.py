@@ -291,6 +291,23 @@ def test_the_queue_is_bounded_in_all_and_per_client(tmp_path):
     store.close()
 
 
+def test_disk_bytes_counts_files_and_survives_a_missing_folder(tmp_path):
+    from midistyle.serve.jobs import folder_bytes
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.bin").write_bytes(b"x" * 300)
+    (tmp_path / "y.bin").write_bytes(b"y" * 200)
+    assert folder_bytes(tmp_path) == 500 and folder_bytes(tmp_path / "gone") == 0
+
+
+def test_restyling_a_finished_job_works_on_its_own_copy(client, harmonized):
+    response = client.post("/api/stylize", data={"job": harmonized["id"], "strength": "0.3"})
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json(), seconds=300)
+    assert job["status"] == "done", job["error"]
+    assert set(job["files"]) == {"wav", "before_wav", "png"}
+
+
 def test_the_disk_budget_forgets_the_oldest_finished_jobs_then_refuses(tmp_path):
     from midistyle.serve.jobs import BusyError
 

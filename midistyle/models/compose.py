@@ -25,14 +25,13 @@ import numpy as np
 
 from midistyle.errors import InputError
 from midistyle.models.chorale import ChoraleConfig, TokenSampler, build_model
-from midistyle.music.harmony import critique
+from midistyle.music.harmony import ENDING_RULES, critique
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "chorale"
 TOKENS_PER_BAR_BUDGET = 160  # a cap only: plain REMI needs ~75 tokens per four-voice bar, BPE 1000 ~22
 CHECK_EVERY_TOKENS = 32
-ENDING_RULES = ("ending_not_tonic", "ending_not_held")
 
 
 @dataclass
@@ -128,21 +127,23 @@ class ChoraleGenerator:
 
     def _marks(self, tokens: list[int], since_step: int) -> int:
         """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
-        which a piece still being written always breaks), judged with the bar before as context."""
+        which a piece still being written always breaks), judged with two bars before as context."""
         try:
             score = make_monophonic(self.tokenizer.decode(tokens))[0]
         except Exception:  # a half-written sequence may not decode yet
             return 0
         if score.num_voices != 4:
             return 0
-        window = score.notes_starting_between(since_step - score.steps_per_bar, score.num_steps)
+        window = score.notes_starting_between(since_step - 2 * score.steps_per_bar, score.num_steps)
         return sum(1 for mark in critique(window).marks if mark.rule not in ENDING_RULES and mark.step >= since_step)
 
     def _steps_so_far(self, tokens: list[int]) -> int:
+        """The step after the last onset decoded so far: notes of a new stretch start there or later."""
         try:
-            return self.tokenizer.decode(tokens).num_steps
+            score = make_monophonic(self.tokenizer.decode(tokens))[0]
         except Exception:  # a half-written sequence may not decode yet
             return 0
+        return max((n.onset_step + 1 for v in score.voices for n in v.notes), default=0)
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:

@@ -137,7 +137,8 @@ class Harmonizer:
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
-                                         temperature=temperature, rng=rng) for sample in harmony]
+                                         temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps)
+                          for sample in harmony]
         results = []
         for index, voices in enumerate(all_voices):
             score = assemble(melody, voices).replace(key=melody.key or placement.key)  # the key it was written in

@@ -278,7 +278,7 @@ class _Decoder:
                 score = score - PARALLEL_PENALTY * (perfect_motion(before, pitches) > 0).sum(axis=(1, 2))
         if np.all(previous >= 0):
             score = score - HIDDEN_PENALTY * hidden_perfects(previous, pitches)
-        score = score - CROSS_RELATION_PENALTY * cross_relations(
+        score = score - CROSS_RELATION_PENALTY * cross_relations(  # spelled in the model's C major / A minor
             pitches + LOWEST_PITCH, self.letters).sum(axis=(1, 2))
         score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
@@ -348,10 +348,10 @@ def _triad_roots(pitches: np.ndarray) -> np.ndarray:
     triad with the root in the bass, else -1, shape=(N,)."""
     roots = pitches[:, 3] % 12
     classes = (pitches - pitches[:, 3:]) % 12  # intervals above the bass
-    has_fifth_or_third = np.isin(classes, (3, 4)).any(axis=1)
+    has_third = np.isin(classes, (3, 4)).any(axis=1)
     inside = np.all(np.isin(classes, (0, 3, 4, 7)), axis=1)
     one_third = ~(np.isin(classes, 3).any(axis=1) & np.isin(classes, 4).any(axis=1))
-    return np.where(inside & has_fifth_or_third & one_third, roots, -1)
+    return np.where(inside & has_third & one_third, roots, -1)
 
 
 def _dominant_root(pitches: np.ndarray) -> int:
@@ -364,14 +364,15 @@ def _dominant_root(pitches: np.ndarray) -> int:
 
 
 def _doubled_third_of_dominant(pitches: np.ndarray, tonic_row_class: int) -> np.ndarray:
+    # the model's keys are C major and A minor: the tonic row class tells which
     """Per chord of four rows, whether it is a dominant with its third (a leading tone) in two voices,
     shape=(N,), bool: a major triad or dominant seventh (any inversion) on the key's dominant, or
     whose third lies outside the key (a secondary dominant), as the harmony critic counts them."""
     doubled = np.zeros(len(pitches), bool)
     if tonic_row_class < 0:
         return doubled
-    scale = {(tonic_row_class + step) % 12 for step in (0, 2, 4, 5, 7, 9, 11)}  # C major = A minor's letters
-    scale |= {(tonic_row_class + 11) % 12}  # the raised seventh of minor is the key's own
+    steps = (0, 2, 4, 5, 7, 9, 11) if (tonic_row_class + LOWEST_PITCH) % 12 == 0 else (0, 2, 3, 5, 7, 8, 10, 11)
+    scale = {(tonic_row_class + step) % 12 for step in steps}  # the key's scale, minor with its raised seventh
     for root in range(12):
         if root != (tonic_row_class + 7) % 12 and (root + 4) % 12 in scale:
             continue

@@ -8,9 +8,9 @@ The chord of a slice is the triad or seventh chord (:data:`midistyle.music.metri
 that best explains its pitch classes, where a note that looks like an embellishment by its melodic
 shape alone (stepped into and out of, held over and falling by step, or repeated in the next
 note) counts for less than a plain chord tone, and a note held over and falling by step also stands
-for the tone it falls to (a 4-3 over C with no E sounding is a C chord). Ties go to the chord whose root is in the bass,
-to a triad over a seventh chord, then to the chord of the slice before. What is left outside the
-chord is a non-chord tone, for the critic to classify.
+for the tone it falls to (a 4-3 over C with no E sounding is a C chord). Small bonuses favour the
+chord whose root is in the bass, a triad over a seventh chord, and the chord of the slice before.
+What is left outside the chord is a non-chord tone, for the critic to classify.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from midistyle.music.harmony import critique
+from midistyle.music.harmony import ENDING_RULES, critique
 from midistyle.music.keys import estimate_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.score import Key, Note, Score, Voice
@@ -62,7 +62,8 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     Parameters
     ----------
     score : Score
-        Four voices, soprano first, on a grid of at least 2 steps per eighth.
+        Four voices, soprano first, on a grid with an even number of steps per quarter (else it
+        is returned as it is).
     config : FigurationConfig, keyword-only
     seed : int, keyword-only
         Seeds the draws that decide which candidate places are tried.
@@ -94,9 +95,11 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
 
 def _no_new_marks(before: Score, after: Score, start_step: int, end_step: int) -> bool:
     """True when the critic counts no more marks of any rule in ``after`` than in ``before``, both
-    judged on the notes that start within a bar of ``start_step``..``end_step``."""
+    judged on the notes that start within a bar of ``start_step``..``end_step`` (but the ending's
+    rules, which would judge the window's last note as the piece's)."""
     window = (start_step - before.steps_per_bar, end_step + before.steps_per_bar)
-    counts = [Counter(m.rule for m in critique(s.notes_starting_between(*window)).marks) for s in (before, after)]
+    counts = [Counter(m.rule for m in critique(s.notes_starting_between(*window)).marks if m.rule not in ENDING_RULES)
+              for s in (before, after)]
     return all(counts[1][rule] <= counts[0][rule] for rule in counts[1])
 
 

@@ -85,6 +85,7 @@ RULE_CODES: dict[str, str] = {
     "spacing": "space", "voice_crossing": "cross", "voice_overlap": "overlap", "out_of_range": "range",
     "ending_not_tonic": "end", "ending_not_held": "end",
 }
+ENDING_RULES = ("ending_not_tonic", "ending_not_held")  # judged at the piece's last melody note
 NONCHORD_KINDS = ("passing", "neighbour", "suspension", "retardation", "appoggiatura", "anticipation",
                   "escape tone", "held over a change", "unexplained")
 STEPWISE = (1, 2)

@@ -6,7 +6,7 @@ every note by what makes a listener hear an end (Bach's fermata notes show it):
 
 * a rest or a breath after it;
 * a long value, against the tune's typical note and the notes around it;
-* a strong place: it starts on a beat, more on the downbeat or the half bar;
+* a strong place: it starts on a beat, more on the downbeat or (in duple metres) the half bar;
 * closure: it is a note of the tonic triad.
 
 and chooses the ends together, trading each note's score against how far its phrase's length lies
@@ -103,7 +103,8 @@ def phrase_end_scores(melody: Score) -> np.ndarray:
     durations = np.array([n.duration_steps for n in notes], float)
     median = float(np.median(durations))
     beat = beat_steps(melody)
-    half_bar = melody.steps_per_bar // 2 if melody.steps_per_bar % 2 == 0 else melody.steps_per_bar
+    duple = melody.time_signature[0] % 2 == 0  # 2/4, 4/4, 6/8, 12/8 have a strong half bar; 3/4, 9/8 do not
+    half_bar = melody.steps_per_bar // 2 if duple else melody.steps_per_bar
     tonic = estimate_key(melody)
     triad = {(tonic.tonic_pitch_class + i) % 12 for i in ((0, 4, 7) if tonic.mode == "major" else (0, 3, 7))}
     scores = np.zeros(len(notes))

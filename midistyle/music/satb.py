@@ -58,6 +58,9 @@ def _split_staff(notes: tuple[Note, ...]) -> tuple[list[Note], list[Note]]:
             _append(lines[1], starting[0])
         elif free:
             _append(lines[free[0]], starting[0])
+        else:  # both lines hold a unison written once: the new note takes the line it is nearer
+            shared = lines[0][-1]
+            _append(lines[0 if starting[0].pitch >= shared.pitch else 1], starting[0])
     return lines
 
 

@@ -280,7 +280,12 @@ async def _content_audio(job_id: str | None, upload: UploadFile | None, folder: 
     source = store.get(job_id or "")
     if source is None or source.status != "done" or "wav" not in source.files:
         raise InputError("content: give an audio file, or the id of a finished harmonize or chorale job")
-    return source.folder / source.files["wav"]
+    copy = folder / "content.wav"  # its own copy: the source job may be deleted to make room meanwhile
+    try:
+        shutil.copyfile(source.folder / source.files["wav"], copy)
+    except FileNotFoundError:
+        raise InputError("content: that job's files have been deleted; harmonize or compose again") from None
+    return copy
 
 
 async def _style_audio(upload: UploadFile | None, example: str, folder: Path) -> Path:

@@ -10,12 +10,16 @@ The store is bounded, so that no client can queue more work than the machine can
 * at most ``max_per_client`` of them from one client address (beyond: HTTP 429);
 * the job folders on disk (uploads kept for a job, and every output) within ``max_disk_bytes``:
   finished jobs are forgotten oldest first to make room, and when that is not enough, HTTP 503.
+  (The count and the budget are checked together only for the queue; a few simultaneous requests
+  may each pass the disk check, which the next request then corrects.) A job that needs another's
+  file copies it into its own folder when it is submitted, so making room never breaks it.
 
 A refusal says in how many seconds to try again (``Retry-After``), from the mean time of recent jobs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -31,6 +35,18 @@ from midistyle.errors import InputError, MidistyleError
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_JOB_SECONDS = 2.0  # a harmonize request's time, until jobs have been timed
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder``, counting on while other threads add and delete files."""
+    total = 0
+    for parent, _, names in os.walk(folder):  # os.walk skips a folder deleted meanwhile
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_size
+            except FileNotFoundError:  # deleted since it was listed
+                continue
+    return total
 
 
 class BusyError(InputError):
@@ -165,7 +181,7 @@ class JobStore:
 
     def disk_bytes(self) -> int:
         """Bytes of every file under the store's folder (job outputs and uploads kept for jobs)."""
-        return sum(path.stat().st_size for path in self.root.rglob("*") if path.is_file())
+        return folder_bytes(self.root)
 
     def get(self, job_id: str) -> Job | None:
         if not JOB_ID.match(job_id):
@@ -190,11 +206,11 @@ class JobStore:
             if make_room:
                 finished = sorted((j for j in self._jobs.values() if j.finished is not None and j not in old),
                                   key=lambda j: j.finished)
-                excess = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) - self.max_disk_bytes
+                excess = folder_bytes(self.root) - self.max_disk_bytes
                 for job in finished:
                     if excess <= 0:
                         break
-                    excess -= sum(p.stat().st_size for p in job.folder.rglob("*") if p.is_file())
+                    excess -= folder_bytes(job.folder)
                     old.append(job)
             for job in old:
                 del self._jobs[job.id]
