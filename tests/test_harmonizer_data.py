@@ -101,8 +101,8 @@ def test_triad_baseline():
 def test_the_decoder_counts_dominants_in_minor_as_the_critic_does():
     import numpy as np
 
-    from midistyle.models.harmony_decoding import _doubled_third_of_dominant
     from midistyle.models.harmonizer_data import LOWEST_PITCH
+    from midistyle.models.harmony_decoding import _doubled_third_of_dominant
 
     a_minor = (9 - LOWEST_PITCH) % 12
 
