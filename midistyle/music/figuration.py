@@ -39,10 +39,10 @@ class FigurationConfig:
 
     The defaults were chosen on the Bach valid split's sopranos harmonized by the shipped joint
     decoder (``python -m benchmarks figuration_ablation`` reproduces the choice). Passing tones alone
-    bring the style classifier's Fréchet distance to Bach down (3.61 to 2.93); ties bring the lower
+    bring the style classifier's Fréchet distance to Bach down (3.65 to 2.97); ties bring the lower
     voices' repeated notes (35 % of their moves; Bach 12 %) down but, tried everywhere, the distance
     up (9.65). At these shares: passing tones 17 per 100 quarter beats (Bach 14.5), suspensions 8.0
-    (Bach 8.4), repeated notes 23 %, Fréchet distance 3.57, and the critic's two-sample test 0.90
+    (Bach 8.4), repeated notes 23 %, Fréchet distance 3.59, and the critic's two-sample test 0.91
     (0.99 without figuration).
     """
 
