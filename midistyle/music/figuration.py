@@ -2,7 +2,8 @@
 
 A harmonization decoded chord by chord moves its alto, tenor and bass in block steps: repeated
 notes and thirds where Bach's inner voices walk by step, with about a third of his passing tones and
-a seventh of his suspensions (the harmony critic's counts on the valid split). This pass embellishes
+a seventh of his suspensions (the harmony critic's counts on the valid split;
+``python -m benchmarks figuration_ablation``, row "no figuration"). This pass embellishes
 the lower voices (never the melody) with the two figures Bach uses most:
 
 * **passing tone**: a note of a quarter or longer that leaps a third to the next gives its last

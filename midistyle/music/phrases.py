@@ -12,8 +12,8 @@ every note by what makes a listener hear an end (Bach's fermata notes show it):
 and chooses the ends together, trading each note's score against how far its phrase's length lies
 from a typical two bars (half of Bach's fermata notes are plain quarters: only the metre and the
 regular phrase length tell them); the melody's last note always ends a phrase. The weights were set
-on the Bach train sopranos against Bach's fermatas; ``python -m benchmarks harmony_critic`` reports the
-precision and recall on the test sopranos.
+on the Bach train sopranos against Bach's fermatas; ``python -m benchmarks phrases`` reports the
+precision and recall on train and test, and Bach's phrase lengths.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ STRONG_START_WEIGHT = 1.0  # on the downbeat or the half bar
 TONIC_TRIAD_WEIGHT = 0.5
 PHRASE_COST = 4.0
 LENGTH_WEIGHT = 1.0
-TYPICAL_PHRASE_BARS = 2.0  # Bach's median phrase (quartiles 1.75 and 2.5 bars)
+TYPICAL_PHRASE_BARS = 2.0  # Bach's median phrase on train (quartiles 1.75 and 2.5 bars; benchmarks phrases)
 
 
 @dataclass(frozen=True)
