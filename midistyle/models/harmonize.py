@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ from midistyle.models.harmonizer_data import (
     padded_steps,
     place_melody,
 )
-from midistyle.models.harmony_decoding import decode_harmony, to_melody_space
+from midistyle.models.harmony_decoding import ChordPlan, decode_harmony, to_melody_space
+from midistyle.music.chord_symbols import ChordSymbol
 from midistyle.music.figuration import FigurationConfig, add_figuration
 from midistyle.music.phrases import phrase_ends
 from midistyle.music.score import Key, Note, Score
@@ -33,6 +35,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "harmonizer"
 DECODERS = ("joint", "greedy", "sample")
 VOICE_ORDER = (0, 1, 2)  # alto, tenor, bass: the order a generator trained on given voices writes them in
 REWRITE_SWEEPS = 2  # then each voice is written again given the other two, this many times over
+VOICE_INDEX = {"alto": 0, "tenor": 1, "bass": 2}  # the lower voices, as the decoder numbers them
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Harmonizer:
         key: Key | None = None,
         decoder: str = "joint",
         figuration: FigurationConfig | None = None,
+        chords: tuple[ChordSymbol, ...] | None = None,
+        given: dict[str, tuple[Note, ...]] | None = None,
     ) -> list[Harmonization]:
         """Harmonizations of a one-voice melody, ranked by the critic (most Bach-like first).
 
@@ -111,6 +116,13 @@ class Harmonizer:
         figuration : FigurationConfig or None, keyword-only
             How much figuration the ``joint`` decoder writes (default: the shipped shares;
             ``FigurationConfig(0, 0, 0)`` for none).
+        chords : tuple of ChordSymbol or None, keyword-only
+            Chord symbols to follow (see :class:`midistyle.models.harmony_decoding.ChordPlan`);
+            default: the melody's own (``melody.chord_symbols``); ``()`` follows none. Under a symbol
+            the figuration adds no suspensions, whose delayed resolutions would sound against it.
+        given : dict of voice name -> notes, keyword-only
+            Voices written by the user (``"alto"``, ``"tenor"``, ``"bass"``) on the melody's grid:
+            they come back unchanged and the others are written around them.
         """
         if not 1 <= samples <= 64:
             raise InputError(f"samples={samples} must be in 1..64")
@@ -120,49 +132,66 @@ class Harmonizer:
             raise InputError(f"decoder={decoder!r} must be one of {', '.join(DECODERS)}")
         if decoder == "sample" and temperature == 0:
             temperature = 1.0
+        symbols = melody.chord_symbols if chords is None else tuple(chords)
+        given = dict(given or {})
+        if given and not self.config.given_voices:
+            raise InputError("these weights were not trained with given voices; use the shipped harmonizer")
         placement = place_melody(melody, key)
         multiple = self.config.crop_steps if self.config.architecture == "deepcomposer" else self.config.time_multiple
         num_steps = padded_steps(max(melody.num_steps, 1), multiple)
         condition = condition_planes(melody, placement, num_steps)  # (T, P, 5)
         conditions = np.repeat(condition[None], samples, axis=0)
+        given_rows = _given_in_model_rows(given, placement, melody)
+        plan = ChordPlan.from_symbols(symbols, placement, num_steps) if symbols else None
         rng = np.random.default_rng(seed)
         if self.config.given_voices and decoder != "joint":
-            all_voices = [to_melody_space([voices[v] for v in range(3)], placement)
-                          for voices in self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng)]
+            written = self._voice_by_voice(conditions, placement, decoder, temperature, seed, rng, given_rows, plan)
+            all_voices = [to_melody_space([voices[v] for v in range(3)], placement) for voices in written]
         elif self.config.given_voices:  # joint: the rules over each voice's distribution given a greedy draft
-            draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng)
+            draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng, given_rows, plan)
             harmony = self._conditionals(conditions, draft, seed)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, temperature=temperature,
-                                         rng=rng, phrase_ends=phrase_ends(melody).steps) for sample in harmony]
+                                         rng=rng, phrase_ends=phrase_ends(melody).steps, fixed=given_rows,
+                                         chords=plan) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
-                                         temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps)
+                                         temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps,
+                                         chords=plan)
                           for sample in harmony]
+        given_indices = {VOICE_INDEX[name]: notes for name, notes in given.items()}
+        if symbols and figuration is None:
+            figuration = dataclasses.replace(FigurationConfig(), suspension_share=0.0)
         results = []
         for index, voices in enumerate(all_voices):
-            score = assemble(melody, voices).replace(key=melody.key or placement.key)  # the key it was written in
+            voices = [list(given_indices.get(v, voices[v])) for v in range(3)]  # given notes exactly as given
+            score = assemble(melody, voices).replace(key=melody.key or placement.key,  # the key it was written in
+                                                     chord_symbols=symbols)
             if decoder == "joint":  # passing tones, suspensions and ties the critic allows
-                score = add_figuration(score, config=figuration, seed=seed + index)
+                score = add_figuration(score, config=figuration, seed=seed + index,
+                                       locked=tuple(1 + v for v in given_indices))
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))
         return sorted(results, key=lambda r: -r.critic_score)
 
     def _voice_by_voice(self, conditions: np.ndarray, placement: Placement, decoder: str, temperature: float,
-                        seed: int, rng: np.random.Generator) -> list[dict[int, list[Note]]]:
+                        seed: int, rng: np.random.Generator, given: dict[int, list[Note]] | None = None,
+                        chords: ChordPlan | None = None) -> list[dict[int, list[Note]]]:
         """One pass of the generator per voice (``VOICE_ORDER``), each given the voices decoded before,
         then ``REWRITE_SWEEPS`` more rounds in which each voice is rewritten given the other two.
+        Voices in ``given`` (model rows) are there from the start and never rewritten.
 
         Returns, per sample, {voice: notes} in the model's pitch rows.
         """
-        written: list[dict[int, list[Note]]] = [{} for _ in range(len(conditions))]
-        for voice in VOICE_ORDER * (1 + REWRITE_SWEEPS):
+        given = given or {}
+        written: list[dict[int, list[Note]]] = [dict(given) for _ in range(len(conditions))]
+        for voice in [v for v in VOICE_ORDER if v not in given] * (1 + REWRITE_SWEEPS):
             for voices in written:
                 voices.pop(voice, None)
             harmony = self.predict(conditions, seed, given=_given_rolls(written, conditions.shape[1]))
             for s, sample in enumerate(harmony):
                 rows = decode_harmony(*_distributions(sample), conditions[s], placement, method=decoder,
                                       temperature=temperature, rng=rng, fixed=written[s], free=(voice,),
-                                      model_space=True)
+                                      model_space=True, chords=chords)
                 written[s][voice] = rows[voice]
         return written
 
@@ -207,6 +236,31 @@ class Harmonizer:
             h = h.reshape(-1, self.config.crop_steps, *h.shape[2:])
         scores = self.critic([to_model_window(c, self.config), to_model_window(h, self.config)], training=False)
         return float(np.mean(scores))
+
+
+def _given_in_model_rows(given: dict[str, tuple[Note, ...]], placement: Placement, melody: Score
+                         ) -> dict[int, list[Note]]:
+    """Given voices (by name, melody space) -> {voice index: notes in the model's pitch rows}.
+
+    Raises
+    ------
+    InputError
+        An unknown voice name, a voice longer than the melody, or pitches beyond the model's window.
+    """
+    rows: dict[int, list[Note]] = {}
+    for name, notes in given.items():
+        if name not in VOICE_INDEX:
+            raise InputError(f"given voice {name!r} must be one of {', '.join(VOICE_INDEX)}")
+        notes = list(notes)
+        if notes and notes[-1].end_step > melody.num_steps:
+            raise InputError(f"the given {name} lasts {notes[-1].end_step} steps, the melody {melody.num_steps}: "
+                             "they must be the same length")
+        moved = [dataclasses.replace(n, pitch=n.pitch + placement.total_shift - LOWEST_PITCH) for n in notes]
+        if any(not 0 <= n.pitch < NUM_PITCHES for n in moved):
+            raise InputError(f"the given {name} has notes the model cannot place against this melody "
+                             f"(more than two octaves below it or above it)")
+        rows[VOICE_INDEX[name]] = moved
+    return rows
 
 
 def _distributions(harmony: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

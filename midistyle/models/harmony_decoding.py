@@ -39,11 +39,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Placement
+from midistyle.music.chord_symbols import symbol_spans
 from midistyle.music.keys import letters_in_key
 from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
 from midistyle.music.motion import cross_relations, hidden_perfects, leap_rule, perfect_motion
@@ -68,6 +70,45 @@ CADENTIAL_BASS_BONUS = 2.0  # ... reached by a bass move of a fourth, a fifth or
 AUTHENTIC_BONUS = 6.0  # ... resolving the dominant before it
 DOMINANT_BONUS = 5.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
 FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
+ROOT_POSITION_BONUS = 1.0  # under a chord symbol without a slash bass: its root in the bass
+COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4th/2nd of a sus chord) sound
+SEAM_STEPS = 4  # a free stretch that ends within this many steps looks at the written chord after it
+
+
+@dataclass(frozen=True)
+class ChordPlan:
+    """Chord symbols as the decoder follows them, in the model's pitch rows.
+
+    Attributes
+    ----------
+    tones : np.ndarray, shape=(T, 12), bool
+        The pitch classes (of model rows) allowed at each step; a row of False = no symbol there.
+    bass : np.ndarray, shape=(T,), int
+        The bass's pitch class where a slash symbol fixes it, else -1.
+    root : np.ndarray, shape=(T,), int
+        The symbol's root, -1 where there is none.
+    starts : frozenset of int
+        Steps where a symbol begins: every voice chooses again there.
+    """
+
+    tones: np.ndarray
+    bass: np.ndarray
+    root: np.ndarray
+    starts: frozenset
+
+    @classmethod
+    def from_symbols(cls, symbols, placement: Placement, num_steps: int) -> ChordPlan:
+        """Symbols (:class:`midistyle.music.chord_symbols.ChordSymbol`, in the melody's key) -> a plan."""
+        shift = placement.total_shift - LOWEST_PITCH
+        tones, bass, root = np.zeros((num_steps, 12), bool), np.full(num_steps, -1), np.full(num_steps, -1)
+        starts = set()
+        for symbol, start, end in symbol_spans(tuple(symbols), num_steps):
+            tones[start:end, [(pc + shift) % 12 for pc in symbol.pitch_classes]] = True
+            root[start:end] = (symbol.root + shift) % 12
+            if symbol.slash:
+                bass[start:end] = (symbol.bass + shift) % 12
+            starts.add(start)
+        return cls(tones, bass, root, frozenset(starts))
 
 
 def decode_harmony(
@@ -82,8 +123,10 @@ def decode_harmony(
     onset_threshold: float = 0.9,
     fixed: dict[int, list[Note]] | None = None,
     free: tuple[int, ...] = (0, 1, 2),
+    given_steps: np.ndarray | None = None,
     model_space: bool = False,
     phrase_ends: tuple[int, ...] = (),
+    chords: ChordPlan | None = None,
 ) -> list[list[Note]]:
     """Notes of alto, tenor and bass.
 
@@ -105,16 +148,24 @@ def decode_harmony(
     free : tuple of int, keyword-only
         The voices to decode (0 alto, 1 tenor, 2 bass); voices neither free nor fixed are left empty
         and constrain nothing.
+    given_steps : np.ndarray, shape=(T, 3), bool, keyword-only
+        Where each voice is taken from ``fixed`` (default: everywhere for the voices in ``fixed``).
+        A voice both in ``fixed`` and ``free`` is kept where this is True and decoded elsewhere:
+        that is how a span is regenerated. A free stretch that ends where the written notes resume
+        is decoded looking at the chord it leads into (parallels and leaps into it cost the same as
+        within the stretch).
     model_space : bool, keyword-only
         Return notes in the model's pitch rows instead of the melody's key and register.
     phrase_ends : tuple of int, keyword-only
         Steps of the melody notes that end phrases (fermatas); the joint decoder plans a cadence at
         each and at the melody's last note, and holds its final chord.
+    chords : ChordPlan or None, keyword-only
+        Chord symbols to follow: under a symbol every decoded voice takes a tone of its chord (the
+        bass the slash bass when there is one), and every voice chooses again where a symbol
+        begins. Where no voicing of chord tones fits the ranges, the network's pitches are used.
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
-    if method == "joint" and (fixed or tuple(free) != (0, 1, 2)):
-        raise ValueError("the joint decoder writes all three voices at once")
     rng = rng or np.random.default_rng(0)
     melody = np.where(condition[:, :, 1].any(axis=1), condition[:, :, 1].argmax(axis=1), -1)
     melody_onsets = condition[:, :, 0].any(axis=1)
@@ -131,8 +182,11 @@ def decode_harmony(
         for n in notes:
             fixed_rows[n.onset_step : n.end_step, v] = n.pitch
             fixed_onsets[n.onset_step, v] = True
+    if given_steps is None:
+        given_steps = np.zeros((len(sustain), HARMONY_VOICES), bool)
+        given_steps[:, list(fixed or {})] = True
     state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method,
-                     fixed_rows, fixed_onsets, set(fixed or {}), tuple(free), placement.minor)
+                     fixed_rows, fixed_onsets, np.asarray(given_steps, bool), tuple(free), placement.minor, chords)
     state.tonic_row_class = ((9 if placement.minor else 0) - LOWEST_PITCH) % 12  # A or C in the model's rows
     if method == "joint":
         state.plan_cadences(phrase_ends)
@@ -149,7 +203,7 @@ class _Decoder:
     """Step-by-step decoding state: the pitch row each voice holds and where its note began."""
 
     def __init__(self, log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, threshold, method,
-                 fixed_rows, fixed_onsets, fixed, free, minor=False):
+                 fixed_rows, fixed_onsets, given, free, minor=False, chords=None):
         self.log_p, self.onset, self.melody, self.melody_onsets = log_p, onset, melody, melody_onsets
         self.beats = beats
         self.last_beat = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding at the latest beat
@@ -158,9 +212,11 @@ class _Decoder:
         self.current = [-1] * HARMONY_VOICES
         self.starts = [0] * HARMONY_VOICES
         self.notes: list[list[Note]] = [[] for _ in range(HARMONY_VOICES)]
-        self.fixed: set[int] = fixed  # voices written already (rows in fixed_rows), kept as they are
-        self.free: tuple[int, ...] = free  # voices decoded now
+        self.given: np.ndarray = given  # (T, 3): where a voice is written already (rows in fixed_rows)
+        self.free: tuple[int, ...] = free  # voices decoded now (where not given)
         self.fixed_rows, self.fixed_onsets = fixed_rows, fixed_onsets  # (T, 3): row (-1 silent), note starts
+        self.chords: ChordPlan | None = chords
+        self.resume = _resume_steps(given, free)  # (T,): where a free stretch meets written notes again, or -1
         self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
         self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
         self.dominant_beats: set[int] = set()  # the first of those steps, where every voice chooses again
@@ -193,17 +249,23 @@ class _Decoder:
                 continue
             if t and self.beats[t - 1]:
                 self.last_beat = np.array([self.melody[t - 1], *self.current])
-            for v in self.fixed:  # written voices first: the free ones are placed against them
+            decoded = [v for v in self.free if not self.given[t, v]]
+            for v in range(HARMONY_VOICES):  # written voices first: the free ones are placed against them
+                if not self.given[t, v]:
+                    if t and self.given[t - 1, v]:
+                        self._end(v, t)  # a free stretch begins: the written note before it ends here
+                    continue
                 row = int(self.fixed_rows[t, v])
                 if row != self.current[v] or self.fixed_onsets[t, v]:
                     self._end(v, t)
                     self.current[v], self.starts[v] = row, t
-            if t in self.cadences or t in self.dominant_beats:
-                starters = list(self.free)  # every voice chooses the cadence chord and the one before
+            chord_start = self.chords is not None and t in self.chords.starts
+            if t in self.cadences or t in self.dominant_beats or chord_start:
+                starters = decoded  # every voice chooses the cadence chord and the one before, and at a chord symbol
             elif t > self.last_onset:
-                starters = []  # the final chord is held
+                starters = [v for v in decoded if self.current[v] < 0]  # the final chord is held
             else:
-                starters = [v for v in self.free if self._wants_new_note(v, t)]
+                starters = [v for v in decoded if self._wants_new_note(v, t)]
             if starters:
                 chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
                 for v, row in zip(starters, chosen):
@@ -224,8 +286,8 @@ class _Decoder:
         it (among the melody, the free and the fixed voices), over the nearest fixed voice below it."""
         low, high = self.ranges[v]
         above = next((pitches[u] for u in range(v - 1, -1, -1) if pitches[u] >= 0 and
-                      (u in self.free or u in self.fixed)), self.melody[t])
-        below = next((pitches[u] for u in range(v + 1, HARMONY_VOICES) if pitches[u] >= 0 and u in self.fixed), -1)
+                      (u in self.free or self.given[t, u])), self.melody[t])
+        below = next((pitches[u] for u in range(v + 1, HARMONY_VOICES) if pitches[u] >= 0 and self.given[t, u]), -1)
         high = min(high, above) if above >= 0 else high
         low = max(low, below)
         return (low, high) if low <= high else (self.ranges[v][0], high)  # crossing a fixed voice: last resort
@@ -233,7 +295,7 @@ class _Decoder:
     def _wants_new_note(self, v: int, t: int) -> bool:
         held = self.current[v]
         low, high = self._bounds(v, t, self.current)
-        if held < 0 or not low <= held <= high:
+        if held < 0 or not low <= held <= high or not self._fits_chord(v, t, np.array([held]))[0]:
             return True
         on_grid = t % 2 == 0 or self.melody_onsets[t] or self.method != "joint"
         best = low + int(np.argmax(self.log_p[t, low : max(high, low) + 1, v]))
@@ -245,9 +307,20 @@ class _Decoder:
         rows = np.arange(low, max(ceiling, low) + 1)
         if self.method == "sample":  # the network's whole distribution over the allowed pitches
             return rows
+        fits = self._fits_chord(v, t, rows)
+        if fits.any():
+            rows = rows[fits]
         order = np.argsort(-self.log_p[t, rows, v], kind="stable")
         count = CANDIDATES_AT_CADENCE if t in self.cadences or t in self.dominants else CANDIDATES_PER_VOICE
         return rows[order[:count]]
+
+    def _fits_chord(self, v: int, t: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each row is allowed by the chord symbol at t (all True where there is none), shape=(N,)."""
+        if self.chords is None or not self.chords.tones[t].any():
+            return np.ones(len(rows), bool)
+        if v == HARMONY_VOICES - 1 and self.chords.bass[t] >= 0:
+            return rows % 12 == self.chords.bass[t]
+        return self.chords.tones[t, rows % 12]
 
     def _choose_greedy(self, t: int, starters: list[int]) -> list[int]:
         pending = list(self.current)  # pitches as they will be, for the next voice's bounds
@@ -293,7 +366,8 @@ class _Decoder:
                     (self.current[v] - self.current[2]) % 12 in DISSONANT_INTERVAL_CLASSES)
                 if was_dissonant:
                     score = score - UNRESOLVED_PENALTY * (leap > 2)
-        score = score + self._cadence_score(t, pitches)
+        score = score + self._cadence_score(t, pitches) + self._chord_score(t, pitches) \
+            + self._seam_score(t, pitches, starters)
         best = self._pick(np.arange(len(combos)), score)
         return [int(combos[best, v]) for v in starters]
 
@@ -322,11 +396,55 @@ class _Decoder:
             bonus += DOMINANT_BONUS * resolves
         return bonus
 
+    def _chord_score(self, t: int, pitches: np.ndarray) -> np.ndarray:
+        """Under a chord symbol: bonuses for its root in the bass (no slash) and its root and third
+        (or the suspended note) sounding, shape=(N,); zeros elsewhere."""
+        if self.chords is None or self.chords.root[t] < 0:
+            return np.zeros(len(pitches))
+        root = self.chords.root[t]
+        classes = (pitches - root) % 12
+        bonus = COMPLETE_CHORD_BONUS * ((classes == 0).any(axis=1) & np.isin(classes, (2, 3, 4, 5)).any(axis=1))
+        if self.chords.bass[t] < 0:
+            bonus = bonus + ROOT_POSITION_BONUS * (classes[:, 3] == 0)
+        return bonus
+
+    def _seam_score(self, t: int, pitches: np.ndarray, starters: list[int]) -> np.ndarray:
+        """Near the end of a free stretch: penalties for parallels into the written chord that follows
+        and for the decoded voices' leaps into their written notes, shape=(N,)."""
+        end = int(self.resume[t])
+        if end < 0 or end - t > SEAM_STEPS or self.melody[end] < 0:
+            return np.zeros(len(pitches))
+        after = np.array([self.melody[end], *self.fixed_rows[end]])
+        if np.any(after < 0):
+            return np.zeros(len(pitches))
+        penalty = PARALLEL_PENALTY * (perfect_motion(after, pitches) > 0).sum(axis=(1, 2))  # the same both ways
+        for v in starters:
+            rule = leap_rule(after[1 + v], pitches[:, 1 + v])
+            penalty = penalty + LEAP_PENALTY_PER_SEMITONE * np.abs(pitches[:, 1 + v] - after[1 + v]) \
+                + OVER_OCTAVE_PENALTY * (rule == 2) + SEVENTH_LEAP_PENALTY * (rule == 1)
+        return -penalty
+
     def _pick(self, items: np.ndarray, score: np.ndarray):
         if self.temperature <= 0:
             return items[int(np.argmax(score))]
         p = np.exp((score - score.max()) / self.temperature)
         return items[self.rng.choice(len(items), p=p / p.sum())]
+
+
+def _resume_steps(given: np.ndarray, free: tuple[int, ...]) -> np.ndarray:
+    """For each step inside a stretch where some free voice is decoded, the first later step where
+    every free voice is written again (-1 where there is none or the step is not in such a stretch),
+    shape=(T,)."""
+    columns = list(free)
+    written = given[:, columns].all(axis=1) if columns else np.ones(len(given), bool)
+    resume = np.full(len(given), -1)
+    following = -1
+    for t in range(len(given) - 1, -1, -1):
+        if written[t]:
+            following = t
+        else:
+            resume[t] = following
+    return resume
 
 
 @lru_cache(maxsize=1)

@@ -57,7 +57,8 @@ class FigurationConfig:
                 raise ValueError(f"{name}={getattr(self, name)} must be in 0..1")
 
 
-def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed: int = 0) -> Score:
+def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed: int = 0,
+                   locked: tuple[int, ...] = ()) -> Score:
     """``score`` with passing tones and suspensions in its lower voices where the critic allows them.
 
     Parameters
@@ -68,6 +69,8 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     config : FigurationConfig, keyword-only
     seed : int, keyword-only
         Seeds the draws that decide which candidate places are tried.
+    locked : tuple of int, keyword-only
+        Voices (1 alto, 2 tenor, 3 bass) left exactly as they are: the user's own.
     """
     config = config or FigurationConfig()
     if score.num_voices != 4 or score.steps_per_quarter % 2:
@@ -79,7 +82,7 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     melody = score.voices[0].notes
     phrase_ends = set(score.fermata_steps) | ({melody[-1].onset_step} if melody else set())
     figures = ((_passing, config.passing_share), (_suspension, config.suspension_share), (_tie, config.tie_share))
-    for v in (1, 2, 3):
+    for v in (v for v in (1, 2, 3) if v not in locked):
         index = 0
         while index < len(score.voices[v].notes) - 1:
             a, b = score.voices[v].notes[index : index + 2]

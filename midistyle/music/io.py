@@ -33,7 +33,7 @@ class ScoreFile:
     meter_given : bool
         False when the file had no time signature (the score then says 4/4).
     counts : Counter
-        What the reader left out or absorbed (``"grace notes absorbed"``, ``"chord symbols left out"``).
+        What the reader left out or absorbed (``"grace notes absorbed"``, ``"chord symbols read"``).
     notes : tuple of str
         Lines for the user, e.g. how many tunes the file holds and how to pick one.
     """
@@ -80,8 +80,7 @@ def read_score_as_written(path: str | os.PathLike, *, tune: int | None = None) -
     ratio = fine_steps // grid
     voices = tuple(Voice(v.name, tuple(Note(n.onset_step // ratio, n.pitch, max(round(n.duration_steps / ratio), 1),
                                             n.velocity) for n in v.notes), v.program) for v in fine.voices)
-    return fine.replace(voices=voices, steps_per_quarter=grid, anacrusis_steps=fine.anacrusis_steps // ratio,
-                        fermata_steps=fine.fermatas_on_grid(grid))
+    return fine.on_grid(grid, voices, fine.anacrusis_steps // ratio)
 
 
 def read_score_file(path: str | os.PathLike, *, steps_per_quarter: int = 4, tune: int | None = None) -> ScoreFile:

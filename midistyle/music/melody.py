@@ -20,7 +20,8 @@ reported in one line; nothing is changed silently:
   on one 16th merge); the melody as written is kept beside it (:attr:`Melody.exact`, 12 or 24 steps
   per quarter) and :meth:`Melody.with_exact_soprano` puts it back into the harmonization, so the
   output has them as written;
-* chord symbols of a lead sheet are left out by the readers (and counted).
+* chord symbols of a lead sheet are kept beside the melody (:attr:`Score.chord_symbols`), for the
+  harmonizer to follow.
 
 A part that is truly polyphonic (a piano part) is refused with the bar and beat of its first
 chord, unless ``top_line`` asks for its highest line. A melody played in without a grid (a
@@ -118,9 +119,7 @@ class Melody:
                                         for n in self.exact.voices[0].notes), soprano.program)
         lower = tuple(Voice(v.name, tuple(Note(n.onset_step * factor, n.pitch, n.duration_steps * factor, n.velocity)
                                           for n in v.notes), v.program) for v in harmonized.voices[1:])
-        return harmonized.replace(voices=(top, *lower), steps_per_quarter=self.exact.steps_per_quarter,
-                                  anacrusis_steps=harmonized.anacrusis_steps * factor,
-                                  fermata_steps=harmonized.fermatas_on_grid(self.exact.steps_per_quarter))
+        return harmonized.on_grid(self.exact.steps_per_quarter, (top, *lower), harmonized.anacrusis_steps * factor)
 
     def summary(self) -> str | None:
         """One line such as ``"3 grace notes absorbed, 2 double stops reduced to the top note"``."""
@@ -401,8 +400,7 @@ def _as_written(notes: list[Note], fine: Score) -> Score | None:
         if following is not None:
             end = max(min(end, following.onset_step // ratio), onset + 1)
         out.append(Note(onset, note.pitch, end - onset, note.velocity))
-    return fine.replace(voices=(Voice("Soprano", tuple(out), 0),), steps_per_quarter=grid,
-                        anacrusis_steps=fine.anacrusis_steps // ratio, fermata_steps=fine.fermatas_on_grid(grid))
+    return fine.on_grid(grid, (Voice("Soprano", tuple(out), 0),), fine.anacrusis_steps // ratio)
 
 
 def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
@@ -430,5 +428,4 @@ def _to_sixteenths(notes: list[Note], fine: Score, counts: Counter) -> Score:
                for a, b in zip(snapped, snapped[1:])] + snapped[-1:]
     voice = Voice("Soprano", tuple(cleaned), 0)
     anacrusis = round(fine.anacrusis_steps / SIXTEENTH)
-    return fine.replace(voices=(voice,), steps_per_quarter=4, anacrusis_steps=anacrusis,
-                        fermata_steps=fine.fermatas_on_grid(4))
+    return fine.on_grid(4, (voice,), anacrusis)

@@ -48,9 +48,9 @@ def music21_to_score(
 ) -> Score:
     """Quantize a music21 score (repeats expanded, ties merged) into a :class:`Score`.
 
-    Grace notes are absorbed (they carry no time on the grid) and chord symbols (lead-sheet
-    harmony such as ABC ``"G"`` or MusicXML ``<harmony>``, which music21 parses as chords among the
-    notes) are left out; both are counted in ``counts`` when given. Repeats that music21 cannot
+    Grace notes are absorbed (they carry no time on the grid); chord symbols (lead-sheet harmony
+    such as ABC ``"G"`` or MusicXML ``<harmony>``, which music21 parses as chords among the notes)
+    become :attr:`Score.chord_symbols`; both are counted in ``counts`` when given. Repeats that music21 cannot
     expand raise, or with ``strict_repeats=False`` are read as written (and counted).
 
     Raises
@@ -71,12 +71,12 @@ def music21_to_score(
             counts["repeats not expanded"] += 1  # read as written: each section once
     parts = list(parsed.parts) if parsed.hasPartLikeStreams() else [parsed]
 
-    notes_per_voice, names, fermata_quarters = [], [], set()
+    notes_per_voice, names, fermata_quarters, symbols = [], [], set(), {}
     for part in parts:
         raw = []
         for element in part.stripTies().flatten().notes:
-            if isinstance(element, harmony.Harmony):
-                counts["chord symbols left out"] += 1  # harmony written above the staff, not notes
+            if isinstance(element, harmony.Harmony):  # lead-sheet chords written above the staff
+                _read_chord_symbol(element, steps_per_quarter, symbols, counts)
                 continue
             if element.duration.isGrace:
                 counts["grace notes absorbed"] += 1  # absorbed into the note it ornaments
@@ -109,7 +109,25 @@ def music21_to_score(
         tempo_qpm=_tempo_qpm(parsed),
         title=metadata_title or title,
         fermata_steps=tuple(round(q * steps_per_quarter) for q in fermata_quarters),
+        chord_symbols=tuple(symbols.values()),
     )
+
+
+def _read_chord_symbol(element, steps_per_quarter: int, symbols: dict, counts: Counter) -> None:
+    """Keep a chord symbol (the first one at each onset, from any part); one music21 cannot name
+    (such as "N.C.") is counted and left out."""
+    from midistyle.music.chord_symbols import ChordSymbol
+
+    step = round(float(element.offset) * steps_per_quarter)
+    root, bass = element.root() if element.pitches else None, element.bass() if element.pitches else None
+    if root is None or isinstance(element, harmony.NoChord):
+        counts["chord symbols left out"] += 1
+        return
+    figure = element.figure or element.findFigure()
+    symbols.setdefault(step, ChordSymbol(step, figure, root.pitchClass, (bass or root).pitchClass,
+                                         tuple(sorted({p.pitchClass for p in element.pitches})),
+                                         slash=bass is not None and bass.pitchClass != root.pitchClass))
+    counts["chord symbols read"] += 1
 
 
 def _time_signature(parsed: stream.Stream) -> tuple[int, int]:
@@ -242,6 +260,11 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
         if onset_step in fermatas:
             element.expressions.append(expressions.Fermata())
         flat.insert(float(onset_step * quarters_per_step), element)
+    if voice is score.voices[0]:  # chord symbols over the top staff
+        from midistyle.music.chord_symbols import to_music21
+
+        for symbol in score.chord_symbols:
+            flat.insert(float(symbol.onset_step * quarters_per_step), to_music21(symbol))
 
     numerator, denominator = score.time_signature
     meters = stream.Stream()

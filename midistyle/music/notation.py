@@ -5,7 +5,7 @@ Humdrum file may hold several pieces. ``tune`` picks one: the ABC ``X:`` number,
 formats the 1-based position. Without it the first tune is read and the reader says how many the
 file holds and how to choose. The conversion to a :class:`Score` is MusicXML's
 (:func:`midistyle.music.musicxml.music21_to_score`): repeats expanded, ties merged, grace notes
-absorbed, chord symbols left out.
+absorbed, chord symbols kept.
 """
 
 from __future__ import annotations

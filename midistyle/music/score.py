@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from midistyle.errors import InputError
+from midistyle.music.chord_symbols import ChordSymbol, symbols_on_grid
 
 VOICE_NAMES: tuple[str, ...] = ("Soprano", "Alto", "Tenor", "Bass")
 # Singable MIDI pitch ranges (lowest, highest), inclusive, in VOICE_NAMES order.
@@ -159,6 +160,9 @@ class Score:
     fermata_steps : tuple of int
         Onset steps of the chords that carry a fermata (phrase ends in a chorale), ascending. MIDI
         has no fermatas, so a score read from MIDI has none; MusicXML, ABC, kern and MEI keep them.
+    chord_symbols : tuple of ChordSymbol
+        Lead-sheet chords over the music (ABC ``"G"``, MusicXML ``<harmony>``), by onset; each lasts
+        until the next. MIDI has none.
     """
 
     voices: tuple[Voice, ...]
@@ -169,12 +173,14 @@ class Score:
     tempo_qpm: float = 100.0
     title: str = ""
     fermata_steps: tuple[int, ...] = ()
+    chord_symbols: tuple[ChordSymbol, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "voices", tuple(self.voices))
         object.__setattr__(self, "fermata_steps", tuple(sorted({int(s) for s in self.fermata_steps})))
         if self.fermata_steps and self.fermata_steps[0] < 0:
             raise InputError(f"fermata step {self.fermata_steps[0]} must be >= 0")
+        object.__setattr__(self, "chord_symbols", tuple(sorted(self.chord_symbols, key=lambda c: c.onset_step)))
         object.__setattr__(self, "time_signature", tuple(self.time_signature))
         numerator, denominator = self.time_signature
         if self.steps_per_quarter < 1:
@@ -248,6 +254,14 @@ class Score:
     def fermatas_on_grid(self, steps_per_quarter: int) -> tuple[int, ...]:
         """The fermata onsets moved to a grid of ``steps_per_quarter`` (to its nearest step)."""
         return tuple(round(s * steps_per_quarter / self.steps_per_quarter) for s in self.fermata_steps)
+
+    def on_grid(self, steps_per_quarter: int, voices: Sequence[Voice], anacrusis_steps: int) -> Score:
+        """The score on another grid: ``voices`` (already moved there), the pickup, and the fermatas
+        and chord symbols moved to the grid's nearest step."""
+        return self.replace(voices=tuple(voices), steps_per_quarter=steps_per_quarter,
+                            anacrusis_steps=anacrusis_steps, fermata_steps=self.fermatas_on_grid(steps_per_quarter),
+                            chord_symbols=symbols_on_grid(self.chord_symbols, self.steps_per_quarter,
+                                                          steps_per_quarter))
 
     # -- transformations (each returns a new Score) --------------------------------------------
     def replace(self, **changes) -> Score:
