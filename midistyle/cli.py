@@ -51,7 +51,13 @@ EXAMPLES = {
                  "  midistyle harmonize tune.musicxml -o out.mid --seed 7 --temperature 0.8 --samples 4\n"
                  "  midistyle harmonize song.mid -o out.musicxml --track 1 --key 'D major'\n"
                  "  midistyle harmonize tunes.abc --tune 12 -o tune12.mid   # the ABC tune X:12\n"
-                 "  midistyle harmonize piano.mid --top-line -o out.mid     # the highest line of a piano part",
+                 "  midistyle harmonize piano.mid --top-line -o out.mid     # the highest line of a piano part\n"
+                 "  midistyle harmonize tune.mid -o out.mid --chords 'G D/F# Em C G C D7 G'  # one chord per bar\n"
+                 "  midistyle harmonize tune.abc -o out.musicxml --chords '| G D | Em | C D7 | G |'  # two in a bar\n"
+                 "  midistyle harmonize tune.mid -o out.mid --bass bass.mid          # write alto and tenor around it\n"
+                 "  midistyle harmonize exercise.musicxml -o out.mid --keep bass     # its soprano and bass kept",
+    "reharmonize": "  midistyle reharmonize chorale.mid --bars 5-6 -o chorale_v2.mid              # alto, tenor, bass\n"
+                   "  midistyle reharmonize chorale.musicxml --bars 5-6 --voices alto,tenor --seed 3 -o v3.musicxml",
     "train harmonizer": "  midistyle train harmonizer --out runs/harmonizer                 # the shipped config\n"
                         "  midistyle train harmonizer --config deepcomposer --out runs/deepcomposer --steps 200\n"
                         "  midistyle train harmonizer --out runs/harmonizer --resume         # after an interruption",
@@ -216,7 +222,29 @@ def _parser() -> argparse.ArgumentParser:
     harmonize.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     harmonize.add_argument("--key", default=None, help="e.g. 'D major' or 'F# minor' (default: detected)")
     harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
+    chords = harmonize.add_mutually_exclusive_group()
+    chords.add_argument("--chords", default=None,
+                        help="chord symbols to follow, one per bar ('G D/F# Em C') or several per bar between "
+                             "bar lines ('| G D | Em |'); a slash fixes the bass (default: the melody file's own)")
+    chords.add_argument("--ignore-chords", action="store_true", help="do not follow the melody file's chord symbols")
+    for name in ("alto", "tenor", "bass"):
+        harmonize.add_argument(f"--{name}", default=None, metavar="FILE",
+                               help=f"a given {name} line (same meter and length as the melody), kept as written")
+    harmonize.add_argument("--keep", default=None, metavar="VOICES",
+                           help="the melody file is a four-part score: keep these of its voices (e.g. bass,alto) "
+                                "and write the others")
     harmonize.set_defaults(run=_run_harmonize)
+
+    reharm = add("reharmonize", "rewrite some voices in some bars of a four-part score; every other note stays")
+    reharm.add_argument("score", help="a four-part score (four parts, or two staves of two voices)")
+    reharm.add_argument("--bars", required=True, help="the bars as printed, e.g. 5-6 or 5 (a pickup is bar 0)")
+    reharm.add_argument("--voices", default="alto,tenor,bass", help="which to rewrite (default: alto,tenor,bass)")
+    reharm.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
+    reharm.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
+    reharm.add_argument("--seed", type=int, default=0, help="random seed: another seed, another version (default 0)")
+    reharm.add_argument("--tries", type=int, default=8, help="versions drawn; the critic keeps the best (default 8)")
+    reharm.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
+    reharm.set_defaults(run=_run_reharmonize)
 
     chorale = add("chorale", "generate new four-voice chorales (MIDI and MusicXML) with the chorale Transformer")
     chorale.add_argument("-o", "--out", required=True, help="output folder")
@@ -584,9 +612,19 @@ def _run_evaluate(args: argparse.Namespace) -> None:
 def _run_harmonize(args: argparse.Namespace) -> None:
     from midistyle.pipeline import harmonize_file
 
+    given = {name: getattr(args, name) for name in ("alto", "tenor", "bass") if getattr(args, name)}
+    keep = tuple(v.strip() for v in args.keep.split(",") if v.strip()) if args.keep else ()
     harmonize_file(args.melody, args.out, musicxml=args.musicxml, svg=args.svg, track=args.track, samples=args.samples,
                    temperature=args.temperature, seed=args.seed, key=args.key, weights=args.weights,
-                   tune=args.tune, top_line=args.top_line, decoder=args.decoder)
+                   tune=args.tune, top_line=args.top_line, decoder=args.decoder, chords=args.chords,
+                   ignore_chords=args.ignore_chords, given_files=given, keep=keep)
+
+
+def _run_reharmonize(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import reharmonize_file
+
+    reharmonize_file(args.score, args.out, bars=args.bars, voices=args.voices, seed=args.seed, tries=args.tries,
+                     weights=args.weights, musicxml=args.musicxml)
 
 
 def _run_train_harmonizer(args: argparse.Namespace) -> None:

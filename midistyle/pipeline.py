@@ -87,9 +87,19 @@ def harmonize_file(
     tune: int | None = None,
     top_line: bool = False,
     decoder: str = "joint",
+    chords: str | None = None,
+    ignore_chords: bool = False,
+    given_files: dict[str, str | os.PathLike] | None = None,
+    keep: tuple[str, ...] = (),
     report=print,
 ) -> list[Path]:
     """Harmonize the melody in ``source`` and write ``target`` (best sample) and ``target_2``… (the others).
+
+    Chord symbols are followed: ``chords`` (a ``--chords`` line, see
+    :func:`midistyle.music.chord_symbols.parse_chord_line`), else the melody file's own, unless
+    ``ignore_chords``. Given voices come from ``given_files`` (``{"bass": path}``, each one line of
+    the melody's meter and length) or, with ``keep``, from ``source`` itself, a four-part score
+    whose soprano is the melody.
 
     The melody is read by :func:`midistyle.music.melody.read_melody_file` (any format, ornaments and
     played-in timing cleaned up; ``track``, ``tune`` and ``top_line`` as there); triplets that the
@@ -111,12 +121,24 @@ def harmonize_file(
     sheets = [t.with_suffix(".svg") for t in targets[:samples]] if svg else []
     for path in targets + sheets:
         refuse_overwriting_input(source, path)
-    melody = read_melody_file(source, track=track, tune=tune, top_line=top_line, report=report)
+    if chords is not None and ignore_chords:
+        raise InputError("--chords and --ignore-chords contradict each other")
+    melody = read_melody_file(source, track=0 if keep and track is None else track, tune=tune, top_line=top_line,
+                              report=report)
+    given = _given_voices(source, melody.score, given_files or {}, keep, tune)
+    symbols = _chord_symbols(melody.score, chords, ignore_chords, report)
     from midistyle.models.harmonize import Harmonizer
 
     harmonizer = Harmonizer.load(weights)
     results = harmonizer.harmonize(melody.score, samples=samples, temperature=temperature, seed=seed,
-                                   key=Key.parse(key) if key else None, decoder=decoder)
+                                   key=Key.parse(key) if key else None, decoder=decoder, chords=symbols, given=given)
+    if given:
+        report(f"given: {', '.join(given)} kept as written; the other voices written around them")
+    if symbols:
+        from midistyle.music.chord_symbols import chord_agreement
+
+        agree, total = chord_agreement(results[0].score, symbols)
+        report(f"chords: followed on {agree} of {total} beats (the bass and 3 of 4 notes chord tones)")
     placement = results[0].placement
     if decoder != "joint":
         report(f"decoder: {decoder} (the network alone: no voice-leading rules beyond range and no crossing)")
@@ -146,6 +168,125 @@ def harmonize_file(
             written.append(write_atomically(sheets[index], lambda temporary, text=sheet: temporary.write_text(text)))
             report(f"{sheets[index]}  (sheet music)")
     return written
+
+
+def _chord_symbols(melody: Score, chords: str | None, ignore: bool, report) -> tuple:
+    """The chord symbols to follow, reporting where they come from and any that clash with the melody."""
+    from midistyle.music.cadences import bar_and_beat
+    from midistyle.music.chord_symbols import melody_clashes, parse_chord_line
+    from midistyle.music.keys import pitch_name
+    from midistyle.music.score import Key
+
+    if ignore:
+        if melody.chord_symbols:
+            report(f"chords: {len(melody.chord_symbols)} chord symbols in the melody file ignored (--ignore-chords)")
+        return ()
+    symbols = parse_chord_line(chords, melody) if chords is not None else melody.chord_symbols
+    if not symbols:
+        return ()
+    origin = "--chords" if chords is not None else "the melody file"
+    report(f"chords: following {len(symbols)} chord symbols from {origin}")
+    clashes = melody_clashes(melody, symbols)
+    if clashes:
+        key = melody.key or Key(0, "major")
+        shown = "; ".join(f"bar {bar_and_beat(melody, s.onset_step)[0]} beat {bar_and_beat(melody, s.onset_step)[1]:g} "
+                          f"{s.figure} under {pitch_name(p, key)}" for s, p in clashes[:3])
+        more = f" and {len(clashes) - 3} more" if len(clashes) > 3 else ""
+        report(f"chords: {len(clashes)} symbol{'s' if len(clashes) > 1 else ''} without the melody note "
+               f"({shown}{more}); followed as written")
+    return symbols
+
+
+def _given_voices(source: Path, melody: Score, files: dict, keep: tuple[str, ...], tune: int | None) -> dict:
+    """Voices the user wrote, by name, on the melody's grid (see :func:`harmonize_file`)."""
+    from midistyle.music.melody import read_melody_file
+    from midistyle.music.satb import four_voices
+
+    names = ("alto", "tenor", "bass")
+    given = {}
+    if keep:
+        unknown = [name for name in keep if name not in names]
+        if unknown:
+            raise InputError(f"--keep {','.join(keep)}: {unknown[0]!r} is not one of alto, tenor, bass")
+        try:
+            score = four_voices(read_score(source, tune=tune))
+        except InputError as error:
+            raise InputError(f"{source}: --keep needs a four-part score; this {error}") from None
+        given = {name: score.voices[1 + names.index(name)].notes for name in keep}
+    for name, path in files.items():
+        if name in given:
+            raise InputError(f"the {name} is given twice (--{name} and --keep)")
+        line = read_melody_file(path, report=lambda _line: None).score
+        if line.time_signature != melody.time_signature or line.anacrusis_steps != melody.anacrusis_steps:
+            raise InputError(f"{path}: the given {name} is in {line.time_signature[0]}/{line.time_signature[1]}"
+                             f"{' with a pickup' if line.anacrusis_steps else ''}, the melody in "
+                             f"{melody.time_signature[0]}/{melody.time_signature[1]}"
+                             f"{' with a pickup' if melody.anacrusis_steps else ''}: they must match")
+        if len(line.bar_lines()) != len(melody.bar_lines()):
+            raise InputError(f"{path}: the given {name} has {len(line.bar_lines())} bars, the melody "
+                             f"{len(melody.bar_lines())}: they must be the same length")
+        given[name] = line.voices[0].notes
+    return given
+
+
+def reharmonize_file(
+    source: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    bars: str,
+    voices: str = "alto,tenor,bass",
+    seed: int = 0,
+    tries: int = 8,
+    weights: str | os.PathLike | None = None,
+    musicxml: bool = False,
+    report=print,
+) -> list[Path]:
+    """Rewrite ``voices`` in ``bars`` (``"5-6"`` or ``"5"``) of a four-part score and write ``target``.
+
+    Every note outside the bars is kept as it was (see :mod:`midistyle.models.reharmonize`).
+    """
+    from midistyle.models.harmonize import Harmonizer
+    from midistyle.models.reharmonize import reharmonize
+    from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
+    from midistyle.music.satb import four_voices
+
+    source, target = Path(source), Path(target)
+    if target.suffix.lower() not in SCORE_EXTENSIONS:
+        raise InputError(f"{target}: cannot write '{target.suffix}'; use .mid or .musicxml")
+    targets = [target] + ([target.with_suffix(".musicxml")] if musicxml and target.suffix.lower()
+                          in MIDI_EXTENSIONS else [])
+    for path in targets:
+        refuse_overwriting_input(source, path)
+    first, last = _parse_bars(bars)
+    names = tuple(v.strip() for v in voices.split(",") if v.strip())
+    if not names or any(name not in ("alto", "tenor", "bass") for name in names):
+        raise InputError(f"--voices {voices!r}: name some of alto, tenor, bass, separated by commas")
+    try:
+        score = four_voices(read_score(source))
+    except InputError as error:
+        raise InputError(f"{source}: {error}") from None
+    score.bar_span(first, last)  # a bad span is refused before the model loads
+    result = reharmonize(Harmonizer.load(weights), score, first, last, voices=names, seed=seed, tries=tries)
+    count = result.new_seam_marks
+    seams = "no new critic marks at its edges" if not count else \
+        f"{count} new critic mark{'s' if count > 1 else ''} at its edges (the best of {tries} tries)"
+    report(f"bars {first}-{last}: {', '.join(names)} rewritten, {result.changed_notes} notes changed; {seams}")
+    written = []
+    for path in targets:
+        written.append(write_score(result.score, path))
+        report(f"{path}")
+    return written
+
+
+def _parse_bars(text: str) -> tuple[int, int]:
+    parts = text.split("-")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        raise InputError(f"--bars {text!r}: write a bar or a span of bars such as 5 or 5-6") from None
+    if len(numbers) not in (1, 2) or min(numbers) < 0:
+        raise InputError(f"--bars {text!r}: write a bar or a span of bars such as 5 or 5-6")
+    return numbers[0], numbers[-1]
 
 
 def _engraved(score) -> str:

@@ -135,7 +135,8 @@ def test_abc_file_of_two_tunes_chord_symbols_graces_and_triplets(tmp_path):
     assert [n.pitch for n in first.voices[0].notes] == [67, 69, 71, 74, 71, 71, 69, 67, 67]
     assert first.time_signature == (3, 4) and first.anacrusis_steps == 0
     assert lines[0] == "the file holds 2 tunes; reading the first (X:3); pick another with --tune X"
-    assert lines[1] == ("1 grace note absorbed, 3 chord symbols left out (lead-sheet harmony, not melody)")
+    assert lines[1] == "1 grace note absorbed"
+    assert [s.figure for s in first.chord_symbols] == ["G", "D7", "G"]  # kept for the harmonizer to follow
     second, lines = _read(path, tune=7)
     assert second.time_signature == (6, 8) and second.anacrusis_steps == 2  # the eighth-note pickup
     assert [n.pitch for n in second.voices[0].notes] == [69, 74, 76, 78, 79, 81, 79, 78, 76, 74]
@@ -217,7 +218,9 @@ def test_cli_harmonizes_an_abc_tune_and_reports_in_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "midistyle.cli", "harmonize", str(path), "--tune", "3",
                              "-o", str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "1 grace note absorbed, 3 chord symbols left out" in result.stdout
+    assert "1 grace note absorbed" in result.stdout
+    assert "chords: following 3 chord symbols from the melody file" in result.stdout
+    assert "chords: followed on" in result.stdout
     assert result.stderr == ""  # no TensorFlow, oneDNN or absl start-up lines
     from midistyle.music.io import read_score
 

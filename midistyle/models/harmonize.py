@@ -136,12 +136,12 @@ class Harmonizer:
         given = dict(given or {})
         if given and not self.config.given_voices:
             raise InputError("these weights were not trained with given voices; use the shipped harmonizer")
-        placement = place_melody(melody, key)
+        placement = placement_holding(place_melody(melody, key), given)
         multiple = self.config.crop_steps if self.config.architecture == "deepcomposer" else self.config.time_multiple
         num_steps = padded_steps(max(melody.num_steps, 1), multiple)
         condition = condition_planes(melody, placement, num_steps)  # (T, P, 5)
         conditions = np.repeat(condition[None], samples, axis=0)
-        given_rows = _given_in_model_rows(given, placement, melody)
+        given_rows = given_in_model_rows(given, placement, melody)
         plan = ChordPlan.from_symbols(symbols, placement, num_steps) if symbols else None
         rng = np.random.default_rng(seed)
         if self.config.given_voices and decoder != "joint":
@@ -150,12 +150,12 @@ class Harmonizer:
         elif self.config.given_voices:  # joint: the rules over each voice's distribution given a greedy draft
             draft = self._voice_by_voice(conditions, placement, "greedy", 0.0, seed, rng, given_rows, plan)
             harmony = self._conditionals(conditions, draft, seed)
-            all_voices = [decode_harmony(*_distributions(sample), condition, placement, temperature=temperature,
+            all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, temperature=temperature,
                                          rng=rng, phrase_ends=phrase_ends(melody).steps, fixed=given_rows,
                                          chords=plan) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
-            all_voices = [decode_harmony(*_distributions(sample), condition, placement, method=decoder,
+            all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, method=decoder,
                                          temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps,
                                          chords=plan)
                           for sample in harmony]
@@ -189,7 +189,7 @@ class Harmonizer:
                 voices.pop(voice, None)
             harmony = self.predict(conditions, seed, given=_given_rolls(written, conditions.shape[1]))
             for s, sample in enumerate(harmony):
-                rows = decode_harmony(*_distributions(sample), conditions[s], placement, method=decoder,
+                rows = decode_harmony(*voice_distributions(sample), conditions[s], placement, method=decoder,
                                       temperature=temperature, rng=rng, fixed=written[s], free=(voice,),
                                       model_space=True, chords=chords)
                 written[s][voice] = rows[voice]
@@ -238,7 +238,25 @@ class Harmonizer:
         return float(np.mean(scores))
 
 
-def _given_in_model_rows(given: dict[str, tuple[Note, ...]], placement: Placement, melody: Score
+def placement_holding(placement: Placement, given: dict[str, tuple[Note, ...]]) -> Placement:
+    """The melody's placement, moved an octave when that lets the model's window hold given voices
+    that it would not (a low bass under a melody placed high)."""
+    pitches = [n.pitch for notes in given.values() for n in notes]
+    if not pitches:
+        return placement
+
+    def fits(p: Placement) -> bool:
+        low, high = min(pitches) + p.total_shift, max(pitches) + p.total_shift
+        return LOWEST_PITCH <= low and high < LOWEST_PITCH + NUM_PITCHES
+
+    for octave in (0, 12, -12):
+        moved = dataclasses.replace(placement, octave_shift=placement.octave_shift + octave)
+        if fits(moved):
+            return moved
+    return placement  # given_in_model_rows says what does not fit
+
+
+def given_in_model_rows(given: dict[str, tuple[Note, ...]], placement: Placement, melody: Score
                          ) -> dict[int, list[Note]]:
     """Given voices (by name, melody space) -> {voice index: notes in the model's pitch rows}.
 
@@ -255,15 +273,17 @@ def _given_in_model_rows(given: dict[str, tuple[Note, ...]], placement: Placemen
         if notes and notes[-1].end_step > melody.num_steps:
             raise InputError(f"the given {name} lasts {notes[-1].end_step} steps, the melody {melody.num_steps}: "
                              "they must be the same length")
-        moved = [dataclasses.replace(n, pitch=n.pitch + placement.total_shift - LOWEST_PITCH) for n in notes]
-        if any(not 0 <= n.pitch < NUM_PITCHES for n in moved):
-            raise InputError(f"the given {name} has notes the model cannot place against this melody "
-                             f"(more than two octaves below it or above it)")
-        rows[VOICE_INDEX[name]] = moved
+        shift = placement.total_shift - LOWEST_PITCH
+        outside = [n for n in notes if not 0 <= n.pitch + shift < NUM_PITCHES]
+        if outside:
+            raise InputError(f"the given {name} has {len(outside)} notes the model's window cannot hold against this "
+                             f"melody (it spans MIDI {LOWEST_PITCH - placement.total_shift}.."
+                             f"{LOWEST_PITCH - placement.total_shift + NUM_PITCHES - 1} here)")
+        rows[VOICE_INDEX[name]] = [dataclasses.replace(n, pitch=n.pitch + shift) for n in notes]
     return rows
 
 
-def _distributions(harmony: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def voice_distributions(harmony: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sustain, onset given sustain) per voice from one generator output (T, P, 6), each (T, P, 3)."""
     sustain = harmony[..., 1::2]
     return sustain, harmony[..., 0::2] / np.maximum(sustain, 1e-6)  # the sigmoid, undoing the product

@@ -46,10 +46,10 @@ import numpy as np
 
 from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Placement
 from midistyle.music.chord_symbols import symbol_spans
-from midistyle.music.keys import letters_in_key
+from midistyle.music.keys import is_augmented_or_diminished, letters_in_key
 from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
 from midistyle.music.motion import cross_relations, hidden_perfects, leap_rule, perfect_motion
-from midistyle.music.score import SATB_RANGES, Note
+from midistyle.music.score import SATB_RANGES, Key, Note
 
 CANDIDATES_PER_VOICE = 6
 CANDIDATES_AT_CADENCE = 10  # more voicings weighed at a phrase end and on the beat before it
@@ -72,6 +72,9 @@ DOMINANT_BONUS = 5.0  # on the beat before a phrase end: a root-position dominan
 FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
 ROOT_POSITION_BONUS = 1.0  # under a chord symbol without a slash bass: its root in the bass
 COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4th/2nd of a sus chord) sound
+AWKWARD_INTERVAL_PENALTY = 2.0  # under a chord symbol: a voice moving by an augmented or diminished interval
+NETWORK_WEIGHT_UNDER_CHORD = 0.25  # under a chord symbol the network's log probabilities count a quarter: it
+# did not choose that chord, so its preferences among the chord's tones matter less than the rules (valid split)
 SEAM_STEPS = 4  # a free stretch that ends within this many steps looks at the written chord after it
 
 
@@ -222,7 +225,9 @@ class _Decoder:
         self.dominant_beats: set[int] = set()  # the first of those steps, where every voice chooses again
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
         self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
+        self.minor = minor
         self.last_onset = len(log_p)
+        self.previous = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding just before the current step
 
     def plan_cadences(self, phrase_ends: tuple[int, ...]) -> None:
         """Mark the phrase ends (the melody's fermatas and last onset) and the beat before each."""
@@ -250,6 +255,7 @@ class _Decoder:
             if t and self.beats[t - 1]:
                 self.last_beat = np.array([self.melody[t - 1], *self.current])
             decoded = [v for v in self.free if not self.given[t, v]]
+            self.previous = np.array([self.melody[t - 1] if t else -1, *self.current])  # before written voices move
             for v in range(HARMONY_VOICES):  # written voices first: the free ones are placed against them
                 if not self.given[t, v]:
                     if t and self.given[t - 1, v]:
@@ -342,10 +348,12 @@ class _Decoder:
         if not ordered.any():
             return self._choose_greedy(t, starters)
         combos, pitches = combos[ordered], pitches[ordered]
-        score = sum(self.log_p[t, combos[:, v], v] for v in starters)
+        under_chord = self.chords is not None and self.chords.root[t] >= 0
+        weight = NETWORK_WEIGHT_UNDER_CHORD if under_chord else 1.0
+        score = weight * sum(self.log_p[t, combos[:, v], v] for v in starters)
         score = score + CHORD_BONUS * _is_chord(pitches)
         score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) + (pitches[:, 1] - pitches[:, 2] > 12))
-        previous = np.array([self.melody[t - 1] if t else -1, *self.current])
+        previous = self.previous
         for before in (previous, self.last_beat):
             if np.all(before >= 0):
                 score = score - PARALLEL_PENALTY * (perfect_motion(before, pitches) > 0).sum(axis=(1, 2))
@@ -362,10 +370,12 @@ class _Decoder:
                 rule = leap_rule(self.current[v], combos[:, v])
                 score = score - LEAP_PENALTY_PER_SEMITONE * leap - OVER_OCTAVE_PENALTY * (rule == 2) \
                     - SEVENTH_LEAP_PENALTY * (rule == 1)
-                was_dissonant = v < 2 and self.current[2] >= 0 and (
-                    (self.current[v] - self.current[2]) % 12 in DISSONANT_INTERVAL_CLASSES)
+                was_dissonant = v < 2 and previous[3] >= 0 and (
+                    (self.current[v] - previous[3]) % 12 in DISSONANT_INTERVAL_CLASSES)
                 if was_dissonant:
                     score = score - UNRESOLVED_PENALTY * (leap > 2)
+                if self.chords is not None and self.chords.root[t] >= 0:  # chord tones only: leaps it would not choose
+                    score = score - AWKWARD_INTERVAL_PENALTY * _awkward(self.current[v], combos[:, v], self.minor)
         score = score + self._cadence_score(t, pitches) + self._chord_score(t, pitches) \
             + self._seam_score(t, pitches, starters)
         best = self._pick(np.arange(len(combos)), score)
@@ -376,11 +386,11 @@ class _Decoder:
         bonus = np.zeros(len(pitches))
         if t in self.cadences:
             roots = _triad_roots(pitches)  # -1 where no root-position triad
-            bass_move = (pitches[:, 3] - self.current[2]) % 12 if self.current[2] >= 0 else np.full(len(pitches), -1)
+            bass_move = (pitches[:, 3] - self.previous[3]) % 12 if self.previous[3] >= 0 else np.full(len(pitches), -1)
             triad = roots >= 0
             bonus += CADENCE_TRIAD_BONUS * triad
             bonus += CADENTIAL_BASS_BONUS * (triad & np.isin(bass_move, (1, 2, 5, 7, 10, 11)))
-            before = np.array([self.melody[t - 1] if t else -1, *self.current])
+            before = self.previous
             dominant_root = _dominant_root(before)
             if dominant_root >= 0:
                 bonus += AUTHENTIC_BONUS * (roots == (dominant_root + 5) % 12)
@@ -429,6 +439,20 @@ class _Decoder:
             return items[int(np.argmax(score))]
         p = np.exp((score - score.max()) / self.temperature)
         return items[self.rng.choice(len(items), p=p / p.sum())]
+
+
+def _awkward(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
+    """Whether moving from ``previous_row`` to each of ``rows`` is an augmented or diminished interval
+    as the harmony critic spells it in the model's C major or A minor, shape=(N,), bool."""
+    return np.array([_awkward_pair(int(previous_row), int(row), minor) for row in rows], bool)
+
+
+@lru_cache(maxsize=4096)
+def _awkward_pair(previous_row: int, row: int, minor: bool) -> bool:
+    if previous_row == row:
+        return False
+    key = Key(0, "minor" if minor else "major")  # no sharps or flats: C major or A minor
+    return is_augmented_or_diminished(previous_row + LOWEST_PITCH, row + LOWEST_PITCH, key)
 
 
 def _resume_steps(given: np.ndarray, free: tuple[int, ...]) -> np.ndarray:

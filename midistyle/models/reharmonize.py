@@ -19,13 +19,20 @@ objects, so a MIDI or MusicXML file written from the result differs only inside 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.models.harmonize import VOICE_INDEX, Harmonizer, _distributions, _given_in_model_rows
+from midistyle.models.harmonize import (
+    VOICE_INDEX,
+    Harmonizer,
+    given_in_model_rows,
+    placement_holding,
+    voice_distributions,
+)
 from midistyle.models.harmonizer_data import condition_planes, padded_steps, place_melody
 from midistyle.models.harmony_decoding import ChordPlan, decode_harmony, to_melody_space
 from midistyle.music.harmony import ENDING_RULES, critique
@@ -59,26 +66,6 @@ class Reharmonization:
     new_seam_marks: int
 
 
-def bar_span(score: Score, first_bar: int, last_bar: int) -> tuple[int, int]:
-    """Steps (start, end) of bars ``first_bar``..``last_bar`` as printed (a pickup is bar 0).
-
-    Raises
-    ------
-    InputError
-        A span backwards, before the first bar or past the last.
-    """
-    lines = score.bar_lines()
-    first_number = 0 if score.anacrusis_steps else 1
-    last_number = first_number + len(lines) - 1
-    if first_bar > last_bar:
-        raise InputError(f"--bars {first_bar}-{last_bar} runs backwards; write {last_bar}-{first_bar}")
-    if first_bar < first_number or last_bar > last_number:
-        raise InputError(f"--bars {first_bar}-{last_bar} is outside the score's bars {first_number}-{last_number}")
-    start = lines[first_bar - first_number]
-    end = lines[last_bar - first_number + 1] if last_bar < last_number else score.num_steps
-    return start, end
-
-
 def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: int, *,
                 voices: tuple[str, ...] = LOWER_VOICES, seed: int = 0, tries: int = REGENERATE_TRIES,
                 temperature: float = REGENERATE_TEMPERATURE) -> Reharmonization:
@@ -110,11 +97,11 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
         raise InputError(f"--voices must name some of {', '.join(LOWER_VOICES)} (got {', '.join(voices) or 'none'})")
     if not 1 <= tries <= 64:
         raise InputError(f"tries={tries} must be in 1..64")
-    start, end = bar_span(score, first_bar, last_bar)
+    start, end = score.bar_span(first_bar, last_bar)
     melody = score.select_voices([0])
-    placement = place_melody(melody, score.key)
     written = {name: score.voices[1 + VOICE_INDEX[name]].notes for name in LOWER_VOICES}
-    rows = _given_in_model_rows(written, placement, melody)
+    placement = placement_holding(place_melody(melody, score.key), written)
+    rows = given_in_model_rows(written, placement, melody)
     num_steps = padded_steps(max(score.num_steps, 1), harmonizer.config.time_multiple)
     condition = condition_planes(melody, placement, num_steps)
     harmony = harmonizer._conditionals(condition[None], [rows], seed)[0]  # each voice given the other two
@@ -130,10 +117,10 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
     best, best_key = None, None
     for attempt in range(tries):
         rng = np.random.default_rng([seed, attempt])
-        decoded = decode_harmony(*_distributions(harmony), condition, placement, temperature=temperature, rng=rng,
+        decoded = decode_harmony(*voice_distributions(harmony), condition, placement, temperature=temperature, rng=rng,
                                  fixed=rows, free=free, given_steps=given_steps, chords=plan,
                                  phrase_ends=phrase_ends(melody).steps, model_space=True)
-        candidate = _spliced(score, to_melody_space(decoded, placement), stretches)
+        candidate = _spliced(score, to_melody_space(decoded, placement), stretches, end)
         changed = _changed_notes(score, candidate, free)
         after = _window_marks(candidate, window)
         new_at_seams = sum(((after - before) & Counter({k: n for k, n in after.items() if k[1] in seams})).values())
@@ -166,13 +153,17 @@ def _free_stretch(notes, start: int, end: int) -> tuple[int, int]:
     return a, max(a, b)
 
 
-def _spliced(score: Score, decoded: list, stretches: dict[int, tuple[int, int]]) -> Score:
-    """The score with each rewritten voice's notes in its stretch taken from ``decoded``."""
+def _spliced(score: Score, decoded: list, stretches: dict[int, tuple[int, int]], end: int) -> Score:
+    """The score with each rewritten voice's notes in its stretch taken from ``decoded``. New notes
+    start before the span's ``end``; the last one is held to the stretch's end when that is later
+    (it replaces a note that began in the span and was held past it)."""
     voices = list(score.voices)
     for v, (a, b) in stretches.items():
         original = score.voices[1 + v]
         kept = [n for n in original.notes if not a <= n.onset_step < b]
-        new = [n for n in decoded[v] if a <= n.onset_step < b]
+        new = [n for n in decoded[v] if a <= n.onset_step < min(b, end)]
+        if new and new[-1].end_step < b and b > end:
+            new[-1] = dataclasses.replace(new[-1], duration_steps=b - new[-1].onset_step)
         voices[1 + v] = Voice(original.name, tuple(sorted(kept + new, key=lambda n: n.onset_step)), original.program)
     return score.replace(voices=tuple(voices))
 

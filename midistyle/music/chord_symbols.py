@@ -125,6 +125,9 @@ def parse_chord_line(text: str, score: Score) -> tuple[ChordSymbol, ...]:
     bars = [bar.split() for bar in text.strip("|").split("|")] if "|" in text else [[s] for s in text.split()]
     if any(not bar for bar in bars):
         raise InputError("--chords has an empty bar between two '|'")
+    for bar in bars:
+        for figure in bar:
+            parse_chord_symbol(figure)  # an unknown symbol is named before any count is checked
     lines = score.bar_lines()  # bar starts, the pickup's (0) first when there is one
     full = lines[1:] if score.anacrusis_steps else lines
     if len(bars) == len(lines):

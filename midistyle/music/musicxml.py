@@ -8,6 +8,7 @@ pickup becomes an incomplete measure 0, parts carry their names, key and meter.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from fractions import Fraction
 from functools import lru_cache
@@ -123,7 +124,7 @@ def _read_chord_symbol(element, steps_per_quarter: int, symbols: dict, counts: C
     if root is None or isinstance(element, harmony.NoChord):
         counts["chord symbols left out"] += 1
         return
-    figure = element.figure or element.findFigure()
+    figure = re.sub(r"([A-G])-", r"\1b", element.figure or element.findFigure())  # music21's B- is a lead sheet's Bb
     symbols.setdefault(step, ChordSymbol(step, figure, root.pitchClass, (bass or root).pitchClass,
                                          tuple(sorted({p.pitchClass for p in element.pitches})),
                                          slash=bass is not None and bass.pitchClass != root.pitchClass))

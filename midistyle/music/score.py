@@ -240,6 +240,25 @@ class Score:
         starts += list(range(self.anacrusis_steps, max(self.num_steps, 1), self.steps_per_bar))
         return starts
 
+    def bar_span(self, first_bar: int, last_bar: int) -> tuple[int, int]:
+        """Steps (start, end) of bars ``first_bar``..``last_bar`` as printed (a pickup is bar 0).
+
+        Raises
+        ------
+        InputError
+            A span backwards, or outside the score's bars.
+        """
+        lines = self.bar_lines()
+        first_number = 0 if self.anacrusis_steps else 1
+        last_number = first_number + len(lines) - 1
+        if first_bar > last_bar:
+            raise InputError(f"bars {first_bar}-{last_bar} run backwards; write {last_bar}-{first_bar}")
+        if first_bar < first_number or last_bar > last_number:
+            raise InputError(f"bars {first_bar}-{last_bar} are outside the score's bars {first_number}-{last_number}")
+        start = lines[first_bar - first_number]
+        end = lines[last_bar - first_number + 1] if last_bar < last_number else self.num_steps
+        return start, end
+
     def coarsest_grid(self, grids: Sequence[int], onsets: Iterable[int] | None = None) -> int | None:
         """The first of ``grids`` (steps per quarter, coarsest first) that holds exactly every onset
         (default: every note's), the pickup and the bar of this score; None when none does."""
