@@ -236,7 +236,7 @@ def reharmonize_file(
     bars: str,
     voices: str = "alto,tenor,bass",
     seed: int = 0,
-    tries: int = 8,
+    tries: int = 16,
     weights: str | os.PathLike | None = None,
     musicxml: bool = False,
     report=print,
@@ -257,7 +257,7 @@ def reharmonize_file(
                           in MIDI_EXTENSIONS else [])
     for path in targets:
         refuse_overwriting_input(source, path)
-    first, last = _parse_bars(bars)
+    first, last = parse_bars(bars)
     names = tuple(v.strip() for v in voices.split(",") if v.strip())
     if not names or any(name not in ("alto", "tenor", "bass") for name in names):
         raise InputError(f"--voices {voices!r}: name some of alto, tenor, bass, separated by commas")
@@ -278,7 +278,8 @@ def reharmonize_file(
     return written
 
 
-def _parse_bars(text: str) -> tuple[int, int]:
+def parse_bars(text: str) -> tuple[int, int]:
+    """``"5-6"`` -> (5, 6), ``"5"`` -> (5, 5)."""
     parts = text.split("-")
     try:
         numbers = [int(p) for p in parts]

@@ -76,10 +76,10 @@ def test_upload_a_melody_see_the_score_hear_it_download_it(page, studio_url, tmp
     page.fill("#harmonize-form input[name=samples]", "2")
     page.click("#harmonize-form button[type=submit]")
     page.wait_for_selector("#result:not([hidden])", timeout=120_000)
-    page.wait_for_function("() => { const i = document.getElementById('score'); "
-                           "return i.complete && i.naturalWidth > 0 }")
-    svg = page.request.get(studio_url + page.get_attribute("#score", "src")).text()
+    page.wait_for_selector("#score-svg:not([hidden]) svg g.measure", timeout=30_000)  # inline: bars can be clicked
+    svg = page.request.get(studio_url + page.get_attribute("#score-svg", "data-src")).text()
     assert svg.count('class="staff"') >= 4 and svg.count('class="note"') > 40  # four staves of notes
+    assert page.locator("#score-svg g.note").count() > 40
     assert page.get_attribute("#audio", "src").endswith("chorale.wav")
     assert page.evaluate("document.getElementById('audio').canPlayType('audio/wav')") != ""
     page.wait_for_function("() => { const i = document.getElementById('roll'); "
@@ -119,3 +119,40 @@ def test_check_a_four_part_score_and_see_its_marks(page, studio_url, data_dir):
     assert marks > 0 and "#d00000" in svg.lower()  # the marked notes are red on the sheet music
     assert page.is_hidden("#player-main") and "bar" in page.inner_text("#cadences")
     page.screenshot(path=str(ARTIFACTS / "studio_check.png"), full_page=True)
+
+
+def _notes_outside(score, start: int, end: int) -> list:
+    return [[(n.onset_step, n.pitch, n.duration_steps) for n in v.notes if not start <= n.onset_step < end]
+            for v in score.voices]
+
+
+def test_select_bars_on_the_score_regenerate_them_and_undo(page, studio_url, tmp_path):
+    page.goto(studio_url + "/")
+    page.click("#harmonize-form button[type=submit]")  # the embedded example, 16 bars, no pickup
+    page.wait_for_selector("#score-svg:not([hidden]) svg g.measure .bar-hit", timeout=120_000)
+    original = page.get_attribute("#downloads a:has-text('Download MusicXML')", "href")
+    bars = page.locator("#score-svg g.measure")
+    bars.nth(4).locator(".bar-hit").click(force=True)  # bar 5 ...
+    bars.nth(5).locator(".bar-hit").click(modifiers=["Shift"], force=True)  # ... to bar 6
+    assert page.inner_text("#selection") == "bars 5\u20136 selected"
+    assert page.locator("#score-svg g.measure.selected").count() == 2
+    page.check("#regenerate-form input[value=bass]")  # lock the bass
+    page.click("#regenerate-form button[type=submit]")
+    page.wait_for_function("() => [...document.querySelectorAll('#messages li')]"
+                           ".some((li) => li.textContent.startsWith('bars 5-6: alto, tenor rewritten'))",
+                           timeout=120_000)
+    page.wait_for_selector("#score-svg:not([hidden]) svg g.measure", timeout=30_000)
+    regenerated = page.get_attribute("#downloads a:has-text('Download MusicXML')", "href")
+    assert regenerated != original
+    before, after = tmp_path / "before.musicxml", tmp_path / "after.musicxml"
+    before.write_bytes(page.request.get(studio_url + original).body())
+    after.write_bytes(page.request.get(studio_url + regenerated).body())
+    old, new = read_score(before), read_score(after)
+    start, end = old.bar_span(5, 6)
+    assert _notes_outside(old, start, end) == _notes_outside(new, start, end)  # the rest of the score is unchanged
+    assert old.voices[3].notes == new.voices[3].notes  # the locked bass too
+    assert old.voices[1].notes != new.voices[1].notes or old.voices[2].notes != new.voices[2].notes
+    page.screenshot(path=str(ARTIFACTS / "studio_regenerated.png"), full_page=True)
+    page.click("#undo")
+    assert page.get_attribute("#downloads a:has-text('Download MusicXML')", "href") == original
+    assert page.is_disabled("#undo")

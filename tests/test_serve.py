@@ -184,11 +184,53 @@ def test_the_api_is_as_the_readme_documents_it(client, harmonized, data_dir):
               if path.startswith("/api/")} | {("GET", "/api/openapi.json")}  # the document is not in itself
     assert documented == served
     keys = {row[0]: set(re.findall(r"`(\w+)`", row[1])) for row in _readme_table("job kind")}
-    assert set(harmonized["files"]) == keys["harmonize, chorale"]
+    assert set(harmonized["files"]) == keys["harmonize, chorale, reharmonize"]
     with open(data_dir / "chorale_excerpt.musicxml", "rb") as handle:
         check = _wait(client, client.post("/api/check", files={"file": ("x.musicxml", handle)}).json())
     assert set(check["files"]) == keys["check"]
     assert keys["stylize"] == {"wav", "before_wav", "png"}  # the restyle test checks a real job's
+
+
+def test_harmonize_follows_chord_symbols_given_in_the_form(client, tmp_path):
+    from midistyle.music.chord_symbols import chord_agreement
+
+    response = client.post("/api/harmonize", data={"chords": " ".join(["G", "D", "G", "C"] * 4)})  # Ode to Joy: 16 bars
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json())
+    assert job["status"] == "done" and any(m.startswith("chords: 16 symbols followed") for m in job["messages"])
+    path = tmp_path / "chorale.musicxml"
+    path.write_bytes(client.get(job["files"]["musicxml"]).content)
+    score = read_score(path)
+    assert [s.figure for s in score.chord_symbols] == ["G", "D", "G", "C"] * 4  # shown over the engraved score
+    agree, total = chord_agreement(score)
+    assert agree / total >= 0.95
+    bad = client.post("/api/harmonize", data={"chords": "G Q"})
+    assert bad.status_code == 422 and "unknown chord symbol 'Q'" in bad.json()["error"]
+
+
+def test_regenerate_bars_of_a_finished_job_and_keep_the_rest(client, harmonized, tmp_path):
+    before = tmp_path / "before.musicxml"
+    before.write_bytes(client.get(harmonized["files"]["musicxml"]).content)
+    response = client.post("/api/reharmonize", data={"job": harmonized["id"], "bars": "2-3",
+                                                     "voices": "alto,tenor", "seed": "1"})
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json())
+    assert job["status"] == "done" and set(job["files"]) == set(harmonized["files"])
+    assert any("bars 2-3: alto, tenor rewritten" in m for m in job["messages"])
+    after = tmp_path / "after.musicxml"
+    after.write_bytes(client.get(job["files"]["musicxml"]).content)
+    old, new = read_score(before), read_score(after)
+    start, end = old.bar_span(2, 3)
+    for a, b in zip(old.voices, new.voices):
+        assert [(n.onset_step, n.pitch, n.duration_steps) for n in a.notes if not start <= n.onset_step < end] == \
+            [(n.onset_step, n.pitch, n.duration_steps) for n in b.notes if not start <= n.onset_step < end]
+    assert old.voices[3].notes == new.voices[3].notes  # the bass was not asked for
+    for data, message in (({"job": harmonized["id"], "bars": "3-2"}, "run backwards"),
+                          ({"job": harmonized["id"], "bars": "2-99"}, "outside the score's bars"),
+                          ({"job": harmonized["id"], "bars": "2", "voices": "soprano"}, "voices="),
+                          ({"job": "nope", "bars": "2"}, "finished harmonize or chorale job")):
+        refused = client.post("/api/reharmonize", data=data)
+        assert refused.status_code == 422 and message in refused.json()["error"], refused.text
 
 
 def test_check_an_uploaded_score_and_a_finished_job(client, harmonized, data_dir):

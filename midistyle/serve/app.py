@@ -91,7 +91,7 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
                         temperature: float = Form(0.0), ensemble: str = Form("organ"),
                         instruments: str | None = Form(None), track: int | None = Form(None),
                         tune: int | None = Form(None), top_line: bool = Form(False),
-                        decoder: str = Form("joint")) -> dict:
+                        decoder: str = Form("joint"), chords: str | None = Form(None)) -> dict:
         store.check_room(_client(request))  # before reading the upload
         _check_range("samples", samples, 1, 8)
         _check_range("temperature", temperature, 0.0, 2.0)
@@ -99,10 +99,16 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         voices = _check_key_and_sound(key, ensemble, instruments)
         melody, notes = await _read_melody(file, example, track=track, tune=tune, top_line=top_line,
                                            root=store.root)
+        symbols = None  # the melody file's own
+        if chords and chords.strip():
+            from midistyle.music.chord_symbols import parse_chord_line
+
+            symbols = parse_chord_line(chords, melody.score)
         job = store.submit("harmonize", lambda j: studio.harmonize(j, melody, key=key or None, samples=samples,
                                                                     seed=seed, temperature=temperature,
                                                                     ensemble=ensemble, instruments=voices,
-                                                                    decoder=decoder), client=_client(request))
+                                                                    decoder=decoder, chords=symbols),
+                           client=_client(request))
         job.messages.extend(notes)
         return _job_json(request, job, store)
 
@@ -125,6 +131,26 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         score = await _four_part_score(file, job, store)
         return _job_json(request, store.submit("check", lambda j: studio.check(j, score), client=_client(request)),
                          store)
+
+    @app.post("/api/reharmonize", status_code=202)
+    async def reharmonize(request: Request, job: str = Form(...), bars: str = Form(...),
+                          voices: str = Form("alto,tenor,bass"), seed: int = Form(0),
+                          ensemble: str = Form("organ")) -> dict:
+        from midistyle.pipeline import parse_bars
+
+        store.check_room(_client(request))
+        first, last = parse_bars(bars)
+        names = tuple(v.strip() for v in voices.split(",") if v.strip())
+        if not names or any(name not in ("alto", "tenor", "bass") for name in names):
+            raise InputError(f"voices={voices!r}: name some of alto, tenor, bass (the others are kept)")
+        _check_key_and_sound(None, ensemble, None)
+        score = await _four_part_score(None, job, store)
+        if score.steps_per_quarter != 4:
+            raise InputError("this score has triplets or notes shorter than a 16th: bars can be regenerated only "
+                             "on the 16th grid")
+        score.bar_span(first, last)  # a bad span is refused now, not in the queue
+        return _job_json(request, store.submit("reharmonize", lambda j: studio.reharmonize(
+            j, score, first, last, voices=names, seed=seed, ensemble=ensemble), client=_client(request)), store)
 
     @app.post("/api/stylize", status_code=202)
     async def stylize(request: Request, job: str | None = Form(None), content: UploadFile | None = File(None),
@@ -186,7 +212,7 @@ def _job_json(request: Request, job: Job, store: JobStore) -> dict:
         "files": {key: f"{base}/files/{name}" for key, name in job.files.items()} if done else {},
         "labels": dict(job.labels) if done else {},
         "samples": [{**s, "url": f"{base}/files/{s['file']}"} for s in job.samples] if done else [],
-        "messages": list(job.messages), "error": job.error,
+        "messages": list(job.messages), "error": job.error, "info": dict(job.info) if done else {},
     }
 
 

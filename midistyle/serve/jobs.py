@@ -74,6 +74,7 @@ class Job:
     deferred: dict[str, Callable[[Path], Path]] = field(default_factory=dict)  # file name -> how to make it
     messages: list[str] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)  # facts the page needs about the result (the first bar's number)
     error: str | None = None
     created: float = field(default_factory=time.time)
     started: float | None = None

@@ -72,10 +72,16 @@ class Studio:
     # -- jobs ------------------------------------------------------------------------------------
     def harmonize(self, job: Job, melody: Melody, *, key: str | None, samples: int, seed: int,
                   temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None,
-                  decoder: str = "joint") -> None:
+                  decoder: str = "joint", chords=None) -> None:
+        from midistyle.music.chord_symbols import chord_agreement
+
         job.step(0.1, "harmonizing")
         results = self.harmonizer().harmonize(melody.score, samples=samples, seed=seed, temperature=temperature,
-                                              key=Key.parse(key) if key else None, decoder=decoder)
+                                              key=Key.parse(key) if key else None, decoder=decoder, chords=chords)
+        if results[0].score.chord_symbols:
+            agree, total = chord_agreement(results[0].score)
+            job.messages.append(f"chords: {len(results[0].score.chord_symbols)} symbols followed on {agree} of "
+                                f"{total} beats (the bass and 3 of 4 notes chord tones)")
         placement = results[0].placement
         job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
         if placement.notes_outside:
@@ -100,6 +106,19 @@ class Studio:
         job.messages.extend(generated.notes)
         self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5,
                       instruments=instruments)
+
+    def reharmonize(self, job: Job, score: Score, first_bar: int, last_bar: int, *, voices: tuple[str, ...],
+                    seed: int, ensemble: str) -> None:
+        """Rewrite ``voices`` in bars ``first_bar``..``last_bar``; every other note stays."""
+        from midistyle.models.reharmonize import reharmonize
+
+        job.step(0.1, f"rewriting bars {first_bar}-{last_bar}")
+        result = reharmonize(self.harmonizer(), score, first_bar, last_bar, voices=voices, seed=seed)
+        seams = "no new critic marks at its edges" if not result.new_seam_marks else \
+            f"{result.new_seam_marks} new critic marks at its edges (the best of the tries)"
+        job.messages.append(f"bars {first_bar}-{last_bar}: {', '.join(voices)} rewritten, "
+                            f"{result.changed_notes} notes changed; {seams}")
+        self._publish(job, result.score, ensemble, start=0.4)
 
     def check(self, job: Job, score: Score) -> None:
         """The harmony critic's marks as JSON and on the sheet music, and its summary as messages."""
@@ -172,6 +191,7 @@ class Studio:
             audio = rendering.result()
         job.add_file(write_audio(job.folder / "chorale.wav", audio.audio, audio.sample_rate), "WAV")
         job.add_deferred_file("pianoroll.png", "piano roll", lambda path: plot_pianoroll(score, path))
+        job.info["first_bar"] = 0 if score.anacrusis_steps else 1  # the number printed on the first bar
 
 
 def _write(job: Job, label: str | None, name: str, score: Score) -> Path:

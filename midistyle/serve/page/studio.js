@@ -3,6 +3,11 @@
 
 const $ = (id) => document.getElementById(id);
 let currentJob = null; // the last finished harmonize/chorale job, which Restyle uses by default
+let shownScoreJob = null; // the score job on screen, which Regenerate rewrites
+const undoStack = []; // score jobs shown before a regeneration, for Undo
+let selection = null; // {anchor, from, to}: engraved measures (0-based) selected on the score
+let firstBar = 1; // the number printed on the first measure (0 with a pickup)
+let regenerations = 0; // each Regenerate draws with a new seed
 
 for (const tab of document.querySelectorAll(".tab")) {
   tab.addEventListener("click", () => {
@@ -94,6 +99,8 @@ function show(job) {
   $("critique").hidden = true;
   $("result-title").textContent = job.kind === "stylize" ? "Before and after" : job.kind === "check" ? "Marked score" : "Score";
   $("player-main").hidden = job.kind === "check";
+  $("regenerate-form").hidden = !["harmonize", "chorale", "reharmonize"].includes(job.kind);
+  $("score-svg").hidden = true;
   $("roll").hidden = $("roll-title").hidden = job.kind === "check";
   if (job.kind === "check") {
     $("player-after").hidden = true;
@@ -109,10 +116,13 @@ function show(job) {
     $("roll").src = files.png;
   } else {
     currentJob = job.id;
+    if (job.kind === "reharmonize" && shownScoreJob && !undoing) undoStack.push(shownScoreJob);
+    shownScoreJob = job;
+    $("undo").disabled = undoStack.length === 0;
     $("player-after").hidden = true;
     $("audio").src = files.wav;
-    $("score").hidden = false;
-    $("score").src = files.svg;
+    $("score").hidden = true;
+    showSelectableScore(files.svg, job.info.first_bar ?? 1);
     $("roll-title").textContent = "Piano roll";
     $("roll").src = files.png;
   }
@@ -140,4 +150,80 @@ $("check-form").addEventListener("submit", (event) => {
 $("restyle-form").addEventListener("submit", (event) => {
   event.preventDefault();
   run(event.target, "/api/stylize", (data) => { if (!data.has("content") && currentJob) data.append("job", currentJob); });
+});
+
+// -- regenerating bars: select measures on the inline score, rewrite the unlocked voices there, undo --
+let undoing = false;
+
+async function showSelectableScore(url, first) {
+  const text = await (await fetch(url)).text();
+  const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+  const holder = $("score-svg");
+  holder.replaceChildren(document.importNode(svg, true));
+  holder.dataset.src = url;
+  holder.hidden = false;
+  firstBar = first;
+  selection = null;
+  const measures = [...holder.querySelectorAll("g.measure")];
+  measures.forEach((measure, index) => {
+    const box = measure.getBBox(); // the whole bar is a target, not only its notes
+    const hit = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    for (const [name, value] of Object.entries({ x: box.x, y: box.y, width: box.width, height: box.height })) {
+      hit.setAttribute(name, value);
+    }
+    hit.setAttribute("class", "bar-hit");
+    measure.insertBefore(hit, measure.firstChild);
+    measure.dataset.index = index;
+    measure.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      const anchor = event.shiftKey && selection ? selection.anchor : index;
+      select(measures, anchor, index);
+    });
+    measure.addEventListener("mouseenter", (event) => {
+      if (event.buttons === 1 && selection) select(measures, selection.anchor, index);
+    });
+  });
+  showSelection(measures);
+}
+
+function select(measures, anchor, index) {
+  selection = { anchor, from: Math.min(anchor, index), to: Math.max(anchor, index) };
+  showSelection(measures);
+}
+
+function showSelection(measures) {
+  measures.forEach((m, i) => m.classList.toggle("selected", selection !== null && i >= selection.from && i <= selection.to));
+  const button = $("regenerate-form").querySelector("button[type=submit]");
+  button.disabled = selection === null;
+  $("selection").textContent = selection === null
+    ? "Click a bar on the score (shift-click or drag for more) to write it again."
+    : `bars ${selection.from + firstBar}\u2013${selection.to + firstBar} selected`;
+}
+
+$("regenerate-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const locked = [...event.target.querySelectorAll("input[name=lock]:checked")].map((box) => box.value);
+  const voices = ["alto", "tenor", "bass"].filter((voice) => !locked.includes(voice));
+  if (voices.length === 0) return showError("every lower voice is locked: unlock one to regenerate");
+  if (!selection || !shownScoreJob) return;
+  regenerations += 1;
+  run(event.target, "/api/reharmonize", (data) => {
+    data.delete("lock");
+    data.set("job", shownScoreJob.id);
+    data.set("bars", `${selection.from + firstBar}-${selection.to + firstBar}`);
+    data.set("voices", voices.join(","));
+    data.set("seed", String(regenerations));
+  });
+});
+
+$("undo").addEventListener("click", () => {
+  const previous = undoStack.pop();
+  if (!previous) return;
+  undoing = true;
+  try {
+    show(previous);
+    showMessages(["undone: back to the version before the last regeneration"]);
+  } finally {
+    undoing = false;
+  }
 });
