@@ -269,7 +269,7 @@ def reharmonize_file(
     result = reharmonize(Harmonizer.load(weights), score, first, last, voices=names, seed=seed, tries=tries)
     count = result.new_seam_marks
     seams = "no new critic marks at its edges" if not count else \
-        f"{count} new critic mark{'s' if count > 1 else ''} at its edges (the best of {tries} tries)"
+        f"{count} new critic mark{'s' if count > 1 else ''} at its edges (the best of the versions tried)"
     report(f"bars {first}-{last}: {', '.join(names)} rewritten, {result.changed_notes} notes changed; {seams}")
     written = []
     for path in targets:

@@ -272,6 +272,8 @@ class _Decoder:
                 starters = [v for v in decoded if self.current[v] < 0]  # the final chord is held
             else:
                 starters = [v for v in decoded if self._wants_new_note(v, t)]
+                if self.method == "joint":
+                    starters = sorted(set(starters) | self._clashing_with_written(t, decoded))
             if starters:
                 chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
                 for v, row in zip(starters, chosen):
@@ -297,6 +299,14 @@ class _Decoder:
         high = min(high, above) if above >= 0 else high
         low = max(low, below)
         return (low, high) if low <= high else (self.ranges[v][0], high)  # crossing a fixed voice: last resort
+
+    def _clashing_with_written(self, t: int, decoded: list[int]) -> set[int]:
+        """Decoded voices holding a note that a written voice's new note makes a 2nd, tritone or 7th:
+        they choose again (holding stays one of their choices)."""
+        arriving = [int(self.fixed_rows[t, u]) for u in range(HARMONY_VOICES)
+                    if self.given[t, u] and self.fixed_onsets[t, u] and self.fixed_rows[t, u] >= 0]
+        return {v for v in decoded if self.current[v] >= 0 and any(
+            (self.current[v] - row) % 12 in DISSONANT_INTERVAL_CLASSES for row in arriving)}
 
     def _wants_new_note(self, v: int, t: int) -> bool:
         held = self.current[v]

@@ -10,8 +10,9 @@ harmonizer:
    (:meth:`Harmonizer._conditionals`), and the joint decoder writes the free stretches with every
    other note held as written (``given_steps``); near the stretch's end it looks at the written
    chord it leads into.
-3. ``tries`` decodes are drawn (seeded) at ``temperature``; the one that differs from the original
-   and adds the fewest critic marks at the seams, then has the fewest marks in the span, wins.
+3. ``tries`` decodes are drawn (seeded) at ``temperature`` (more, up to ``MAX_TRIES``, while each
+   adds a critic mark at a seam); the one that differs from the original and adds the fewest
+   critic marks at the seams, then has the fewest marks in the span, wins.
 
 Notes outside the free stretches come back as the same :class:`~midistyle.music.score.Note`
 objects, so a MIDI or MusicXML file written from the result differs only inside the span.
@@ -40,7 +41,9 @@ from midistyle.music.metrics import beat_steps
 from midistyle.music.phrases import phrase_ends
 from midistyle.music.score import Score, Voice
 
-REGENERATE_TRIES = 16  # on the valid split 16 tries leave 7 of 68 spans with a new mark at a seam, 8 leave 10
+REGENERATE_TRIES = 16  # versions weighed at least
+MAX_TRIES = 64  # while every version so far adds a mark at a seam, more are drawn, up to this many (on the
+# valid split's 68 spans: 8 tries leave 10 spans with a new seam mark, 16 leave 7, up to 64 leave 2)
 REGENERATE_TEMPERATURE = 1.0  # sampling among the rule-scored voicings: a regenerated span should differ
 LOWER_VOICES = ("alto", "tenor", "bass")
 
@@ -83,7 +86,8 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
         Which of alto, tenor, bass to rewrite; the soprano is the melody and stays.
     seed : int, keyword-only
     tries : int, keyword-only
-        Decodes drawn; the best by the critic is kept.
+        Decodes weighed; the best by the critic is kept (more are drawn, up to ``MAX_TRIES``, while
+        every one so far adds a critic mark at a seam).
     temperature : float, keyword-only
         Of the joint decoder's choice among its scored voicings.
 
@@ -115,7 +119,9 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
     before = _window_marks(score, window)
     seams = _seam_steps(score, start, end)
     best, best_key = None, None
-    for attempt in range(tries):
+    for attempt in range(max(tries, MAX_TRIES)):
+        if attempt >= tries and best_key[:2] == (False, 0):
+            break  # enough versions weighed, and one joins cleanly
         rng = np.random.default_rng([seed, attempt])
         decoded = decode_harmony(*voice_distributions(harmony), condition, placement, temperature=temperature, rng=rng,
                                  fixed=rows, free=free, given_steps=given_steps, chords=plan,
