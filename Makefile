@@ -39,6 +39,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[cpu,dev,ray]'
+	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0  # only its ONNX model is used: see pyproject.toml
 	touch $@
 
 demo: setup

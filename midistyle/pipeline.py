@@ -72,6 +72,39 @@ def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     return write_score(read_score_as_written(source), target)
 
 
+def read_melody_input(path: str | os.PathLike, *, track: int | None = None, tune: int | None = None,
+                      top_line: bool = False, report=print):
+    """The melody of a score file, or of a recording (``.wav .flac .ogg .mp3``) transcribed.
+
+    A recording goes through :mod:`midistyle.audio.transcribe` and then the played-in quantizer
+    (:func:`midistyle.music.melody.extract_melody`); its report line says what was heard, e.g.
+    ``transcribed 42 notes at 96 qpm, tuned +38 cents``.
+
+    Returns
+    -------
+    midistyle.music.melody.Melody
+    """
+    from midistyle.audio.files import AUDIO_EXTENSIONS
+    from midistyle.music.melody import extract_melody, read_melody_file
+
+    path = Path(path)
+    if path.suffix.lower() not in AUDIO_EXTENSIONS:
+        return read_melody_file(path, track=track, tune=tune, top_line=top_line, report=report)
+    from midistyle.audio.transcribe import transcribe_file
+
+    heard = transcribe_file(path)
+    melody = extract_melody(heard.to_score(title=path.stem), meter_given=False, played=True)
+    tuned = f", tuned {heard.tuning_cents:+.0f} cents" if heard.tuning_cents else ""
+    report(f"transcribed {len(melody.score.voices[0].notes)} notes at {melody.score.tempo_qpm:.0f} qpm{tuned} "
+           f"from {heard.seconds:.1f} s of audio")
+    for line in melody.notes:
+        if not line.startswith("played-in melody"):  # said above
+            report(line)
+    if melody.summary():
+        report(melody.summary())
+    return melody
+
+
 def harmonize_file(
     source: str | os.PathLike,
     target: str | os.PathLike,
@@ -109,7 +142,6 @@ def harmonize_file(
     ``report`` receives one line per thing the user should know (key, octave shift, outputs).
     """
     from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
-    from midistyle.music.melody import read_melody_file
     from midistyle.music.score import Key
 
     source, target = Path(source), Path(target)
@@ -123,8 +155,8 @@ def harmonize_file(
         refuse_overwriting_input(source, path)
     if chords is not None and ignore_chords:
         raise InputError("--chords and --ignore-chords contradict each other")
-    melody = read_melody_file(source, track=0 if keep and track is None else track, tune=tune, top_line=top_line,
-                              report=report)
+    melody = read_melody_input(source, track=0 if keep and track is None else track, tune=tune,
+                               top_line=top_line, report=report)
     given = _given_voices(source, melody.score, given_files or {}, keep, tune)
     symbols = _chord_symbols(melody.score, chords, ignore_chords, report)
     from midistyle.models.harmonize import Harmonizer
@@ -426,7 +458,6 @@ def run_pipeline(
     from midistyle.audio.spectral import prepare_audio
     from midistyle.audio.stylize import stylize, working_rate, write_figure
     from midistyle.models.harmonize import Harmonizer
-    from midistyle.music.melody import read_melody_file
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -438,7 +469,7 @@ def run_pipeline(
             refuse_overwriting_input(source, out_dir / name)
     style, style_rate = read_audio(style_path)
     prepare_audio(style, style_rate, target_rate=style_rate, what="style")  # silent or broken: fail now
-    melody = read_melody_file(melody_path, track=track, tune=tune, top_line=top_line, report=report)
+    melody = read_melody_input(melody_path, track=track, tune=tune, top_line=top_line, report=report)
     result = Harmonizer.load().harmonize(melody.score, seed=seed)[0]
     report(f"key: {result.placement.key} (detected)")
     chorale = melody.with_exact_soprano(result.score).replace(

@@ -21,7 +21,7 @@ AUDIO_INPUT_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 class HarmonizeTask:
     """``OUT/<relative>.mid`` (and ``.musicxml``, ``.svg`` when asked): the melody harmonized."""
 
-    extensions = SCORE_EXTENSIONS
+    extensions = SCORE_EXTENSIONS + AUDIO_INPUT_EXTENSIONS  # recordings are transcribed first
 
     @staticmethod
     def output_paths(item: BatchInput, out_dir: Path, options: dict) -> list[Path]:
@@ -37,11 +37,11 @@ class HarmonizeTask:
 
     def run(self, source: Path, outputs: list[Path]) -> dict:
         from midistyle.music.io import write_atomically, write_score
-        from midistyle.music.melody import read_melody_file
         from midistyle.music.score import Key
+        from midistyle.pipeline import read_melody_input
 
         notes: list[str] = []
-        melody = read_melody_file(source, track=self.options.get("track"), tune=self.options.get("tune"),
+        melody = read_melody_input(source, track=self.options.get("track"), tune=self.options.get("tune"),
                              top_line=self.options.get("top_line", False), report=notes.append)
         key = self.options.get("key")
         result = self.harmonizer.harmonize(melody.score, seed=self.options.get("seed", 0),

@@ -175,7 +175,7 @@ def read_melody_file(path: str | os.PathLike, *, track: int | None = None, top_l
 
 
 def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = False, meter_given: bool = True,
-                   counts: Counter | None = None) -> Melody:
+                   counts: Counter | None = None, played: bool | None = None) -> Melody:
     """Clean one part of a fine-grid score into a 16th-grid melody.
 
     Parameters
@@ -187,6 +187,9 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
         False when the file had no time signature: the meter and pickup are detected.
     counts : Counter, keyword-only
         Changes already made by the reader, added to.
+    played : bool or None, keyword-only
+        Whether the notes were played in without a grid (default: judged from their onsets); a
+        transcribed recording is.
     """
     from midistyle.music import performance
 
@@ -196,7 +199,7 @@ def extract_melody(fine: Score, *, track: int | None = None, top_line: bool = Fa
     notes_out: list[str] = []
     voice = _choose_voice(fine, track)
     notes = list(voice.notes)
-    played = on_grid_share(notes) < ON_GRID_SHARE
+    played = on_grid_share(notes) < ON_GRID_SHARE if played is None else played
     found_meter, file_meter = None, (fine.time_signature if meter_given else None)
     if played:
         aligned = performance.align_to_grid(notes, tempo_qpm=fine.tempo_qpm)

@@ -259,7 +259,7 @@ async def _read_melody(file: UploadFile | None, example: str | None, *, track, t
     import dataclasses
 
     from midistyle.music.melody import read_melody_file
-    from midistyle.pipeline import embedded_melody_path
+    from midistyle.pipeline import embedded_melody_path, read_melody_input
 
     notes: list[str] = []
     if file is None or not file.filename:
@@ -267,12 +267,12 @@ async def _read_melody(file: UploadFile | None, example: str | None, *, track, t
             raise InputError(f"example={example!r}: the embedded example is 'ode_to_joy'")
         return read_melody_file(embedded_melody_path(), report=notes.append), notes
     with tempfile.TemporaryDirectory(prefix="upload-", dir=root) as folder:
-        path = save_upload(await _read_upload(file), file.filename, Path(folder), kind="score")
+        path = save_upload(await _read_upload(file), file.filename, Path(folder), kind="melody")
         shown = Path(file.filename).name[:80]
         try:
-            melody = read_melody_file(path, track=track, tune=tune, top_line=top_line, report=notes.append)
+            melody = read_melody_input(path, track=track, tune=tune, top_line=top_line, report=notes.append)
         except InputError as error:  # name the upload, not our temporary copy
-            raise InputError(str(error).replace(str(path), shown)) from None
+            raise InputError(str(error).replace(str(path), shown).replace(path.name, shown)) from None
     if melody.score.title in ("", path.stem):
         melody = dataclasses.replace(melody, score=melody.score.replace(title=Path(shown).stem))
     return melody, notes

@@ -57,7 +57,8 @@ def audio_extension(data: bytes) -> str | None:
 
 
 def save_upload(data: bytes, filename: str, folder: Path, *, kind: str) -> Path:
-    """Check an upload and save it as ``folder/upload<ext>``; ``kind`` is ``"score"`` or ``"audio"``.
+    """Check an upload and save it as ``folder/upload<ext>``; ``kind`` is ``"score"``, ``"audio"`` or
+    ``"melody"`` (a score or a recording of one).
 
     Raises
     ------
@@ -69,10 +70,14 @@ def save_upload(data: bytes, filename: str, folder: Path, *, kind: str) -> Path:
         raise InputError(f"{shown}: is empty (0 bytes)")
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"{shown}: is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", 413)
-    extension = score_extension(data) if kind == "score" else audio_extension(data)
+    if kind == "melody":
+        extension = score_extension(data) or audio_extension(data)
+        expected = f"{SCORE_TYPES} file, nor a {AUDIO_TYPES} recording"
+    else:
+        extension = score_extension(data) if kind == "score" else audio_extension(data)
+        expected = f"{SCORE_TYPES if kind == 'score' else AUDIO_TYPES} file"
     if extension is None:
-        expected = SCORE_TYPES if kind == "score" else AUDIO_TYPES
-        raise UploadError(f"{shown}: is not a {expected} file", 415)
+        raise UploadError(f"{shown}: is not a {expected}", 415)
     path = folder / f"{kind}_upload{extension}"
     path.write_bytes(data)
     return path

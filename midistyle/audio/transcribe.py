@@ -1,0 +1,340 @@
+"""A sung, hummed or played melody in an audio file -> one line of notes in seconds.
+
+The pitch evidence comes from Spotify's basic-pitch network (Bittner et al., ICASSP 2022; Apache-2.0),
+whose ONNX file ships inside the ``basic-pitch`` wheel and runs here through ONNX Runtime, with no
+TensorFlow: for every 11.6 ms frame (22.05 kHz, hop 256) it gives the likelihood that each of the
+88 piano keys sounds (``note``) and starts (``onset``). It is a polyphonic model; a melody is one
+line, so this module decodes one:
+
+1. **Checks** before any work: at most ``max_minutes`` long, not silent, not clipped.
+2. **Tuning**: librosa's tuning estimate (from the spectrum's peaks) says how far the performer is
+   from A440's semitones; beyond ``tuning_tolerance_cents`` the audio is resampled so that its
+   pitches fall on semitones (and the note times are scaled back), then reported.
+3. **The line** (Viterbi over silence and the 88 keys): staying costs nothing, a pitch change costs
+   ``change_cost`` (more for leaps beyond an octave, so an octave error for a few frames does not
+   pay), starting after silence ``start_cost``. Vibrato and scoops move the evidence by less than
+   a semitone or for a few frames, so they stay one note; glides settle on the note they reach.
+4. **Notes**: each run of one key is a note, split where the onset head fires again on that key (a
+   repeated note, a new syllable); notes shorter than ``min_note_seconds`` join the note before
+   them when they touch it (a scoop), else are dropped.
+5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
+   pitched (speech, noise); several keys at once in much of the music (a band, a piano with chords).
+
+The notes then go through the played-in quantizer (:mod:`midistyle.music.performance`) like a
+melody played on a keyboard without a click.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from midistyle.errors import InputError, MissingDependencyError
+from midistyle.music.score import Note, Score, Voice
+
+MODEL_SAMPLE_RATE = 22050
+FRAME_HOP = 256  # samples: one frame is 11.6 ms
+WINDOW_SAMPLES = 2 * MODEL_SAMPLE_RATE - FRAME_HOP  # the network's input: 43844 samples, 172 frames
+WINDOW_OVERLAP_FRAMES = 30  # frames shared by neighbouring windows; half of it is dropped at each side
+LOWEST_KEY = 21  # A0: the first of the 88 outputs
+KEYS = 88
+HARMONIC_INTERVALS = (12, 19, 24, 28, 31, 34, 36)  # semitones from a fundamental up to its 2nd..8th harmonics
+FINE_STEPS_PER_SECOND = 96  # the melody reader's fine grid (48 per quarter) at 120 quarter notes a minute
+
+
+@dataclass
+class TranscribeConfig:
+    """How a recording becomes one line of notes (see the module docstring)."""
+
+    max_minutes: float = 10.0
+    tuning_tolerance_cents: float = 10.0
+    silence_likelihood: float = 0.3  # a key below this is not taken to sound (the silence state's score)
+    change_cost: float = 4.0  # nats for moving to another key
+    leap_cost: float = 4.0  # nats more for moving over an octave
+    start_cost: float = 1.0  # nats for starting a note after silence
+    onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
+    dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
+    dip_seconds: float = 0.1  # ... within this time before and after
+    dip_db: float = 16.0  # or the level fell this far and rose again within that time: a repeated note
+    min_note_seconds: float = 0.07
+    clipped_share: float = 0.01  # more samples than this at full scale: clipped beyond use
+    min_pitched_share: float = 0.35  # of the frames with sound: less pitched than this is speech or noise
+    max_polyphonic_share: float = 0.3  # of the pitched frames: more with other keys sounding is chords
+    other_key_likelihood: float = 0.3  # another key below the line (not a neighbour or harmonic) this likely sounds
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> TranscribeConfig:
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """The melody heard in a recording.
+
+    Attributes
+    ----------
+    notes : tuple of (float, float, int)
+        (onset seconds, end seconds, MIDI pitch) of each note, in time order.
+    tuning_cents : float
+        How far the performance was from A440's semitones (corrected before transcribing).
+    seconds : float
+        Length of the recording.
+    """
+
+    notes: tuple[tuple[float, float, int], ...]
+    tuning_cents: float
+    seconds: float
+
+    def to_score(self, title: str = "") -> Score:
+        """The notes on the melody reader's fine grid (48 steps per quarter at 120 a minute), for
+        :func:`midistyle.music.melody.extract_melody` to quantize as a played-in melody."""
+        notes = []
+        for onset, end, pitch in self.notes:
+            start = round(onset * FINE_STEPS_PER_SECOND)
+            notes.append(Note(start, pitch, max(round(end * FINE_STEPS_PER_SECOND) - start, 1)))
+        return Score((Voice("Melody", tuple(notes), 0),), steps_per_quarter=48, tempo_qpm=120.0, title=title)
+
+    def describe(self) -> str:
+        tuned = f", tuned {self.tuning_cents:+.0f} cents (corrected)" if self.tuning_cents else ""
+        return f"heard {len(self.notes)} notes in {self.seconds:.1f} s{tuned}"
+
+
+def transcribe(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | None = None) -> Transcription:
+    """The melody of a recording.
+
+    Parameters
+    ----------
+    audio : np.ndarray, shape=(N,) or (N, channels)
+    sample_rate : int
+    config : TranscribeConfig, optional
+
+    Raises
+    ------
+    InputError
+        Silence, noise or speech, chords or a band, a recording over ``max_minutes``, clipping.
+    """
+    from midistyle.audio.spectral import prepare_audio
+
+    config = config or TranscribeConfig()
+    audio = np.asarray(audio, dtype=np.float32)
+    seconds = audio.shape[0] / sample_rate if sample_rate > 0 else 0.0
+    if seconds > 60 * config.max_minutes:
+        raise InputError(f"the recording is {seconds / 60:.1f} minutes long; the limit is "
+                         f"{config.max_minutes:g} minutes: cut out the melody")
+    _refuse_clipping(audio, config)  # before resampling smooths the flattened peaks
+    mono = prepare_audio(audio, sample_rate, target_rate=MODEL_SAMPLE_RATE, what="recording").samples
+    tuning = _tuning_cents(mono)
+    speed = 1.0
+    if abs(tuning) > config.tuning_tolerance_cents:  # play it faster or slower until it is in tune
+        import librosa
+
+        speed = 2 ** (-tuning / 1200)
+        mono = librosa.resample(mono, orig_sr=MODEL_SAMPLE_RATE * speed, target_sr=MODEL_SAMPLE_RATE,
+                                res_type="soxr_hq")
+    else:
+        tuning = 0.0
+    note, onset = key_likelihoods(mono)
+    level = frame_levels_db(mono, len(note))
+    _refuse_unpitched_or_chords(level, note, config)
+    keys = _line(note, config)
+    frames = _notes(keys, note, onset, level, config)
+    seconds_per_frame = FRAME_HOP / MODEL_SAMPLE_RATE * speed
+    notes = tuple((start * seconds_per_frame, end * seconds_per_frame, LOWEST_KEY + key) for start, end, key in frames)
+    if not notes:
+        raise InputError("no melody heard: the recording is silent or noise; record a solo voice or instrument")
+    return Transcription(notes, round(float(tuning), 1), seconds)
+
+
+def key_likelihoods(mono: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """basic-pitch's frame-wise likelihoods for 22.05 kHz mono audio.
+
+    Returns
+    -------
+    note, onset : np.ndarray, shape=(T, 88), float32
+        T = ceil(N / 256) frames; key k is MIDI pitch 21 + k.
+    """
+    session = _session()
+    half = WINDOW_OVERLAP_FRAMES // 2
+    padded = np.concatenate([np.zeros(half * FRAME_HOP, np.float32), mono])  # the first frames' context
+    hop = WINDOW_SAMPLES - WINDOW_OVERLAP_FRAMES * FRAME_HOP
+    starts = range(0, len(padded), hop)
+    windows = np.zeros((len(starts), WINDOW_SAMPLES, 1), np.float32)
+    for i, start in enumerate(starts):
+        piece = padded[start : start + WINDOW_SAMPLES]
+        windows[i, : len(piece), 0] = piece
+    names = ("StatefulPartitionedCall:1", "StatefulPartitionedCall:2")  # basic-pitch's note and onset heads
+    batches = [session.run(names, {session.get_inputs()[0].name: windows[start : start + 32]})
+               for start in range(0, len(windows), 32)]  # bounded memory for long recordings
+    frames = int(np.ceil(len(mono) / FRAME_HOP))
+    note, onset = (np.concatenate([b[i] for b in batches])[:, half:-half].reshape(-1, KEYS)[:frames]
+                   for i in range(2))  # the halves that the neighbouring windows cover are dropped
+    return note, onset
+
+
+@lru_cache(maxsize=1)
+def _session():
+    """The basic-pitch ONNX model in an ONNX Runtime session (loaded once)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    try:
+        import onnxruntime
+    except ModuleNotFoundError:
+        raise MissingDependencyError("onnxruntime is missing: pip install onnxruntime") from None
+    spec = find_spec("basic_pitch")  # found, not imported: its __init__ would import TensorFlow
+    model = Path(next(iter(spec.submodule_search_locations))) / "saved_models" / "icassp_2022" / "nmp.onnx" \
+        if spec is not None and spec.submodule_search_locations else None
+    if model is None or not model.is_file():
+        raise MissingDependencyError("basic-pitch is missing (its ONNX model transcribes audio): "
+                                     "pip install --no-deps basic-pitch==0.4.0 (make does)")
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # no start-up chatter on stderr
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
+def _tuning_cents(mono: np.ndarray) -> float:
+    """The performance's offset from A440's semitones, in cents (-50..50)."""
+    import librosa
+
+    return 100.0 * float(librosa.estimate_tuning(y=mono, sr=MODEL_SAMPLE_RATE, bins_per_octave=12))
+
+
+def _refuse_clipping(audio: np.ndarray, config: TranscribeConfig) -> None:
+    """Refuse audio (shape (N,) or (N, channels)) with too many samples at full scale."""
+    magnitude = np.abs(audio) if audio.size else np.zeros(1)
+    peak = float(magnitude.max())
+    share = float(np.mean(magnitude >= 0.99 * peak)) if peak >= 0.98 else 0.0
+    if share > config.clipped_share:
+        raise InputError(f"the recording is clipped: {share:.1%} of its samples sit at full scale; record it "
+                         "again less loud")
+
+
+def frame_levels_db(mono: np.ndarray, frames: int) -> np.ndarray:
+    """RMS level of each 256-sample frame in dBFS, shape=(frames,)."""
+    padded = np.zeros(frames * FRAME_HOP, np.float32)
+    padded[: min(len(mono), len(padded))] = mono[: len(padded)]
+    power = np.mean(padded.reshape(frames, FRAME_HOP).astype(np.float64) ** 2, axis=1)
+    return 10 * np.log10(power + 1e-12)
+
+
+def _refuse_unpitched_or_chords(level: np.ndarray, note: np.ndarray, config: TranscribeConfig) -> None:
+    """Refuse a recording that is mostly unpitched (speech, noise) or has chords (a band, a piano)."""
+    sounding = level > max(level.max() - 40.0, -80.0)  # within 40 dB of the loudest frame
+    pitched = note.max(axis=1) >= config.silence_likelihood
+    if pitched.sum() < 0.5 * MODEL_SAMPLE_RATE / FRAME_HOP:  # under half a second of pitched sound
+        raise InputError("no melody heard: the recording is silent or noise; record a solo voice or instrument")
+    share = pitched[sounding].mean() if sounding.any() else 0.0
+    if share < config.min_pitched_share:
+        raise InputError(f"only {share:.0%} of the sound has a pitch: it sounds like speech or noise, not a "
+                         "melody; sing, hum or play the tune alone")
+    chords = polyphonic_share(note, config)
+    if chords > config.max_polyphonic_share:
+        raise InputError(f"several notes sound at once in {chords:.0%} of the music (a band, or a piano with "
+                         "chords?); record the melody alone, on one voice or instrument")
+
+
+def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -> float:
+    """The share of pitched frames where another key sounds below the strongest one, other than a
+    neighbour or a key whose harmonics the strongest could be (an octave, a twelfth, two octaves…)."""
+    config = config or TranscribeConfig()
+    pitched = note.max(axis=1) >= config.silence_likelihood
+    top = note.argmax(axis=1)
+    below = top[:, None] - np.arange(KEYS)[None, :]  # (T, 88) semitones from each key up to the strongest
+    harmonic = np.isin(below, HARMONIC_INTERVALS) | (np.abs(below) <= 1)
+    other = (note >= config.other_key_likelihood) & (below > 0) & ~harmonic
+    return float(other.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
+
+
+def _line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
+    """The most likely key per frame, -1 for silence (Viterbi; see the module docstring), shape=(T,)."""
+    frames = len(note)
+    emission = np.log(np.concatenate([np.full((frames, 1), config.silence_likelihood), note], axis=1) + 1e-6)
+    states = KEYS + 1  # 0 silence, 1 + k key k
+    leap = np.abs(np.arange(KEYS)[:, None] - np.arange(KEYS)[None, :]) > 12
+    move = np.zeros((states, states))  # move[i, j]: cost of going from i to j
+    move[1:, 1:] = config.change_cost + config.leap_cost * leap
+    np.fill_diagonal(move, 0.0)
+    move[0, 1:] = config.start_cost
+    score = emission[0].copy()
+    back = np.zeros((frames, states), np.int16)
+    for t in range(1, frames):
+        candidates = score[:, None] - move  # (from, to)
+        back[t] = candidates.argmax(axis=0)
+        score = candidates[back[t], np.arange(states)] + emission[t]
+    path = np.zeros(frames, np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(frames - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path - 1
+
+
+def _notes(keys: np.ndarray, note: np.ndarray, onset: np.ndarray, level: np.ndarray, config: TranscribeConfig
+           ) -> list[tuple[int, int, int]]:
+    """Runs of one key -> notes (start frame, end frame, key), split at repeated onsets, short ones joined."""
+    min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
+    runs, start = [], 0
+    for t in range(1, len(keys) + 1):
+        if t == len(keys) or keys[t] != keys[start]:
+            if keys[start] >= 0:
+                runs.extend(_split_at_onsets(start, t, int(keys[start]), note, onset, level, config, min_frames))
+            start = t
+    notes: list[tuple[int, int, int]] = []
+    for begin, end, key in runs:
+        if end - begin >= min_frames:
+            notes.append((begin, end, key))
+        elif notes and notes[-1][1] == begin:  # a scoop or a glide's tail: part of the note before
+            notes[-1] = (notes[-1][0], end, notes[-1][2])
+    return notes
+
+
+def _split_at_onsets(start: int, end: int, key: int, note: np.ndarray, onset: np.ndarray, level: np.ndarray,
+                     config: TranscribeConfig, min_frames: float) -> list[tuple[int, int, int]]:
+    """Cut a run of one key where it is sounded again: the sound's level dips by ``dip_db`` and
+    rises again (a new syllable, a tongued or bowed note), or the onset head peaks after the key's
+    likelihood dipped (a sustained tone's swells raise the onset head without a dip)."""
+    strength = onset[start:end, key]
+    likely = note[start:end, key]
+    db = level[start:end]
+    look = max(int(config.dip_seconds * MODEL_SAMPLE_RATE / FRAME_HOP), 1)
+    peaks = []
+    for i in range(1, len(strength) - 1):
+        before, after = slice(max(i - look, 0), i + 1), slice(i, i + look + 1)
+        onset_peak = (strength[i] >= config.onset_threshold and strength[i] >= strength[i - 1]
+                      and strength[i] > strength[i + 1]
+                      and likely[before].min() < config.dip_ratio * likely[after].max())
+        level_dip = (db[i] == db[before].min() and db[i] < db[i + 1]
+                     and min(db[before].max(), db[after].max()) - db[i] >= config.dip_db)
+        if onset_peak or level_dip:
+            peaks.append(start + i)
+    cuts = [start]
+    for peak in peaks:
+        if peak - cuts[-1] >= min_frames and end - peak >= min_frames:
+            cuts.append(peak)
+    cuts.append(end)
+    return [(a, b, key) for a, b in zip(cuts, cuts[1:])]
+
+
+def transcribe_file(path, config: TranscribeConfig | None = None) -> Transcription:
+    """:func:`transcribe` of an audio file (WAV, FLAC, OGG, MP3); errors name the file.
+
+    Raises
+    ------
+    InputError
+        An unreadable file, or any refusal of :func:`transcribe`.
+    """
+    from pathlib import Path
+
+    from midistyle.audio.files import read_audio
+
+    audio, sample_rate = read_audio(path)
+    try:
+        return transcribe(audio, sample_rate, config)
+    except InputError as error:
+        raise InputError(f"{Path(path).name}: {error}") from None

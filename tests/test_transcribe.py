@@ -1,0 +1,145 @@
+"""Melodies from recordings: transcription, every audio format through `harmonize`, the report line,
+the tuning correction, and bad audio (one line, exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile
+import symusic
+
+from midistyle.audio.files import write_audio
+from midistyle.cli import main
+from midistyle.errors import InputError
+from midistyle.music.io import read_score
+
+SCALE = [60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60]  # no repeated notes: each note is a new pitch
+RATE = 22050
+
+
+def _played(pitches, *, seconds_per_note=0.45, program=73, cents=0.0) -> symusic.Score:
+    """A clean performance at 120 qpm in the file (960 ticks a second), with an optional detuning."""
+    midi = symusic.Score(480)
+    track = symusic.Track("melody", program, False)
+    for index, pitch in enumerate(pitches):
+        start = int(index * seconds_per_note * 960)
+        track.notes.append(symusic.Note(start, int(seconds_per_note * 0.9 * 960), pitch, 90))
+    if cents:
+        track.pitch_bends.append(symusic.PitchBend(0, int(round(cents * 8192 / 200))))
+    midi.tracks.append(track)
+    return midi
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.audio.soundfonts import embedded_soundfont
+
+    with Renderer(RenderConfig(sample_rate=RATE, soundfont=str(embedded_soundfont()))) as renderer:
+        yield renderer
+
+
+@pytest.fixture(scope="module")
+def flute_scale(renderer):
+    return renderer.render(_played(SCALE)).audio
+
+
+def test_a_played_scale_comes_back_note_for_note(flute_scale):
+    from midistyle.audio.transcribe import transcribe
+
+    heard = transcribe(flute_scale, RATE)
+    assert [pitch for _, _, pitch in heard.notes] == SCALE
+    onsets = np.array([onset for onset, _, _ in heard.notes])
+    assert np.all(np.abs(onsets - 0.45 * np.arange(len(SCALE))) < 0.06)  # within 60 ms of where they were played
+    assert heard.tuning_cents == 0.0
+
+
+def test_a_flat_singer_is_found_corrected_and_reported(renderer, tmp_path, capsys):
+    from midistyle.audio.transcribe import transcribe
+
+    flat = renderer.render(_played(SCALE, cents=-40.0)).audio  # 40 cents flat
+    heard = transcribe(flat, RATE)
+    assert [pitch for _, _, pitch in heard.notes] == SCALE
+    assert -55 <= heard.tuning_cents <= -25
+    path = write_audio(tmp_path / "flat.wav", flat, RATE)
+    assert main(["harmonize", str(path), "-o", str(tmp_path / "flat.mid")]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"transcribed {len(SCALE)} notes at ") and " qpm, tuned -" in line
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg", ".mp3"])
+def test_every_audio_format_is_harmonized(flute_scale, tmp_path, suffix, capsys):
+    path = write_audio(tmp_path / f"tune{suffix}", flute_scale, RATE)
+    out = tmp_path / "satb.mid"
+    assert main(["harmonize", str(path), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"transcribed {len(SCALE)} notes at ")
+    score = read_score(out)
+    assert score.num_voices == 4 and [n.pitch for n in score.voices[0].notes] == SCALE
+
+
+def _silence():
+    return np.zeros(RATE * 3, np.float32)
+
+
+def _noise():
+    return 0.3 * np.random.default_rng(0).standard_normal(RATE * 5).astype(np.float32)
+
+
+def _chords(renderer):
+    from midistyle.data.chorales import load_chorales
+
+    return renderer.render(load_chorales("test")[0]).audio  # four voices at once
+
+
+def _clipped(flute_scale):
+    return np.clip(30 * flute_scale, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("silence", "silent"),
+    ("noise", "noise"),
+    ("chords", "several notes sound at once"),
+    ("clipped", "is clipped"),
+    ("long", "the limit is 10 minutes"),
+])
+def test_bad_audio_is_one_line_exit_2_and_nothing_written(renderer, flute_scale, tmp_path, capsys, kind, message):
+    if kind == "long":
+        path = tmp_path / "long.wav"
+        soundfile.write(str(path), np.zeros(8000 * 60 * 11, np.int16), 8000)  # 11 minutes at 8 kHz
+    else:
+        audio = {"silence": _silence, "noise": _noise, "chords": lambda: _chords(renderer),
+                 "clipped": lambda: _clipped(flute_scale)}[kind]()
+        path = tmp_path / f"{kind}.wav"
+        soundfile.write(str(path), audio, RATE, subtype="FLOAT")
+    out = tmp_path / "out.mid"
+    assert main(["harmonize", str(path), "-o", str(out)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and message in error and error.startswith(f"midistyle: error: {path.name}:")
+    assert not out.exists()
+
+
+def test_the_transcriber_refuses_in_python_too():
+    from midistyle.audio.transcribe import transcribe
+
+    with pytest.raises(InputError, match="silent"):
+        transcribe(_silence(), RATE)
+
+
+def test_the_studio_harmonizes_an_uploaded_recording(flute_scale, tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from midistyle.serve.app import StudioConfig, create_app
+
+    path = write_audio(tmp_path / "hummed.wav", flute_scale, RATE)
+    app = create_app(StudioConfig(max_running=1, jobs_dir=str(tmp_path / "jobs"), warm_up=False))
+    with TestClient(app) as client, open(path, "rb") as handle:
+        response = client.post("/api/harmonize", files={"file": ("hummed.wav", handle, "audio/wav")})
+        assert response.status_code == 202, response.text
+        job = response.json()
+        assert job["messages"][0].startswith(f"transcribed {len(SCALE)} notes")
+        silent = tmp_path / "silent.wav"
+        soundfile.write(str(silent), _silence(), RATE)
+        with open(silent, "rb") as handle2:
+            refused = client.post("/api/harmonize", files={"file": ("silent.wav", handle2, "audio/wav")})
+        assert refused.status_code == 422 and refused.json()["error"].startswith("silent.wav: ")
