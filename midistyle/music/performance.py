@@ -215,11 +215,12 @@ def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, t
     """
     score_so_far = emission[0]  # (5,)
     back = np.zeros(candidates.shape, dtype=int)  # (N, 5) best previous candidate
+    step = candidates[1:, None, :] - candidates[:-1, :, None]  # (N-1, 5 previous, 5 current)
+    k = np.clip(step, 1, 16) - 1
+    before = np.arange(len(candidates) - 1)[:, None, None]
+    moves = np.where(step >= 1, transitions[places[:-1, :, None], k] + held[before, k], -np.inf)  # all at once
     for i in range(1, len(candidates)):
-        step = candidates[i][None, :] - candidates[i - 1][:, None]  # (5 previous, 5 current)
-        k = np.clip(step, 1, 16) - 1
-        move = np.where(step >= 1, transitions[places[i - 1][:, None], k] + held[i - 1][k], -np.inf)
-        total = score_so_far[:, None] + move  # (5, 5)
+        total = score_so_far[:, None] + moves[i - 1]  # (5, 5)
         back[i] = np.argmax(total, axis=0)
         score_so_far = total.max(axis=0) + emission[i]
     score_so_far = score_so_far + transitions[places[-1], last - 1]
