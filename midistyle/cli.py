@@ -52,6 +52,7 @@ EXAMPLES = {
                  "  midistyle harmonize song.mid -o out.musicxml --track 1 --key 'D major'\n"
                  "  midistyle harmonize tunes.abc --tune 12 -o tune12.mid   # the ABC tune X:12\n"
                  "  midistyle harmonize piano.mid --top-line -o out.mid     # the highest line of a piano part\n"
+                 "  midistyle harmonize hummed.wav -o out.mid               # a recording, transcribed first\n"
                  "  midistyle harmonize tune.mid -o out.mid --chords 'G D/F# Em C G C D7 G'  # one chord per bar\n"
                  "  midistyle harmonize tune.abc -o out.musicxml --chords '| G D | Em | C D7 | G |'  # two in a bar\n"
                  "  midistyle harmonize tune.mid -o out.mid --bass bass.mid          # write alto and tenor around it\n"
@@ -206,7 +207,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_run_evaluate)
 
     harmonize = add("harmonize", "harmonize a melody into a four-voice Bach-style chorale (MIDI and/or MusicXML)")
-    harmonize.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI; grace notes, "
+    harmonize.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI, or a recording "
+                                          "(.wav .flac .ogg .mp3) of it sung or played alone; grace notes, "
                                           "ornaments, double stops and played-in timing are cleaned up and reported")
     harmonize.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
     harmonize.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
@@ -314,7 +316,8 @@ def _parser() -> argparse.ArgumentParser:
 
     pipeline = add("pipeline", "harmonize a melody, render it, and give it the style clip's timbre; writes "
                                "harmonized.mid/.musicxml, rendered.wav, styled.wav, spectrograms.png")
-    pipeline.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI")
+    pipeline.add_argument("melody", help="a melody: MIDI, MusicXML, ABC, Humdrum **kern or MEI, or a recording "
+                                         "(.wav .flac .ogg .mp3)")
     _add_melody_options(pipeline)
     pipeline.add_argument("--style", required=True, help="WAV/FLAC whose sound is wanted")
     pipeline.add_argument("-o", "--out", required=True, help="output folder")

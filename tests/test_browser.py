@@ -13,7 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from midistyle.music.io import read_score
 
@@ -60,12 +62,37 @@ def studio_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(studio_url):
+def driver():
     with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 1280, "height": 1400}, accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def page(driver, studio_url):
+    browser = driver.chromium.launch(executable_path=CHROMIUM)
+    context = browser.new_context(viewport={"width": 1280, "height": 1400}, accept_downloads=True)
+    yield context.new_page()
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def microphone_page(driver, studio_url, tmp_path_factory):
+    """A Chromium whose microphone plays a recording of a flute scale (Chromium's fake capture device)."""
+    from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.audio.soundfonts import embedded_soundfont
+    from tests.test_transcribe import SCALE, _played
+
+    with Renderer(RenderConfig(sample_rate=48000, soundfont=str(embedded_soundfont()))) as renderer:
+        audio = renderer.render(_played(SCALE)).audio
+    silence = np.zeros((48000, audio.shape[1]), np.float32)
+    wav = tmp_path_factory.mktemp("microphone") / "scale.wav"
+    soundfile.write(str(wav), np.concatenate([silence, audio, silence]), 48000, subtype="PCM_16")
+    browser = driver.chromium.launch(executable_path=CHROMIUM, args=[
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}%noloop", "--autoplay-policy=no-user-gesture-required"])
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    yield context.new_page()
+    browser.close()
 
 
 def test_upload_a_melody_see_the_score_hear_it_download_it(page, studio_url, tmp_path):
@@ -156,3 +183,37 @@ def test_select_bars_on_the_score_regenerate_them_and_undo(page, studio_url, tmp
     page.click("#undo")
     assert page.get_attribute("#downloads a:has-text('Download MusicXML')", "href") == original
     assert page.is_disabled("#undo")
+
+
+def test_record_a_melody_see_it_then_harmonize_it(microphone_page, studio_url):
+    from tests.test_transcribe import SCALE
+
+    page = microphone_page
+    page.goto(studio_url + "/")
+    page.uncheck("#count-in")
+    page.click("#record")
+    page.wait_for_function("() => !document.getElementById('stop').disabled", timeout=10_000)
+    page.wait_for_timeout(7_500)  # the fake microphone plays 1 s of silence, the 5 s scale, 1 s of silence
+    page.click("#stop")
+    assert page.inner_text("#record-status").startswith("recorded ")
+    assert page.is_visible("#recording")
+    page.click("#show-melody")
+    page.wait_for_function("() => [...document.querySelectorAll('#messages li')]"
+                           ".some((li) => li.textContent.startsWith('transcribed '))", timeout=60_000)
+    page.wait_for_selector("#score-svg:not([hidden]) svg g.measure", timeout=30_000)
+    melody = page.get_attribute("#downloads a:has-text('Download MIDI')", "href")
+    heard = page.request.get(studio_url + melody).body()
+    path = ARTIFACTS / "recorded_melody.mid"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(heard)
+    assert [n.pitch for n in read_score(path).voices[0].notes] == SCALE  # heard through the microphone
+    assert page.is_hidden("#regenerate-form")
+    page.click("#harmonize-form button[type=submit]")  # the recording, harmonized
+    page.wait_for_function("() => [...document.querySelectorAll('#messages li')]"
+                           ".some((li) => li.textContent.startsWith('key: '))", timeout=120_000)
+    page.wait_for_selector("#score-svg:not([hidden]) svg g.measure", timeout=30_000)
+    chorale = page.request.get(studio_url + page.get_attribute("#downloads a:has-text('Download MIDI')", "href"))
+    path.write_bytes(chorale.body())
+    harmonized = read_score(path)
+    assert harmonized.num_voices == 4 and [n.pitch for n in harmonized.voices[0].notes] == SCALE
+    page.screenshot(path=str(ARTIFACTS / "studio_recorded.png"), full_page=True)

@@ -184,7 +184,7 @@ def test_the_api_is_as_the_readme_documents_it(client, harmonized, data_dir):
               if path.startswith("/api/")} | {("GET", "/api/openapi.json")}  # the document is not in itself
     assert documented == served
     keys = {row[0]: set(re.findall(r"`(\w+)`", row[1])) for row in _readme_table("job kind")}
-    assert set(harmonized["files"]) == keys["harmonize, chorale, reharmonize"]
+    assert set(harmonized["files"]) == keys["harmonize, chorale, reharmonize, transcribe"]
     with open(data_dir / "chorale_excerpt.musicxml", "rb") as handle:
         check = _wait(client, client.post("/api/check", files={"file": ("x.musicxml", handle)}).json())
     assert set(check["files"]) == keys["check"]

@@ -101,10 +101,6 @@ class Transcription:
             notes.append(Note(start, pitch, max(round(end * FINE_STEPS_PER_SECOND) - start, 1)))
         return Score((Voice("Melody", tuple(notes), 0),), steps_per_quarter=48, tempo_qpm=120.0, title=title)
 
-    def describe(self) -> str:
-        tuned = f", tuned {self.tuning_cents:+.0f} cents (corrected)" if self.tuning_cents else ""
-        return f"heard {len(self.notes)} notes in {self.seconds:.1f} s{tuned}"
-
 
 def transcribe(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | None = None) -> Transcription:
     """The melody of a recording.

@@ -112,6 +112,20 @@ def create_app(config: StudioConfig | None = None) -> FastAPI:
         job.messages.extend(notes)
         return _job_json(request, job, store)
 
+    @app.post("/api/transcribe", status_code=202)
+    async def transcribe(request: Request, file: UploadFile | None = File(None), ensemble: str = Form("piano"),
+                         track: int | None = Form(None), tune: int | None = Form(None)) -> dict:
+        """The melody alone, as the harmonizer would hear it: to look at and listen to first."""
+        store.check_room(_client(request))
+        _check_key_and_sound(None, ensemble, None)
+        if file is None or not file.filename:
+            raise InputError("give a recording or a melody file to transcribe")
+        melody, notes = await _read_melody(file, None, track=track, tune=tune, top_line=False, root=store.root)
+        job = store.submit("transcribe", lambda j: studio.show_melody(j, melody, ensemble=ensemble),
+                           client=_client(request))
+        job.messages.extend(notes)
+        return _job_json(request, job, store)
+
     @app.post("/api/chorale", status_code=202)
     def chorale(request: Request, bars: int = Form(8), key: str | None = Form(None), seed: int = Form(0),
                 temperature: float = Form(0.8), ensemble: str = Form("organ"),

@@ -107,6 +107,11 @@ class Studio:
         self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5,
                       instruments=instruments)
 
+    def show_melody(self, job: Job, melody: Melody, *, ensemble: str) -> None:
+        """The melody alone (after transcription or clean-up), engraved and rendered."""
+        job.step(0.1, "engraving the melody")
+        self._publish(job, melody.score.replace(title=melody.score.title or "melody"), ensemble, start=0.2)
+
     def reharmonize(self, job: Job, score: Score, first_bar: int, last_bar: int, *, voices: tuple[str, ...],
                     seed: int, ensemble: str) -> None:
         """Rewrite ``voices`` in bars ``first_bar``..``last_bar``; every other note stays."""

@@ -115,7 +115,7 @@ function show(job) {
     $("roll-title").textContent = "Spectrograms: content, style, result";
     $("roll").src = files.png;
   } else {
-    currentJob = job.id;
+    if (job.kind !== "transcribe") currentJob = job.id; // a melody alone is not a chorale to restyle or check
     if (job.kind === "reharmonize" && shownScoreJob && !undoing) undoStack.push(shownScoreJob);
     shownScoreJob = job;
     $("undo").disabled = undoStack.length === 0;
@@ -141,7 +141,10 @@ function show(job) {
   }));
 }
 
-$("harmonize-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/harmonize"); });
+$("harmonize-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run(event.target, "/api/harmonize", (data) => { if (!data.has("file") && recorded) data.set("file", recorded); });
+});
 $("generate-form").addEventListener("submit", (event) => { event.preventDefault(); run(event.target, "/api/chorale"); });
 $("check-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -227,3 +230,115 @@ $("undo").addEventListener("click", () => {
     undoing = false;
   }
 });
+
+// -- recording a melody: Web Audio capture to 16-bit WAV (what the server reads), an optional count-in --
+let recorded = null; // the last recording, as a WAV File
+let capture = null; // the recording in progress
+
+$("record").addEventListener("click", async () => {
+  $("error").hidden = true;
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia(
+      { audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  } catch (error) {
+    return showError(`no microphone to record from (${error.message || error})`);
+  }
+  const context = new AudioContext();
+  $("record").disabled = true;
+  if ($("count-in").checked) {
+    $("record-status").textContent = "count-in: 1 2 3 4";
+    await countIn(context);
+  }
+  const source = context.createMediaStreamSource(stream);
+  const processor = context.createScriptProcessor(4096, 1, 1);
+  const chunks = [];
+  processor.onaudioprocess = (event) => chunks.push(new Float32Array(event.inputBuffer.getChannelData(0)));
+  source.connect(processor);
+  processor.connect(context.destination); // the processor runs only when connected; it outputs silence
+  capture = { stream, context, processor, source, chunks };
+  $("stop").disabled = false;
+  $("record-status").textContent = "recording: press Stop at the end";
+});
+
+$("stop").addEventListener("click", () => {
+  if (!capture) return;
+  const { stream, context, processor, source, chunks } = capture;
+  processor.disconnect();
+  source.disconnect();
+  stream.getTracks().forEach((track) => track.stop());
+  const samples = chunks.reduce((count, chunk) => count + chunk.length, 0);
+  recorded = new File([wavBytes(chunks, context.sampleRate)], "recording.wav", { type: "audio/wav" });
+  context.close();
+  capture = null;
+  $("recording").src = URL.createObjectURL(recorded);
+  $("recording").hidden = false;
+  $("record").disabled = false;
+  $("stop").disabled = true;
+  $("show-melody").disabled = false;
+  $("record-status").textContent = `recorded ${(samples / context.sampleRate).toFixed(1)} s: listen, show the melody, `
+    + "or harmonize it (Record again to redo, or choose a file instead)";
+});
+
+$("harmonize-form").querySelector("input[name=file]").addEventListener("change", (event) => {
+  if (event.target.files.length) { // a file chosen: it replaces the recording
+    recorded = null;
+    $("recording").hidden = true;
+    $("record-status").textContent = "or sing, hum or play the tune into the microphone, alone";
+  }
+});
+
+$("show-melody").addEventListener("click", () => {
+  const form = $("harmonize-form");
+  const chosen = form.querySelector("input[name=file]").files[0];
+  const file = chosen || recorded;
+  if (!file) return showError("record a melody or choose a file first");
+  const data = new FormData();
+  data.append("file", file);
+  submitJob($("show-melody"), "/api/transcribe", data);
+});
+
+async function submitJob(button, url, data) { // as run(), for a request that is not a form of its own
+  const holder = document.createElement("form");
+  holder.append(Object.assign(document.createElement("button"), { type: "submit" }));
+  button.disabled = true;
+  try {
+    await run(holder, url, (formData) => { for (const [name, value] of data.entries()) formData.append(name, value); });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function countIn(context) { // four clicks at 100 beats a minute, the first higher
+  const beat = 0.6;
+  const now = context.currentTime + 0.05;
+  for (let i = 0; i < 4; i++) {
+    const tone = context.createOscillator();
+    const gain = context.createGain();
+    tone.frequency.value = i === 0 ? 1760 : 880;
+    gain.gain.setValueAtTime(0.3, now + i * beat);
+    gain.gain.exponentialRampToValueAtTime(0.001, now + i * beat + 0.08);
+    tone.connect(gain).connect(context.destination);
+    tone.start(now + i * beat);
+    tone.stop(now + i * beat + 0.1);
+  }
+  return new Promise((resolve) => setTimeout(resolve, 4 * beat * 1000));
+}
+
+function wavBytes(chunks, rate) { // mono 16-bit PCM WAV
+  const count = chunks.reduce((n, chunk) => n + chunk.length, 0);
+  const view = new DataView(new ArrayBuffer(44 + 2 * count));
+  const text = (offset, value) => { for (let i = 0; i < value.length; i++) view.setUint8(offset + i, value.charCodeAt(i)); };
+  text(0, "RIFF"); view.setUint32(4, 36 + 2 * count, true); text(8, "WAVE");
+  text(12, "fmt "); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true);
+  text(36, "data"); view.setUint32(40, 2 * count, true);
+  let offset = 44;
+  for (const chunk of chunks) {
+    for (const sample of chunk) {
+      view.setInt16(offset, Math.max(-32768, Math.min(32767, Math.round(sample * 32767))), true);
+      offset += 2;
+    }
+  }
+  return view.buffer;
+}
