@@ -157,6 +157,7 @@ $("restyle-form").addEventListener("submit", (event) => {
 
 // -- regenerating bars: select measures on the inline score, rewrite the unlocked voices there, undo --
 let undoing = false;
+let keepSelection = false; // set by Regenerate, so that another version of the same bars is one click away
 
 async function showSelectableScore(url, first) {
   const text = await (await fetch(url)).text();
@@ -165,9 +166,11 @@ async function showSelectableScore(url, first) {
   holder.replaceChildren(document.importNode(svg, true));
   holder.dataset.src = url;
   holder.hidden = false;
+  const kept = keepSelection ? selection : null; // after a regeneration the same bars stay selected
+  keepSelection = false;
   firstBar = first;
-  selection = null;
   const measures = [...holder.querySelectorAll("g.measure")];
+  selection = kept && kept.to < measures.length ? kept : null;
   measures.forEach((measure, index) => {
     const box = measure.getBBox(); // the whole bar is a target, not only its notes
     const hit = document.createElementNS("http://www.w3.org/2000/svg", "rect");
@@ -210,6 +213,7 @@ $("regenerate-form").addEventListener("submit", (event) => {
   if (voices.length === 0) return showError("every lower voice is locked: unlock one to regenerate");
   if (!selection || !shownScoreJob) return;
   regenerations += 1;
+  keepSelection = true;
   run(event.target, "/api/reharmonize", (data) => {
     data.delete("lock");
     data.set("job", shownScoreJob.id);
