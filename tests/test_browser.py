@@ -170,7 +170,7 @@ def test_select_bars_on_the_score_regenerate_them_and_undo(page, studio_url, tmp
                            timeout=120_000)
     page.wait_for_selector("#score-svg:not([hidden]) svg g.measure", timeout=30_000)
     regenerated = page.get_attribute("#downloads a:has-text('Download MusicXML')", "href")
-    assert page.inner_text("#selection") == "bars 5\u20136 selected"  # still selected: another version is one click away
+    assert page.inner_text("#selection") == "bars 5\u20136 selected"  # still selected: another version, one click
     assert regenerated != original
     before, after = tmp_path / "before.musicxml", tmp_path / "after.musicxml"
     before.write_bytes(page.request.get(studio_url + original).body())
