@@ -13,6 +13,9 @@ harmonizer:
 3. ``tries`` decodes are drawn (seeded) at ``temperature`` (more, up to ``MAX_TRIES``, while each
    adds a critic mark at a seam); the one that differs from the original and adds the fewest
    critic marks at the seams, then has the fewest marks in the span, wins.
+4. The figuration pass (:mod:`midistyle.music.figuration`) then adds passing tones, suspensions and
+   ties between the rewritten notes, as the harmonizer does everywhere: regenerated bars are not
+   plainer than the bars around them. It adds no critic mark by construction.
 
 Notes outside the free stretches come back as the same :class:`~midistyle.music.score.Note`
 objects, so a MIDI or MusicXML file written from the result differs only inside the span.
@@ -36,6 +39,7 @@ from midistyle.models.harmonize import (
 )
 from midistyle.models.harmonizer_data import condition_planes, padded_steps, place_melody
 from midistyle.models.harmony_decoding import ChordPlan, decode_harmony, to_melody_space
+from midistyle.music.figuration import add_figuration
 from midistyle.music.harmony import ENDING_RULES, critique
 from midistyle.music.metrics import beat_steps
 from midistyle.music.phrases import phrase_ends
@@ -132,8 +136,12 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
         new_at_seams = sum(((after - before) & Counter({k: n for k, n in after.items() if k[1] in seams})).values())
         key = (changed == 0, new_at_seams, sum(after.values()), attempt)
         if best_key is None or key < best_key:
-            best, best_key = Reharmonization(candidate, (start, end), changed, new_at_seams), key
-    return best
+            best, best_key = candidate, key
+    locked = tuple(1 + v for v in range(3) if v not in free)
+    figured = add_figuration(best, seed=seed, locked=locked, window=(start, end))  # as the bars around it have
+    after = _window_marks(figured, window)
+    new_at_seams = sum(((after - before) & Counter({k: n for k, n in after.items() if k[1] in seams})).values())
+    return Reharmonization(figured, (start, end), _changed_notes(score, figured, free), new_at_seams)
 
 
 def _check_four_voices(score: Score) -> None:

@@ -58,7 +58,7 @@ class FigurationConfig:
 
 
 def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed: int = 0,
-                   locked: tuple[int, ...] = ()) -> Score:
+                   locked: tuple[int, ...] = (), window: tuple[int, int] | None = None) -> Score:
     """``score`` with passing tones and suspensions in its lower voices where the critic allows them.
 
     Parameters
@@ -71,6 +71,9 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
         Seeds the draws that decide which candidate places are tried.
     locked : tuple of int, keyword-only
         Voices (1 alto, 2 tenor, 3 bass) left exactly as they are: the user's own.
+    window : (int, int), keyword-only
+        Steps (start, end): only two notes that both start in it are figured (bars just
+        regenerated); every note that starts outside it stays as it is.
     """
     config = config or FigurationConfig()
     if score.num_voices != 4 or score.steps_per_quarter % 2:
@@ -86,7 +89,8 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
         index = 0
         while index < len(score.voices[v].notes) - 1:
             a, b = score.voices[v].notes[index : index + 2]
-            for figure, share in figures:
+            outside = window is not None and not (window[0] <= a.onset_step and b.onset_step < window[1])
+            for figure, share in () if outside else figures:
                 if rng.random() >= share:
                     continue
                 candidate = figure(score, v, index, score_key, phrase_ends)
