@@ -244,7 +244,9 @@ def _parser() -> argparse.ArgumentParser:
     reharm.add_argument("-o", "--out", required=True, help="output .mid or .musicxml")
     reharm.add_argument("--musicxml", action="store_true", help="also write a .musicxml twin of a .mid output")
     reharm.add_argument("--seed", type=int, default=0, help="random seed: another seed, another version (default 0)")
-    reharm.add_argument("--tries", type=int, default=16, help="versions drawn; the critic keeps the best (default 16)")
+    reharm.add_argument("--tries", type=int, default=16,
+                        help="versions weighed, 1-64; more are drawn (up to 64) while each adds a critic mark "
+                             "at the bars' edges; the critic keeps the best (default 16)")
     reharm.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     reharm.set_defaults(run=_run_reharmonize)
 
