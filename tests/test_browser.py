@@ -196,7 +196,8 @@ def test_record_a_melody_see_it_then_harmonize_it(microphone_page, studio_url):
     page.wait_for_function("() => !document.getElementById('stop').disabled", timeout=10_000)
     page.wait_for_timeout(7_500)  # the fake microphone plays 1 s of silence, the 5 s scale, 1 s of silence
     page.click("#stop")
-    assert page.inner_text("#record-status").startswith("recorded ")
+    page.wait_for_function("() => document.getElementById('record-status').textContent.startsWith('recorded ')",
+                           timeout=10_000)  # after the recording is resampled and encoded
     assert page.is_visible("#recording")
     page.click("#show-melody")
     page.wait_for_function("() => [...document.querySelectorAll('#messages li')]"

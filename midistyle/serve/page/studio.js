@@ -265,16 +265,17 @@ $("record").addEventListener("click", async () => {
   $("record-status").textContent = "recording: press Stop at the end";
 });
 
-$("stop").addEventListener("click", () => {
+$("stop").addEventListener("click", async () => {
   if (!capture) return;
   const { stream, context, processor, source, chunks } = capture;
+  capture = null;
   processor.disconnect();
   source.disconnect();
   stream.getTracks().forEach((track) => track.stop());
   const samples = chunks.reduce((count, chunk) => count + chunk.length, 0);
-  recorded = new File([wavBytes(chunks, context.sampleRate)], "recording.wav", { type: "audio/wav" });
+  const resampled = await resample(chunks, context.sampleRate, RECORDING_RATE); // 2.6 MB a minute: uploads stay small
+  recorded = new File([wavBytes([resampled], RECORDING_RATE)], "recording.wav", { type: "audio/wav" });
   context.close();
-  capture = null;
   $("recording").src = URL.createObjectURL(recorded);
   $("recording").hidden = false;
   $("record").disabled = false;
@@ -327,6 +328,21 @@ function countIn(context) { // four clicks at 100 beats a minute, the first high
     tone.stop(now + i * beat + 0.1);
   }
   return new Promise((resolve) => setTimeout(resolve, 4 * beat * 1000));
+}
+
+const RECORDING_RATE = 22050; // what the transcriber works at
+
+async function resample(chunks, fromRate, toRate) { // the browser's own resampler, offline
+  const count = chunks.reduce((n, chunk) => n + chunk.length, 0);
+  const input = new AudioBuffer({ length: Math.max(count, 1), sampleRate: fromRate, numberOfChannels: 1 });
+  let offset = 0;
+  for (const chunk of chunks) { input.copyToChannel(chunk, 0, offset); offset += chunk.length; }
+  const offline = new OfflineAudioContext(1, Math.max(Math.ceil(count * toRate / fromRate), 1), toRate);
+  const player = offline.createBufferSource();
+  player.buffer = input;
+  player.connect(offline.destination);
+  player.start();
+  return (await offline.startRendering()).getChannelData(0);
 }
 
 function wavBytes(chunks, rate) { // mono 16-bit PCM WAV
