@@ -187,12 +187,12 @@ def chord_agreement(score: Score, symbols: tuple[ChordSymbol, ...] | None = None
 
 def melody_clashes(melody: Score, symbols: tuple[ChordSymbol, ...]) -> list[tuple[ChordSymbol, int]]:
     """Symbols whose chord lacks the melody note sounding at the symbol's onset: ``(symbol, pitch)``."""
-    clashes = []
-    for symbol in symbols:
-        pitch = _sounding(melody.voices[0], symbol.onset_step) if melody.voices else None
-        if pitch is not None and pitch % 12 not in symbol.pitch_classes:
-            clashes.append((symbol, pitch))
-    return clashes
+    from midistyle.music.metrics import sounding_pitches  # metrics imports score, which imports this
+
+    line = sounding_pitches(melody)[:, 0] if melody.voices else np.zeros(0, int)  # (T,), -1 where silent
+    return [(symbol, int(line[symbol.onset_step])) for symbol in symbols
+            if symbol.onset_step < len(line) and line[symbol.onset_step] >= 0
+            and line[symbol.onset_step] % 12 not in symbol.pitch_classes]
 
 
 def symbols_on_grid(symbols: tuple[ChordSymbol, ...], old_steps_per_quarter: int,
@@ -200,10 +200,3 @@ def symbols_on_grid(symbols: tuple[ChordSymbol, ...], old_steps_per_quarter: int
     """The symbols moved to another grid (to its nearest step); two landing on one step keep the later."""
     moved = {round(s.onset_step * new_steps_per_quarter / old_steps_per_quarter): s for s in symbols}
     return tuple(s.at(step) for step, s in sorted(moved.items()))
-
-
-def _sounding(voice, step: int) -> int | None:
-    for n in voice.notes:
-        if n.onset_step <= step < n.end_step:
-            return n.pitch
-    return None

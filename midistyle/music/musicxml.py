@@ -206,7 +206,7 @@ def _names_in_key(sharps: int, mode: str) -> tuple[str, ...]:
     scale = key.Key(score_key.tonic_name.replace("b", "-"), mode)
     degrees = list(scale.pitches[:7])
     if mode == "minor":
-        degrees += [p.transpose("A1") for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor: D#, E# in F# minor
+        degrees += [p.transpose("A1") for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor (D#, E# in F#)
     by_class = {p.pitchClass: p.name for p in degrees}
     fallback = _FLAT_NAMES if sharps < 0 else _SHARP_NAMES if sharps > 0 else _NEUTRAL_NAMES
     return tuple(by_class.get(pc, fallback[pc]) for pc in range(12))
