@@ -13,7 +13,7 @@ import time
 def run(quick: bool = False) -> list[dict]:
     import numpy as np
 
-    from midistyle.models.chorale import generate_tokens
+    from midistyle.models.chorale_sampling import generate_tokens
     from midistyle.models.compose import WEIGHTS_DIR, ChoraleGenerator
 
     generator = ChoraleGenerator.load()

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from midistyle.errors import InputError, MidistyleError
+from midistyle.errors import InputError, MidistyleError, MissingDependencyError
 
 EXAMPLES = {
     "demo": "  midistyle demo              # out/demo/chorale.{mid,musicxml,wav}: the embedded tune harmonized\n"
@@ -27,6 +27,8 @@ EXAMPLES = {
     "check": "  midistyle check exercise.musicxml                  # every mark, the cadences, rates beside Bach\n"
              "  midistyle check chorale.mid --json marks.json --svg marked.svg   # the marks on the sheet music\n"
              "  midistyle check hymn.musicxml --pdf marked.pdf     # two staves of two voices each are read too",
+    "export-onnx": "  midistyle export-onnx runs/harmonizer   # generator.onnx, critic.onnx and onnx.json, beside\n"
+                   "  midistyle export-onnx midistyle/models/weights/chorale",
     "serve": "  midistyle serve                 # http://127.0.0.1:8000/ on this machine only\n"
              "  midistyle serve --port 8080 --open --max-jobs 2",
     "batch harmonize": "  midistyle batch harmonize hymnal/ -o out/hymnal --workers 2 --svg\n"
@@ -305,6 +307,11 @@ def _parser() -> argparse.ArgumentParser:
                  parent=train_commands, examples_key="train chorale-distil")
     _add_fine_tuning_arguments(distil, "teacher pools, checkpoints, weights, report", "a distillation")
     distil.set_defaults(run=_run_train_chorale_distil)
+
+    export = add("export-onnx", "export trained weights to ONNX, which the command line runs without TensorFlow "
+                                "(training does this itself)")
+    export.add_argument("folders", nargs="+", metavar="FOLDER", help="a trained harmonizer or chorale model folder")
+    export.set_defaults(run=_run_export_onnx)
 
     stylize = add("stylize", "give a recording the timbre of another (spectrogram style transfer); "
                              "writes mono audio at the working rate")
@@ -632,6 +639,28 @@ def _run_reharmonize(args: argparse.Namespace) -> None:
                      weights=args.weights, musicxml=args.musicxml)
 
 
+def _run_export_onnx(args: argparse.Namespace) -> None:
+    from midistyle.pipeline import export_onnx
+
+    for folder in args.folders:
+        differences = export_onnx(folder)
+        print(f"{folder}: " + ", ".join(f"{name} (largest difference from Keras {difference:.1e})"
+                                        for name, difference in differences.items()))
+
+
+def _export_trained(folder: str) -> None:
+    """After training: the ONNX export that inference runs (a note instead when it cannot be made)."""
+    from midistyle.pipeline import export_onnx
+
+    try:
+        differences = export_onnx(folder)
+    except (MissingDependencyError, InputError) as error:
+        print(f"no ONNX export ({error}); inference will load these weights with Keras", file=sys.stderr)
+        return
+    print("exported to ONNX: " + ", ".join(f"{name} (largest difference from Keras {difference:.1e})"
+                                           for name, difference in differences.items()), file=sys.stderr)
+
+
 def _run_train_harmonizer(args: argparse.Namespace) -> None:
     from midistyle.models.harmonizer_training import named_config
     from midistyle.pipeline import train_harmonizer_model
@@ -639,6 +668,7 @@ def _run_train_harmonizer(args: argparse.Namespace) -> None:
     config = named_config(args.config, steps=args.steps, seed=args.seed)
     report = train_harmonizer_model(config, args.out, resume=args.resume)
     print(json.dumps(report, indent=1))
+    _export_trained(args.out)
 
 
 def _run_chorale(args: argparse.Namespace) -> None:
@@ -655,6 +685,7 @@ def _run_train_chorale(args: argparse.Namespace) -> None:
     config = named_config(args.config, model=args.model, epochs=args.epochs, seed=args.seed)
     report = train_chorale_model(config, args.out, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
+    _export_trained(args.out)
 
 
 def _run_train_chorale_unlikelihood(args: argparse.Namespace) -> None:
@@ -671,6 +702,7 @@ def _run_train_chorale_unlikelihood(args: argparse.Namespace) -> None:
         config = dataclasses.replace(config, steps=args.steps)
     report = finetune_unlikelihood(args.init, args.out, config, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
+    _export_trained(args.out)
 
 
 def _run_train_chorale_distil(args: argparse.Namespace) -> None:
@@ -681,6 +713,7 @@ def _run_train_chorale_distil(args: argparse.Namespace) -> None:
         else DistillationConfig()
     report = distil_retries(args.init, args.out, config, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
+    _export_trained(args.out)
 
 
 def _run_train_classifier(args: argparse.Namespace) -> None:

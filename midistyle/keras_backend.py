@@ -37,7 +37,7 @@ def import_keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
-        with _native_stderr_filtered():
+        with native_stderr_filtered():
             import keras
             import tensorflow  # noqa: F401  (the backend must be importable, not only keras)
     except ImportError as error:
@@ -48,8 +48,9 @@ def import_keras():
 
 
 @contextlib.contextmanager
-def _native_stderr_filtered():
-    """Capture file descriptor 2 (C and Python writes alike) and re-emit all but start-up noise."""
+def native_stderr_filtered(noise: tuple[str, ...] = START_UP_NOISE):
+    """Capture file descriptor 2 (C and Python writes alike) and re-emit all lines but those containing
+    one of ``noise`` (default: TensorFlow's start-up notices)."""
     try:
         descriptor = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # a replaced stderr (e.g. under a notebook)
@@ -67,5 +68,5 @@ def _native_stderr_filtered():
             os.close(saved)
             capture.seek(0)
             for line in capture.read().decode(errors="replace").splitlines():
-                if line.strip() and not any(noise in line for noise in START_UP_NOISE):
+                if line.strip() and not any(text in line for text in noise):
                     print(line, file=sys.stderr)

@@ -378,6 +378,19 @@ def train_harmonizer_model(config, out_dir: str | os.PathLike, *, resume: bool =
     return train_harmonizer(config, out_dir, resume=resume, validate=validate)
 
 
+def export_onnx(folder: str | os.PathLike) -> dict[str, float]:
+    """Export a folder of trained weights to ONNX (``midistyle export-onnx``): a harmonizer's generator
+    and critic, or a chorale Transformer's step. Returns each file's largest difference from Keras."""
+    from midistyle.models.onnx_export import export_chorale, export_harmonizer
+
+    folder = Path(folder)
+    if (folder / "generator.weights.h5").exists() and (folder / "critic.weights.h5").exists():
+        return export_harmonizer(folder)
+    if (folder / "model.weights.h5").exists() and (folder / "tokenizer.json").exists():
+        return export_chorale(folder)
+    raise InputError(f"{folder} holds no trained harmonizer or chorale model (no *.weights.h5)")
+
+
 def generate_chorale_files(
     out_dir: str | os.PathLike,
     *,

@@ -5,7 +5,8 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from midistyle.models.chorale import ChoraleConfig, build_model, filter_logits, generate_tokens  # noqa: E402
+from midistyle.models.chorale import ChoraleConfig, build_model  # noqa
+from midistyle.models.chorale_sampling import filter_logits, generate_tokens  # noqa: E402
 
 TINY = dict(vocab_size=120, d_model=32, heads=2, layers=2, ff_dim=64, lstm_units=32, lstm_layers=1, context=96,
             dropout=0.0)

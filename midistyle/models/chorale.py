@@ -8,61 +8,22 @@ so attention scores depend only on the *distance* between tokens, as with Music 
 relative attention, at no extra memory; and a key/value cache stays valid as the sequence grows
 (a cached key never needs re-encoding), which is what sampling one token per step needs.
 
-``generate_tokens`` samples with temperature / top-k / top-p, one token per step: the Transformer
-keeps each layer's keys and values, the LSTM its states. ``use_cache=False`` recomputes the whole
-prefix every step (for the speed benchmark and the equality test).
+``step_function()`` gives the one-token step that :mod:`midistyle.models.chorale_sampling` samples
+with (temperature / top-k / top-p): the Transformer keeps each layer's keys and values, the LSTM its
+states. ``sample_batch`` (training's own samples) draws a batch of pieces at once.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass
-
 import numpy as np
 
 from midistyle.keras_backend import import_keras
+from midistyle.models.chorale_config import ChoraleConfig
+from midistyle.models.chorale_sampling import filter_logits
 
 keras = import_keras()
 ops = keras.ops
 layers = keras.layers
-
-
-@dataclass
-class ChoraleConfig:
-    """A chorale model and its training; saved as JSON beside the weights."""
-
-    model: str = "transformer"  # or "lstm"
-    vocab_size: int = 512
-    context: int = 256
-    d_model: int = 128
-    heads: int = 4
-    layers: int = 4
-    ff_dim: int = 512
-    dropout: float = 0.1
-    lstm_units: int = 256
-    lstm_layers: int = 2
-    # the tokens and the training run
-    bpe_vocab_size: int = 1000  # 0: plain REMI
-    augment: bool = True
-    batch_size: int = 8
-    epochs: int = 6
-    steps_per_epoch: int = 250
-    learning_rate: float = 1e-3
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.model not in ("transformer", "lstm"):
-            raise ValueError(f"model={self.model!r} must be 'transformer' or 'lstm'")
-        if self.d_model % (2 * self.heads):
-            raise ValueError(f"d_model={self.d_model} must be a multiple of 2 * heads={2 * self.heads}")
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> ChoraleConfig:
-        return cls(**json.loads(text))
 
 
 # -- Transformer pieces ------------------------------------------------------------------------------
@@ -129,8 +90,11 @@ class CausalSelfAttention(layers.Layer):
         qkv = ops.transpose(ops.reshape(self.qkv(x), (batch, 1, 3, self.heads, head_dim)), (2, 0, 3, 1, 4))
         positions = ops.reshape(position, (1,))
         q, k = rotate(qkv[0], positions), rotate(qkv[1], positions)
-        keys = ops.slice_update(keys, (0, 0, position, 0), k)
-        values = ops.slice_update(values, (0, 0, position, 0), qkv[2])
+        # write the new key and value at ``position``: a select rather than a slice update, the same
+        # numbers, and an op that ONNX has (XLA's dynamic update slice is not in ONNX)
+        here = (ops.arange(ops.shape(keys)[2]) == position)[None, None, :, None]  # (1, 1, C, 1)
+        keys = ops.where(here, k, keys)
+        values = ops.where(here, qkv[2], values)
         scores = ops.matmul(q, ops.transpose(keys, (0, 1, 3, 2))) / float(np.sqrt(head_dim))  # (B, H, 1, C)
         visible = ops.arange(ops.shape(keys)[2]) <= position
         scores = ops.where(visible[None, None, None], scores, -1e9)
@@ -217,6 +181,9 @@ class ChoraleTransformer(keras.Model):
             new_cache.append([keys, values])
         return self.head(self.norm(x))[:, 0], new_cache
 
+    def step_function(self):
+        return compiled_step(self)
+
 
 class ChoraleLSTM(keras.Model):
     """The baseline: Embedding, stacked LSTMs, Dense; ``step`` carries the LSTM states."""
@@ -251,6 +218,9 @@ class ChoraleLSTM(keras.Model):
         logits, states = self.step(token, cache, 0)
         return logits[:, 0], states
 
+    def step_function(self):
+        return compiled_step(self)
+
 
 def build_model(config: ChoraleConfig):
     """The model a config names, built (weights created) on a dummy batch."""
@@ -267,111 +237,6 @@ def compiled_step(model):
 
         model._compiled_step = tf.function(model.step_fixed, reduce_retracing=True)
     return model._compiled_step
-
-def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, top_p: float | None) -> np.ndarray:
-    """Probabilities after temperature, top-k and nucleus (top-p) filtering, shape=(V,)."""
-    logits = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
-    if top_k is not None and 0 < top_k < len(logits):
-        cutoff = np.partition(logits, -top_k)[-top_k]
-        logits = np.where(logits < cutoff, -np.inf, logits)
-    p = np.exp(logits - logits.max())
-    p /= p.sum()
-    if top_p is not None and top_p < 1.0:
-        order = np.argsort(-p, kind="stable")
-        keep = np.cumsum(p[order]) - p[order] < top_p  # smallest set whose mass reaches top_p
-        mask = np.zeros_like(p, dtype=bool)
-        mask[order[keep]] = True
-        p = np.where(mask, p, 0.0)
-        p /= p.sum()
-    return p
-
-
-class TokenSampler:
-    """Sampling state for one sequence: the tokens, the window start and the key/value (or LSTM) cache.
-
-    ``snapshot()`` and ``restore()`` are free (the cache tensors are never modified in place), so a
-    caller can draw a stretch of tokens, judge it, and draw it again.
-    """
-
-    def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
-                 top_k: int | None = None, top_p: float | None = None, banned_tokens: tuple[int, ...] = (),
-                 use_cache: bool = True):
-        if not prompt:
-            raise ValueError("the prompt needs at least one token (BOS)")
-        self.model, self.rng = model, rng
-        self.temperature, self.top_k, self.top_p, self.banned_tokens = temperature, top_k, top_p, banned_tokens
-        self.use_cache = use_cache
-        self.step = compiled_step(model) if use_cache else None
-        self.tokens, self.window_start, self.cache = list(prompt), 0, None
-
-    def snapshot(self):
-        return list(self.tokens), self.window_start, self.cache
-
-    def restore(self, snapshot) -> None:
-        tokens, self.window_start, self.cache = snapshot
-        self.tokens = list(tokens)
-
-    def next_token(self) -> int:
-        context = self.model.config.context
-        if len(self.tokens) - self.window_start >= context:  # slide to the last half of the window
-            self.window_start, self.cache = len(self.tokens) - context // 2, None
-        if self.use_cache:
-            if self.cache is None:  # (re)fill the cache with the window, one token at a time
-                self.cache = self.model.empty_cache()
-                for position, token in enumerate(self.tokens[self.window_start : -1]):
-                    _, self.cache = self.step(np.array([[token]], dtype="int32"), self.cache, np.int32(position))
-            position = np.int32(len(self.tokens) - 1 - self.window_start)
-            logits, self.cache = self.step(np.array([[self.tokens[-1]]], dtype="int32"), self.cache, position)
-            logits = np.asarray(logits)[0]
-        else:
-            logits = np.asarray(self.model(np.array([self.tokens[self.window_start :]], dtype="int32")))[0, -1]
-        if self.banned_tokens:
-            logits = logits.copy()
-            logits[list(self.banned_tokens)] = -np.inf
-        p = filter_logits(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
-        token = int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
-        self.tokens.append(token)
-        return token
-
-
-def generate_tokens(
-    model,
-    prompt: list[int],
-    *,
-    max_new_tokens: int,
-    rng: np.random.Generator,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    stop_token: int | None = None,
-    banned_tokens: tuple[int, ...] = (),
-    should_stop=None,
-    check_every: int = 32,
-    use_cache: bool = True,
-) -> list[int]:
-    """Sample a continuation of ``prompt`` (non-empty) one token at a time.
-
-    When the sequence fills the context, the window slides: the model continues from the last
-    ``context // 2`` tokens (rotary positions make the restart exact for what it sees).
-
-    Parameters
-    ----------
-    banned_tokens : tuple of int
-        Tokens never sampled (e.g. EOS while a requested length is not reached).
-    should_stop : callable or None
-        ``should_stop(tokens) -> bool``, asked every ``check_every`` new tokens.
-    use_cache : bool
-        True feeds only the newest token each step (keys/values or LSTM states kept); False
-        recomputes the whole window every step.
-    """
-    sampler = TokenSampler(model, prompt, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
-                           banned_tokens=banned_tokens, use_cache=use_cache)
-    for count in range(1, max_new_tokens + 1):
-        token = sampler.next_token()
-        checking = should_stop is not None and count % check_every == 0
-        if token == stop_token or (checking and should_stop(sampler.tokens)):
-            break
-    return sampler.tokens
 
 
 def sample_batch(
@@ -398,7 +263,7 @@ def sample_batch(
     if not prompt or total > model.config.context:
         raise ValueError(f"prompt of {len(prompt)} + {new_tokens} new tokens must fit the context "
                          f"{model.config.context}")
-    step = compiled_step(model)
+    step = model.step_function()
     tokens = np.zeros((batch_size, total), dtype=np.int32)
     tokens[:, : len(prompt)] = prompt
     cache = model.empty_cache(batch_size)

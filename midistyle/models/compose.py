@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.models.chorale import ChoraleConfig, TokenSampler, build_model
+from midistyle.models.chorale_config import ChoraleConfig
+from midistyle.models.chorale_sampling import TokenSampler
+from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
 from midistyle.music.harmony import ENDING_RULES, critique
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
@@ -57,8 +59,13 @@ class ChoraleGenerator:
         if not (folder / "config.json").exists():
             raise InputError(f"no trained chorale model in {folder} (run `midistyle train chorale`)")
         config = ChoraleConfig.from_json((folder / "config.json").read_text())
-        model = build_model(config)
-        model.load_weights(str(folder / "model.weights.h5"))
+        if config.model == "transformer" and use_onnx(folder, CHORALE_FILES):
+            model = OnnxChoraleModel(config, folder / "step.onnx")
+        else:
+            from midistyle.models.chorale import build_model  # TensorFlow loads here
+
+            model = build_model(config)
+            model.load_weights(str(folder / "model.weights.h5"))
         return cls(config, model, ScoreTokenizer.load(folder / "tokenizer.json"))
 
     def generate(

@@ -14,18 +14,20 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.models.harmonizer import HarmonizerConfig, given_planes, load_networks, noise_shape
+from midistyle.models.harmonizer_config import HarmonizerConfig, noise_shape
 from midistyle.models.harmonizer_data import (
     LOWEST_PITCH,
     NUM_PITCHES,
     Placement,
     assemble,
     condition_planes,
+    given_planes,
     harmony_planes,
     padded_steps,
     place_melody,
 )
 from midistyle.models.harmony_decoding import ChordPlan, decode_harmony, to_melody_space
+from midistyle.models.onnx_networks import HARMONIZER_FILES, OnnxModel, use_onnx
 from midistyle.music.chord_symbols import ChordSymbol
 from midistyle.music.figuration import FigurationConfig, add_figuration
 from midistyle.music.phrases import phrase_ends
@@ -66,16 +68,23 @@ def from_model_window(array: np.ndarray, config: HarmonizerConfig) -> np.ndarray
 
 
 class Harmonizer:
-    """A loaded generator and critic."""
+    """A loaded generator and critic: Keras models, or their ONNX exports (called the same way)."""
 
     def __init__(self, config: HarmonizerConfig, generator, critic):
         self.config, self.generator, self.critic = config, generator, critic
 
     @classmethod
     def load(cls, folder: str | os.PathLike | None = None) -> Harmonizer:
+        """The networks in ``folder`` (default: the shipped ones), by ONNX Runtime when their export is
+        current, else by Keras (see :mod:`midistyle.models.onnx_networks`)."""
         folder = Path(folder) if folder is not None else WEIGHTS_DIR
         if not (folder / "config.json").exists():
             raise InputError(f"no trained harmonizer in {folder} (run `midistyle train harmonizer`)")
+        if use_onnx(folder, HARMONIZER_FILES):
+            config = HarmonizerConfig.from_json((folder / "config.json").read_text())
+            return cls(config, OnnxModel(folder / "generator.onnx"), OnnxModel(folder / "critic.onnx"))
+        from midistyle.models.harmonizer import load_networks  # TensorFlow loads here
+
         return cls(*load_networks(folder))
 
     def harmonize(
@@ -214,13 +223,13 @@ class Harmonizer:
         if self.config.given_voices:
             rolls, which = given if given is not None else (
                 np.zeros((*condition.shape[:3], 6), np.float32), np.zeros((len(condition), 3), np.float32))
-            condition = np.concatenate([condition, np.asarray(given_planes(rolls, which))], axis=-1)
+            condition = np.concatenate([condition, given_planes(rolls, which)], axis=-1)
         rng = np.random.default_rng(seed)
         if self.config.architecture == "deepcomposer":  # fixed windows, side by side
             windows = condition.shape[1] // self.config.crop_steps  # the time axis splits into whole windows
             x = condition.reshape(len(condition) * windows, self.config.crop_steps, *condition.shape[2:])
             noise = rng.standard_normal(noise_shape(self.config, len(x), self.config.crop_steps)).astype(np.float32)
-            out = np.asarray(self.generator.predict([to_model_window(x, self.config), noise], verbose=0))
+            out = np.asarray(self.generator([to_model_window(x, self.config), noise], training=False))
             out = from_model_window(out, self.config)
             return out.reshape(len(condition), condition.shape[1], *out.shape[2:])
         noise = rng.standard_normal(noise_shape(self.config, len(condition), condition.shape[1])).astype(np.float32)

@@ -40,114 +40,15 @@ by a 16th around the melody's; with it a last convolution sees the input planes 
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from midistyle.keras_backend import import_keras
-from midistyle.models.harmonizer_data import CONDITION_CHANNELS, HARMONY_VOICES, NUM_PITCHES
+from midistyle.models.harmonizer_config import HarmonizerConfig, noise_shape
+from midistyle.models.harmonizer_data import CONDITION_CHANNELS, HARMONY_VOICES, given_planes
 
 keras = import_keras()
 ops = keras.ops
 layers = keras.layers
-
-
-@dataclass
-class HarmonizerConfig:
-    """Everything that defines a harmonizer and its training; saved as JSON beside the weights."""
-
-    architecture: str = "unet"  # or "deepcomposer"
-    crop_steps: int = 64
-    filters: tuple[int, ...] = (32, 64, 128)
-    kernel_size: int = 3
-    noise_channels: int = 16
-    activation: str = "leaky_relu"  # or "tanh_linear": f(x) = tanh(x) + x / alpha
-    tanh_linear_alphas: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)  # alpha per resolution level
-    critic_filters: tuple[int, ...] = (32, 64, 128)
-    loss: str = "wgan_gp"  # or "sign_normalized", or "reconstruction" (no critic)
-    critic_norm: str = "none"  # or "spectral": spectral normalization of the critic's convolutions
-    given_voices: bool = False  # the generator also sees a random subset of Bach's lower voices
-    input_skip: bool = False  # a full-resolution layer over the output and the input planes, before the logits
-    parallel_weight: float = 0.0  # weight of the expected parallel fifths/octaves between beats in the loss
-    progressive_coarse_steps: int = 0  # progressive growing: steps trained at half resolution first,
-    progressive_fade_steps: int = 0  # then steps over which the full-resolution output fades in (0 = off)
-    gradient_penalty_weight: float = 10.0
-    reconstruction_weight: float = 10.0
-    critic_steps: int = 2
-    batch_size: int = 32
-    generator_learning_rate: float = 1e-3
-    critic_learning_rate: float = 1e-3
-    adam_beta_1: float = 0.5
-    adam_beta_2: float = 0.9
-    steps: int = 1000
-    checkpoint_every: int = 250
-    select_by: str = "last"  # or "valid_frechet": keep the checkpoint closest to Bach on the valid split
-    seed: int = 0
-    extra: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.architecture not in ("unet", "deepcomposer"):
-            raise ValueError(f"architecture={self.architecture!r} must be 'unet' or 'deepcomposer'")
-        if self.activation not in ("leaky_relu", "tanh_linear"):
-            raise ValueError(f"activation={self.activation!r} must be 'leaky_relu' or 'tanh_linear'")
-        if self.loss not in ("wgan_gp", "sign_normalized", "reconstruction"):
-            raise ValueError(f"loss={self.loss!r} must be 'wgan_gp', 'sign_normalized' or 'reconstruction'")
-        if self.progressive_coarse_steps < 0 or self.progressive_fade_steps < 0:
-            raise ValueError("progressive_coarse_steps and progressive_fade_steps must be >= 0")
-        if self.select_by not in ("last", "valid_frechet"):
-            raise ValueError(f"select_by={self.select_by!r} must be 'last' or 'valid_frechet'")
-        if self.critic_norm not in ("none", "spectral"):
-            raise ValueError(f"critic_norm={self.critic_norm!r} must be 'none' or 'spectral'")
-        if self.crop_steps % self.time_multiple:
-            raise ValueError(f"crop_steps={self.crop_steps} must be a multiple of {self.time_multiple}")
-
-    @property
-    def time_multiple(self) -> int:
-        """Inputs are padded to a multiple of this many steps (2 ** encoder depth)."""
-        return 2 ** len(self.filters)
-
-    @property
-    def progressive(self) -> bool:
-        return self.progressive_fade_steps > 0
-
-    def fade_in_alpha(self, step: int) -> float:
-        """Weight of the full-resolution output at training step ``step`` (0-based): 0, rising, 1."""
-        if not self.progressive:
-            return 1.0
-        return min(max((step - self.progressive_coarse_steps) / self.progressive_fade_steps, 0.0), 1.0)
-
-    @property
-    def generator_channels(self) -> int:
-        """Input planes of the generator: the melody's, plus onset, sustain and flag per given voice."""
-        return CONDITION_CHANNELS + (3 * HARMONY_VOICES if self.given_voices else 0)
-
-    @property
-    def pitch_window(self) -> tuple[int, int]:
-        """(lowest pitch, number of pitches) of the model's rolls."""
-        return (0, 128) if self.architecture == "deepcomposer" else (36, NUM_PITCHES)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> HarmonizerConfig:
-        fields = json.loads(text)
-        for name in ("filters", "critic_filters", "tanh_linear_alphas"):
-            fields[name] = tuple(fields[name])
-        return cls(**fields)
-
-    @classmethod
-    def network(cls, **changes) -> HarmonizerConfig:
-        """The shipped setup: the U-Net with given voices, the input skip and the parallels penalty."""
-        return cls(**{**dict(given_voices=True, input_skip=True, parallel_weight=15.0), **changes})
-
-    @classmethod
-    def deepcomposer(cls, **changes) -> HarmonizerConfig:
-        """AWS DeepComposer's shape: 32×128 windows, 64-512 filters, k4, z (2, 8, 512)."""
-        base = dict(architecture="deepcomposer", crop_steps=32, filters=(64, 128, 256, 512), kernel_size=4,
-                    noise_channels=512, critic_filters=(64, 128, 256, 512))
-        return cls(**{**base, **changes})
 
 
 # -- layers ----------------------------------------------------------------------------------------
@@ -262,33 +163,6 @@ def build_critic(config: HarmonizerConfig):
     return keras.Model([condition, harmony], layers.Dense(1, name="score")(x), name="critic")
 
 
-def given_planes(harmony, given):
-    """The generator's extra input planes for the voices it is given.
-
-    Parameters
-    ----------
-    harmony : tensor or np.ndarray, shape=(B, T, P, 6)
-        Onset and sustain of alto, tenor and bass (only the given voices' are read).
-    given : tensor or np.ndarray, shape=(B, 3)
-        1 where a voice is given, 0 where the generator must write it.
-
-    Returns
-    -------
-    shape=(B, T, P, 9): onsets of the 3 voices, their sustains, and one constant flag plane per voice,
-    all zero for a voice that is not given.
-    """
-    mask = ops.cast(given, harmony.dtype)[:, None, None, :]  # (B, 1, 1, 3)
-    onsets = ops.stack([harmony[..., 2 * v] for v in range(HARMONY_VOICES)], axis=-1) * mask
-    sustains = ops.stack([harmony[..., 2 * v + 1] for v in range(HARMONY_VOICES)], axis=-1) * mask
-    flags = ops.ones_like(onsets) * mask
-    return ops.concatenate([onsets, sustains, flags], axis=-1)
-
-
-def noise_shape(config: HarmonizerConfig, batch: int, num_steps: int) -> tuple[int, int, int, int]:
-    _, num_pitches = config.pitch_window
-    return (batch, num_steps // config.time_multiple, num_pitches // config.time_multiple, config.noise_channels)
-
-
 # -- the GAN ---------------------------------------------------------------------------------------
 class HarmonizerGAN(keras.Model):
     """Generator + critic with a WGAN-GP (or sign-normalized) ``train_step``.
@@ -339,7 +213,7 @@ class HarmonizerGAN(keras.Model):
         """The generator's harmony with the given voices put back as Bach wrote them, shape (B, T, P, 6)."""
         inputs = condition
         if self.config.given_voices:
-            inputs = ops.concatenate([condition, given_planes(real, given)], axis=-1)
+            inputs = ops.concatenate([condition, given_planes(real, given, xp=ops)], axis=-1)
         fake = self.generator([inputs, self.noise(batch, num_steps)], training=True)
         keep = ops.repeat(given, 2, axis=1)[:, None, None, :]  # (B, 1, 1, 6)
         return keep * real + (1 - keep) * fake

@@ -246,3 +246,28 @@ def assemble(melody: Score, lower_voices: list[list[Note]]) -> Score:
     """The four-voice score: the melody untouched as soprano, then alto, tenor, bass."""
     voices = make_voices([melody.voices[0].notes, *lower_voices])
     return melody.replace(voices=voices)
+
+
+def given_planes(harmony, given, xp=np):
+    """The generator's extra input planes for the voices it is given.
+
+    Parameters
+    ----------
+    harmony : np.ndarray or tensor, shape=(B, T, P, 6)
+        Onset and sustain of alto, tenor and bass (only the given voices' are read).
+    given : np.ndarray or tensor, shape=(B, 3), float
+        1 where a voice is given, 0 where the generator must write it.
+    xp : module
+        ``numpy`` (inference) or ``keras.ops`` (training): both have ``stack``, ``ones_like`` and
+        ``concatenate``, so the planes are built by one definition.
+
+    Returns
+    -------
+    shape=(B, T, P, 9): onsets of the 3 voices, their sustains, and one constant flag plane per voice,
+    all zero for a voice that is not given.
+    """
+    mask = given[:, None, None, :]  # (B, 1, 1, 3)
+    onsets = xp.stack([harmony[..., 2 * v] for v in range(HARMONY_VOICES)], axis=-1) * mask
+    sustains = xp.stack([harmony[..., 2 * v + 1] for v in range(HARMONY_VOICES)], axis=-1) * mask
+    flags = xp.ones_like(onsets) * mask
+    return xp.concatenate([onsets, sustains, flags], axis=-1)

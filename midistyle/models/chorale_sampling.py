@@ -1,0 +1,121 @@
+"""Sampling tokens from a chorale language model, one token per step — no TensorFlow here.
+
+The model is anything that steps: it has ``config`` (a :class:`ChoraleConfig`), ``empty_cache(batch)``
+and ``step_function()``, which returns ``step(token (B, 1) int32, cache, position int32) ->
+(logits (B, V), cache)``. The Keras models of :mod:`midistyle.models.chorale` step with a compiled
+``tf.function``; :class:`midistyle.models.onnx_networks.OnnxChoraleModel` with ONNX Runtime. The
+cache is opaque here and never modified in place, so a snapshot is free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, top_p: float | None) -> np.ndarray:
+    """Probabilities after temperature, top-k and nucleus (top-p) filtering, shape=(V,)."""
+    logits = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-6)
+    if top_k is not None and 0 < top_k < len(logits):
+        cutoff = np.partition(logits, -top_k)[-top_k]
+        logits = np.where(logits < cutoff, -np.inf, logits)
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    if top_p is not None and top_p < 1.0:
+        order = np.argsort(-p, kind="stable")
+        keep = np.cumsum(p[order]) - p[order] < top_p  # smallest set whose mass reaches top_p
+        mask = np.zeros_like(p, dtype=bool)
+        mask[order[keep]] = True
+        p = np.where(mask, p, 0.0)
+        p /= p.sum()
+    return p
+
+
+class TokenSampler:
+    """Sampling state for one sequence: the tokens, the window start and the key/value (or LSTM) cache.
+
+    ``snapshot()`` and ``restore()`` are free (the cache tensors are never modified in place), so a
+    caller can draw a stretch of tokens, judge it, and draw it again.
+    """
+
+    def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None, banned_tokens: tuple[int, ...] = (),
+                 use_cache: bool = True):
+        if not prompt:
+            raise ValueError("the prompt needs at least one token (BOS)")
+        if not use_cache and not callable(model):
+            raise ValueError("use_cache=False runs the whole model on the window; this model only steps "
+                             "(load it with MIDISTYLE_BACKEND=keras)")
+        self.model, self.rng = model, rng
+        self.temperature, self.top_k, self.top_p, self.banned_tokens = temperature, top_k, top_p, banned_tokens
+        self.use_cache = use_cache
+        self.step = model.step_function() if use_cache else None
+        self.tokens, self.window_start, self.cache = list(prompt), 0, None
+
+    def snapshot(self):
+        return list(self.tokens), self.window_start, self.cache
+
+    def restore(self, snapshot) -> None:
+        tokens, self.window_start, self.cache = snapshot
+        self.tokens = list(tokens)
+
+    def next_token(self) -> int:
+        context = self.model.config.context
+        if len(self.tokens) - self.window_start >= context:  # slide to the last half of the window
+            self.window_start, self.cache = len(self.tokens) - context // 2, None
+        if self.use_cache:
+            if self.cache is None:  # (re)fill the cache with the window, one token at a time
+                self.cache = self.model.empty_cache()
+                for position, token in enumerate(self.tokens[self.window_start : -1]):
+                    _, self.cache = self.step(np.array([[token]], dtype="int32"), self.cache, np.int32(position))
+            position = np.int32(len(self.tokens) - 1 - self.window_start)
+            logits, self.cache = self.step(np.array([[self.tokens[-1]]], dtype="int32"), self.cache, position)
+            logits = np.asarray(logits)[0]
+        else:
+            logits = np.asarray(self.model(np.array([self.tokens[self.window_start :]], dtype="int32")))[0, -1]
+        if self.banned_tokens:
+            logits = logits.copy()
+            logits[list(self.banned_tokens)] = -np.inf
+        p = filter_logits(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
+        token = int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
+        self.tokens.append(token)
+        return token
+
+
+def generate_tokens(
+    model,
+    prompt: list[int],
+    *,
+    max_new_tokens: int,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    stop_token: int | None = None,
+    banned_tokens: tuple[int, ...] = (),
+    should_stop=None,
+    check_every: int = 32,
+    use_cache: bool = True,
+) -> list[int]:
+    """Sample a continuation of ``prompt`` (non-empty) one token at a time.
+
+    When the sequence fills the context, the window slides: the model continues from the last
+    ``context // 2`` tokens (rotary positions make the restart exact for what it sees).
+
+    Parameters
+    ----------
+    banned_tokens : tuple of int
+        Tokens never sampled (e.g. EOS while a requested length is not reached).
+    should_stop : callable or None
+        ``should_stop(tokens) -> bool``, asked every ``check_every`` new tokens.
+    use_cache : bool
+        True feeds only the newest token each step (keys/values or LSTM states kept); False
+        recomputes the whole window every step.
+    """
+    sampler = TokenSampler(model, prompt, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
+                           banned_tokens=banned_tokens, use_cache=use_cache)
+    for count in range(1, max_new_tokens + 1):
+        token = sampler.next_token()
+        checking = should_stop is not None and count % check_every == 0
+        if token == stop_token or (checking and should_stop(sampler.tokens)):
+            break
+    return sampler.tokens
