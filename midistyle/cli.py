@@ -66,6 +66,7 @@ EXAMPLES = {
                         "  midistyle train harmonizer --out runs/harmonizer --resume         # after an interruption",
     "chorale": "  midistyle chorale -o out/ -n 4 --bars 16 --key 'D major' --seed 1   # out/chorale_01.mid…\n"
                "  midistyle chorale --prompt opening.mid --bars 8 -o out/            # continue an opening\n"
+               "  midistyle chorale -o out/ --phrases 4                              # four phrases, fermatas\n"
                "  midistyle chorale -o out/ --temperature 0.9 --top-k 40 --top-p 0.9 --weights runs/chorale_lstm",
     "train chorale": "  midistyle train chorale --out runs/chorale_transformer              # the shipped setup\n"
                      "  midistyle train chorale --model lstm --out runs/chorale_lstm        # the baseline\n"
@@ -255,7 +256,10 @@ def _parser() -> argparse.ArgumentParser:
     chorale = add("chorale", "generate new four-voice chorales (MIDI and MusicXML) with the chorale Transformer")
     chorale.add_argument("-o", "--out", required=True, help="output folder")
     chorale.add_argument("-n", "--count", type=int, default=1, help="number of chorales (default 1)")
-    chorale.add_argument("--bars", type=int, default=16, help="length in whole bars, 1-64 (default 16)")
+    chorale.add_argument("--bars", type=int, default=None,
+                         help="length in whole bars, 1-64 (default 16); the final chord falls in the last bar")
+    chorale.add_argument("--phrases", type=int, default=None,
+                         help="instead of --bars: this many phrases, 1-32 (lengths drawn from Bach's)")
     chorale.add_argument("--key", default=None, help="e.g. 'D major': the result is transposed to this tonic")
     chorale.add_argument("--temperature", type=float, default=0.8,
                          help="sampling temperature (default 0.8, chosen on the valid split)")
@@ -264,8 +268,8 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--seed", type=int, default=0, help="random seed; chorale i uses seed + i - 1")
     chorale.add_argument("--prompt", default=None, help="MIDI or MusicXML opening to continue")
     chorale.add_argument("--retries", type=int, default=3,
-                         help="redraws of a stretch that adds parallel fifths/octaves, 0-10 "
-                              "(default 3; 0 = the network alone)")
+                         help="redraws of a stretch that adds harmony-critic marks, 0-10 "
+                              "(default 3; 0 = the network alone between phrase ends)")
     chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chorale.set_defaults(run=_run_chorale)
 
@@ -674,7 +678,8 @@ def _run_train_harmonizer(args: argparse.Namespace) -> None:
 def _run_chorale(args: argparse.Namespace) -> None:
     from midistyle.pipeline import generate_chorale_files
 
-    generate_chorale_files(args.out, count=args.count, bars=args.bars, key=args.key, temperature=args.temperature,
+    generate_chorale_files(args.out, count=args.count, bars=args.bars, phrases=args.phrases, key=args.key,
+                           temperature=args.temperature,
                            top_k=args.top_k, top_p=args.top_p, seed=args.seed, prompt=args.prompt,
                            weights=args.weights, retries=args.retries)
 

@@ -395,7 +395,8 @@ def generate_chorale_files(
     out_dir: str | os.PathLike,
     *,
     count: int = 1,
-    bars: int = 16,
+    bars: int | None = None,
+    phrases: int | None = None,
     key: str | None = None,
     temperature: float = 0.8,
     top_k: int | None = None,
@@ -408,9 +409,10 @@ def generate_chorale_files(
 ) -> list[Path]:
     """Generate ``count`` chorales into ``out_dir`` as ``chorale_01.mid`` and ``.musicxml``…
 
-    All chorales are generated before the first file is written. ``retries`` is the number of
-    voice-leading retries per stretch of tokens (0 = the network alone; see
-    :class:`midistyle.models.compose.ChoraleGenerator`).
+    Each is ``bars`` bars (default 16) or ``phrases`` phrases long, in phrases closed by cadences
+    under fermatas (the MusicXML carries them). All chorales are generated before the first file
+    is written. ``retries`` is the number of voice-leading retries per stretch of tokens (0 = the
+    network alone between phrase ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
     """
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.music.score import Key
@@ -419,6 +421,12 @@ def generate_chorale_files(
         raise InputError(f"-n {count} must be in 1..100")
     if not 0 <= retries <= 10:
         raise InputError(f"--retries {retries} must be in 0..10")
+    if bars is not None and phrases is not None:
+        raise InputError("give --bars or --phrases, not both")
+    if bars is not None and not 1 <= bars <= 64:
+        raise InputError(f"--bars {bars} must be in 1..64")
+    if phrases is not None and not 1 <= phrases <= 32:
+        raise InputError(f"--phrases {phrases} must be in 1..32")
     if key:
         Key.parse(key)  # an impossible key fails before the model loads
     out_dir = Path(out_dir)
@@ -430,11 +438,12 @@ def generate_chorale_files(
                 refuse_overwriting_input(prompt, out_dir / f"chorale_{index:02d}{suffix}")
     opening = read_score(prompt) if prompt is not None else None
     generator = ChoraleGenerator.load(weights)
-    results = [generator.generate(bars=bars, key=key, temperature=temperature, top_k=top_k, top_p=top_p,
-                                  seed=seed + index, prompt=opening, voice_leading_retries=retries)
+    results = [generator.generate(bars=bars, phrases=phrases, key=key, temperature=temperature, top_k=top_k,
+                                  top_p=top_p, seed=seed + index, prompt=opening, voice_leading_retries=retries)
                for index in range(count)]
     written = []
     for index, result in enumerate(results, start=1):
+        report(f"chorale {index}: {result.describe()}")
         for line in result.notes:
             report(f"chorale {index}: {line}")
         if result.trimmed_overlaps:

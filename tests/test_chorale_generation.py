@@ -64,7 +64,7 @@ def test_cli_chorale_retries_0_is_the_network_alone(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("args", "problem"),
-    [(["--retries", "-1"], "--retries -1"), (["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "bars=0"),
+    [(["--retries", "-1"], "--retries -1"), (["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "--bars 0"),
      (["--prompt", "{data}/corrupted.mid"], "not a readable MIDI"), (["--prompt", "{long}"], "context"),
      (["--top-p", "1.5"], "top_p=1.5"), (["--top-k", "0"], "top_k=0")],
     ids=["retries", "key", "bars", "corrupt-prompt", "long-prompt", "top-p", "top-k"],

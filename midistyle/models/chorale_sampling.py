@@ -58,15 +58,28 @@ class TokenSampler:
         tokens, self.window_start, self.cache = snapshot
         self.tokens = list(tokens)
 
+    def make_room(self, tokens_ahead: int) -> None:
+        """Slide the window now if the next ``tokens_ahead`` tokens would fill it: a caller that draws
+        a stretch several times from one snapshot then refills the cache once, not once per draw."""
+        context = self.model.config.context
+        if len(self.tokens) - self.window_start + tokens_ahead >= context and tokens_ahead < context // 2:
+            self.window_start, self.cache = len(self.tokens) - context // 2, None
+            if self.use_cache:
+                self._fill_cache()
+
+    def _fill_cache(self) -> None:
+        """(Re)fill the cache with the window but its last token, one token at a time."""
+        self.cache = self.model.empty_cache()
+        for position, token in enumerate(self.tokens[self.window_start : -1]):
+            _, self.cache = self.step(np.array([[token]], dtype="int32"), self.cache, np.int32(position))
+
     def next_token(self) -> int:
         context = self.model.config.context
         if len(self.tokens) - self.window_start >= context:  # slide to the last half of the window
             self.window_start, self.cache = len(self.tokens) - context // 2, None
         if self.use_cache:
-            if self.cache is None:  # (re)fill the cache with the window, one token at a time
-                self.cache = self.model.empty_cache()
-                for position, token in enumerate(self.tokens[self.window_start : -1]):
-                    _, self.cache = self.step(np.array([[token]], dtype="int32"), self.cache, np.int32(position))
+            if self.cache is None:
+                self._fill_cache()
             position = np.int32(len(self.tokens) - 1 - self.window_start)
             logits, self.cache = self.step(np.array([[self.tokens[-1]]], dtype="int32"), self.cache, position)
             logits = np.asarray(logits)[0]

@@ -27,24 +27,76 @@ from midistyle.errors import InputError
 from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
+from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import ENDING_RULES, critique
+from midistyle.music.keys import estimate_key
+from midistyle.music.metrics import beat_steps
+from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "chorale"
 TOKENS_PER_BAR_BUDGET = 160  # a cap only: plain REMI needs ~75 tokens per four-voice bar, BPE 1000 ~22
 CHECK_EVERY_TOKENS = 32
+CADENCE_DRAWS = 16  # draws of a stretch that reaches a phrase end, until it closes with a cadence
+FINAL_DRAWS_FACTOR = 2  # the final cadence may take twice as many
+LAST_PHRASE_TRIES = 4  # and when none of those draws ends on V-I, the last phrase is written again
+# How much a draw's cadence costs: Bach's commonest (authentic, half, phrygian: 86 % of his phrase
+# ends) nothing, the rarer ones a little, no cadence (or a final one that is not V-I on the tonic) most.
+CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1}
+MISSED_COST = 3
+NEAR_END_BARS = 2  # a phrase end this close to where a stretch starts ends the stretch just past it
+NEAR_END_CHECK_TOKENS = 4  # looking every this many tokens
+FIRST_BAR_TOKENS = 160  # tokens drawn at most before the meter and pickup are known
 
 
 @dataclass
 class GeneratedChorale:
-    """A generated score with the story of how it was obtained."""
+    """A generated score with the story of how it was obtained.
+
+    ``plan`` is the phrase plan it followed (None with ``phrase_plan=False``); ``cadences`` names the
+    cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
+    ``ending_closed`` says whether the final one is V-I on the root-position tonic; ``held_changes``
+    counts the notes lengthened, moved or removed to hold the fermata chords.
+    """
 
     score: Score
     attempts: int
     tokens: int
     trimmed_overlaps: int
     notes: list[str] = field(default_factory=list)
+    plan: PhrasePlan | None = None
+    cadences: tuple[str, ...] = ()
+    ending_closed: bool = False
+    held_changes: int = 0
+
+    def describe(self) -> str:
+        """What the piece's phrases did, in one line (empty without a plan)."""
+        if self.plan is None:
+            return ""
+        last = self.cadences[-1] if self.cadences else "none"
+        if self.ending_closed:
+            ending = "ends V-I on the tonic"
+        elif last == "authentic":
+            ending = "no draw ended V-I on the tonic in root position: its last V-I is elsewhere"
+        else:
+            ending = f"no draw ended V-I on the tonic: it ends with a {last} cadence"
+        held = f"; {self.held_changes} notes changed to hold the fermata chords" if self.held_changes else ""
+        return (f"{self.plan.bars} bars, {self.plan.describe()}; cadences: {', '.join(self.cadences)}; "
+                f"{ending}{held}")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one piece must be: its length, and how hard sampling tries."""
+
+    bars: int | None
+    phrases: int | None
+    retries: int
+    cadence_draws: int
+    kept_ends: tuple[int, ...]
+    start_step: int
+    follow_plan: bool
 
 
 class ChoraleGenerator:
@@ -71,7 +123,8 @@ class ChoraleGenerator:
     def generate(
         self,
         *,
-        bars: int = 16,
+        bars: int | None = None,
+        phrases: int | None = None,
         key: str | None = None,
         temperature: float = 0.8,
         top_k: int | None = None,
@@ -80,77 +133,213 @@ class ChoraleGenerator:
         prompt: Score | None = None,
         max_attempts: int = 5,
         voice_leading_retries: int = 3,
+        cadence_draws: int = CADENCE_DRAWS,
+        phrase_plan: bool = True,
         use_cache: bool = True,
     ) -> GeneratedChorale:
-        """One chorale of exactly ``bars`` whole bars (after a pickup, if it starts with one)."""
-        if not 1 <= bars <= 64:
-            raise InputError(f"bars={bars} must be in 1..64")
+        """One chorale in phrases, ending with a cadence on a held final chord.
+
+        Parameters
+        ----------
+        bars : int or None, keyword-only
+            Length in whole bars after the pickup (1-64, default 16); the final chord falls in the last bar.
+        phrases : int or None, keyword-only
+            Instead of ``bars``: this many phrases (1-32), lengths drawn from Bach's.
+        cadence_draws : int, keyword-only
+            Draws of a stretch of tokens that reaches a phrase end, until one closes it with a cadence
+            (the final one with V-I on a root-position tonic).
+        phrase_plan : bool, keyword-only
+            False: the generator before phrase plans (no fermatas; cut after ``bars`` bars).
+        voice_leading_retries : int, keyword-only
+            Redraws of a stretch that adds critic marks (0: the network alone between phrase ends).
+        """
+        if phrases is not None:
+            if bars is not None:
+                raise InputError("give the length in bars or in phrases, not both")
+            if not phrase_plan:
+                raise InputError("phrases need the phrase plan")
+            if not 1 <= phrases <= 32:
+                raise InputError(f"phrases={phrases} must be in 1..32")
+        else:
+            bars = 16 if bars is None else bars
+            if not 1 <= bars <= 64:
+                raise InputError(f"bars={bars} must be in 1..64")
         if not 0.0 < temperature <= 5.0:
             raise InputError(f"temperature={temperature} must be in (0, 5]")
         if top_k is not None and top_k < 1:
             raise InputError(f"top_k={top_k} must be >= 1")
         if top_p is not None and not 0.0 < top_p <= 1.0:
             raise InputError(f"top_p={top_p} must be in (0, 1]")
+        if cadence_draws < 0:
+            raise InputError(f"cadence_draws={cadence_draws} must be >= 0")
         target_key = Key.parse(key) if key else None
         prefix = [self.tokenizer.bos_id] + (self.tokenizer.encode(prompt) if prompt is not None else [])
         if len(prefix) >= self.config.context:
             raise InputError(f"the prompt is {len(prefix)} tokens; the model's context is {self.config.context}")
+        grid = self.tokenizer.config.steps_per_quarter  # the prompt's fermatas and end on the tokens' grid
+        request = _Request(bars, phrases, voice_leading_retries, cadence_draws,
+                           prompt.fermatas_on_grid(grid) if prompt is not None else (),
+                           round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
+                           phrase_plan)
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
             sampler = TokenSampler(self.model, prefix, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
                                    banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id), use_cache=use_cache)
-            tokens = self._sample(sampler, bars, voice_leading_retries)
-            score, problem = self._decode(tokens, bars)
+            plan_rng = np.random.default_rng([seed, attempt])
+            tokens, plan, cadences, closed = self._sample(sampler, request, plan_rng)
+            score, problem = self._decode(tokens, request, plan)
             if problem:
                 notes.append(f"attempt {attempt}: {problem}; sampled again")
                 continue
             score, trimmed = make_monophonic(score)
+            held = 0
+            if plan is not None:
+                score, held = hold_phrase_ends(score, plan)
             if target_key is not None:
                 score = transpose_to_key(score, target_key, notes)
-            return GeneratedChorale(score, attempt, len(tokens), trimmed, notes)
+            return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
-    def _sample(self, sampler: TokenSampler, bars: int, retries: int) -> list[int]:
-        """Stretches of tokens until the decoded music passes ``bars`` bar lines (EOS is never sampled)."""
-        budget = len(sampler.tokens) + bars * TOKENS_PER_BAR_BUDGET
-        while len(sampler.tokens) < budget:
-            start = sampler.snapshot()
-            since_step = self._steps_so_far(sampler.tokens) if retries else 0
-            best = None
-            for _ in range(retries + 1):
-                sampler.restore(start)
-                for _ in range(CHECK_EVERY_TOKENS):
-                    sampler.next_token()
-                count = self._marks(sampler.tokens, since_step) if retries else 0
-                if best is None or count < best[0]:
-                    best = (count, sampler.snapshot())
-                if count == 0:
-                    break
-            sampler.restore(best[1])
-            if self._bars_so_far(sampler.tokens) > bars:
-                break
-        return sampler.tokens
+    # -- sampling ----------------------------------------------------------------------------------
+    def _sample(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator
+                ) -> tuple[list[int], PhrasePlan | None, tuple[str, ...], bool]:
+        """Stretches of tokens until the plan's final chord is written (EOS is never sampled).
 
-    def _marks(self, tokens: list[int], since_step: int) -> int:
-        """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
-        which a piece still being written always breaks), judged with two bars before as context."""
+        A stretch is drawn again while it adds critic marks (up to ``retries`` times) and, when it
+        reaches a phrase end, until that end closes with a cadence (up to ``cadence_draws`` times,
+        twice that at the final chord); the draw with the cheapest cadences, then the fewest marks,
+        then the fewest notes moving under a fermata, is kept. When the final chord is still not V-I
+        on the tonic, the last phrase is written again from its start (up to ``LAST_PHRASE_TRIES``).
+        """
+        plan = self._start(sampler, request, plan_rng) if request.follow_plan else None
+        if request.follow_plan and plan is None:
+            return sampler.tokens, None, (), False
+        length = request.bars if request.bars is not None else 4 * request.phrases
+        budget = len(sampler.tokens) + length * TOKENS_PER_BAR_BUDGET
+        pending = [end for end in plan.ends if end >= request.start_step] if plan is not None else []
+        cadences: list[str] = []
+        last_phrase, best_ending, tries = None, None, 0
+        while len(sampler.tokens) < budget:
+            if plan is not None and pending == [plan.final_step] and last_phrase is None:
+                last_phrase = (sampler.snapshot(), list(cadences))  # where the last phrase starts
+            cost, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
+            pending = [end for end in pending if end not in reached]
+            cadences += [kind.removesuffix(" missed") for kind in kinds]
+            if plan is not None and plan.final_step in reached:
+                tries += 1
+                if best_ending is None or cost < best_ending[0]:
+                    best_ending = (cost, sampler.snapshot(), list(cadences), final_step)
+                if cost == 0 or last_phrase is None or tries >= LAST_PHRASE_TRIES:
+                    break
+                sampler.restore(last_phrase[0])  # no V-I at the end: write the last phrase again
+                pending, cadences = [plan.final_step], list(last_phrase[1])
+                continue
+            if plan is None and self._bars_so_far(sampler.tokens) > request.bars:
+                break
+        if best_ending is not None:
+            sampler.restore(best_ending[1])
+            cadences = best_ending[2]
+            plan = plan.with_final(best_ending[3])
+        return sampler.tokens, plan, tuple(cadences), best_ending is not None and best_ending[0] == 0
+
+    def _draw_stretch(self, sampler: TokenSampler, pending: list[int], plan: PhrasePlan | None,
+                      request: _Request) -> tuple[int, list[int], list[str], int | None]:
+        """Draw the next stretch of tokens, again while it adds critic marks or misses a cadence; leave
+        the sampler at the best draw and return its cadence cost, the phrase ends it reached, their
+        cadences and where its final chord falls (None when it does not reach the final chord)."""
+        sampler.make_room(CHECK_EVERY_TOKENS)
+        start = sampler.snapshot()
+        since_step = _next_onset(self._decoded(sampler.tokens))
+        best = None
+        # a phrase end near: stop each draw just past it, so a redraw rewrites only the way to it
+        near = pending and plan is not None and pending[0] - since_step <= NEAR_END_BARS * plan.steps_per_bar
+        for draw in range(max(request.retries, FINAL_DRAWS_FACTOR * request.cadence_draws) + 1):
+            sampler.restore(start)
+            score = None
+            for count in range(1, CHECK_EVERY_TOKENS + 1):
+                sampler.next_token()
+                if near and count % NEAR_END_CHECK_TOKENS == 0:
+                    score = self._decoded(sampler.tokens)
+                    if _next_onset(score) > pending[0] + 1:
+                        break
+                    score = None
+            score = score or self._decoded(sampler.tokens)
+            reached = [end for end in pending if _next_onset(score) > end + 1]
+            judged = [self._cadence(score, end, plan) for end in reached]
+            kinds = [kind for kind, _ in judged]
+            final_step = next((step for end, (_, step) in zip(reached, judged) if end == plan.final_step), None)
+            cadence_cost = sum(CADENCE_COST.get(kind, MISSED_COST) for kind in kinds)
+            moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached)
+            marks = self._marks(score, since_step) if request.retries else 0
+            rank = (cadence_cost, marks, moving)
+            if best is None or rank < best[0]:
+                best = (rank, sampler.snapshot(), reached, kinds, final_step)
+            final = plan is not None and plan.final_step in reached
+            enough_for_marks = draw >= request.retries or marks == 0
+            enough_for_cadences = cadence_cost == 0 or draw >= request.cadence_draws * (FINAL_DRAWS_FACTOR if final
+                                                                                        else 1)
+            if enough_for_marks and enough_for_cadences:
+                break
+        sampler.restore(best[1])
+        return best[0][0], best[2], best[3], best[4]
+
+    def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator) -> PhrasePlan | None:
+        """Draw tokens until the meter and pickup are known (a note in the second full bar), then the plan."""
+        for _ in range(FIRST_BAR_TOKENS // 8):
+            score = self._decoded(sampler.tokens)
+            if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
+                return plan_phrases(score.time_signature, score.steps_per_bar, beat_steps(score),
+                                    score.anacrusis_steps, rng=plan_rng, bars=request.bars, phrases=request.phrases,
+                                    kept_ends=request.kept_ends, start_step=request.start_step)
+            for _ in range(8):
+                sampler.next_token()
+        return None
+
+    def _decoded(self, tokens: list[int]) -> Score | None:
+        """The four voices decoded so far (overlaps trimmed), or None while they do not decode."""
         try:
             score = make_monophonic(self.tokenizer.decode(tokens))[0]
         except Exception:  # a half-written sequence may not decode yet
-            return 0
-        if score.num_voices != 4:
+            return None
+        return score if score.num_voices == 4 else None
+
+    def _cadence(self, score: Score | None, end: int, plan: PhrasePlan) -> tuple[str, int]:
+        """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase,
+        and the step it closes at.
+
+        An inner end takes any named cadence (key: the music so far). The final chord must be V-I on
+        the root-position tonic of the finished piece's key, judged on the piece as it will be
+        written (cut and held), so the critic reading the result agrees; it is sought at the planned
+        step, then at the plan's other places for it.
+        """
+        if score is None:
+            return "none missed", end
+        if end != plan.final_step:
+            try:
+                cadence = cadence_at(score, end, estimate_key(score.notes_starting_between(0, end)))
+            except ValueError:
+                return "none missed", end
+            return (cadence.kind if cadence.kind != "none" else "none missed"), end
+        first = None
+        for step in (plan.final_step, *plan.final_choices):
+            ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step))[0]
+            try:
+                cadence = cadence_at(ending, step, estimate_key(ending))
+            except ValueError:
+                continue
+            if cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position:
+                return cadence.kind, step
+            first = first or (f"{cadence.kind} missed", step)
+        return first or ("none missed", end)
+
+    def _marks(self, score: Score | None, since_step: int) -> int:
+        """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
+        which a piece still being written always breaks), judged with two bars before as context."""
+        if score is None:
             return 0
         window = score.notes_starting_between(since_step - 2 * score.steps_per_bar, score.num_steps)
         return sum(1 for mark in critique(window).marks if mark.rule not in ENDING_RULES and mark.step >= since_step)
-
-    def _steps_so_far(self, tokens: list[int]) -> int:
-        """The step after the last onset decoded so far: notes of a new stretch start there or later."""
-        try:
-            score = make_monophonic(self.tokenizer.decode(tokens))[0]
-        except Exception:  # a half-written sequence may not decode yet
-            return 0
-        return max((n.onset_step + 1 for v in score.voices for n in v.notes), default=0)
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:
@@ -159,7 +348,8 @@ class ChoraleGenerator:
             return 0
         return len(score.bar_lines()) - (1 if score.anacrusis_steps else 0)
 
-    def _decode(self, tokens: list[int], bars: int) -> tuple[Score | None, str | None]:
+    def _decode(self, tokens: list[int], request: _Request, plan: PhrasePlan | None
+                ) -> tuple[Score | None, str | None]:
         try:
             score = self.tokenizer.decode(tokens)
         except Exception as error:  # miditok raises several types on illegal orders
@@ -167,10 +357,30 @@ class ChoraleGenerator:
         missing = [v.name for v in score.voices if not v.notes]
         if missing:
             return None, f"no notes in {', '.join(missing)}"
-        end = score.anacrusis_steps + bars * score.steps_per_bar
+        if request.follow_plan:
+            if plan is None:
+                return None, "no second bar to read the meter from"
+            if _next_onset(score) <= plan.final_step:
+                return None, f"stopped before the final chord (step {plan.final_step})"
+            return cut_at_step(score, plan.end_step), None
+        end = score.anacrusis_steps + request.bars * score.steps_per_bar
         if score.num_steps < end - score.steps_per_bar // 2:
             return None, f"only {(score.num_steps - score.anacrusis_steps) / score.steps_per_bar:.1f} bars"
         return cut_at_step(score, end), None
+
+
+def _onsets_under(score: Score | None, end: int, beat: int) -> int:
+    """Notes starting within the beat after a phrase end, which holding its chord will move."""
+    if score is None:
+        return 0
+    return sum(1 for v in score.voices for n in v.notes if end < n.onset_step < end + beat)
+
+
+def _next_onset(score: Score | None) -> int:
+    """The step after the last onset (0 for nothing): notes written later start there or after."""
+    if score is None:
+        return 0
+    return max((n.onset_step + 1 for v in score.voices for n in v.notes), default=0)
 
 
 def cut_at_step(score: Score, end_step: int) -> Score:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from midistyle.music.chords import ChordLabels, Slices
+from midistyle.music.chords import ChordLabels, Slices, label_chords, onset_slices
 from midistyle.music.metrics import REST, beat_steps
 from midistyle.music.score import Key, Score
 
@@ -112,6 +112,22 @@ def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: 
                                 at_fermata))
         phrase_start = k + 1
     return cadences
+
+
+def cadence_at(score: Score, step: int, score_key: Key) -> Cadence:
+    """The cadence a phrase ending at ``step`` would have: the score read up to ``step`` with a
+    fermata there (notes from two bars before on, so a long piece is judged as fast as a short one).
+
+    Raises
+    ------
+    ValueError
+        When nothing sounds at or before ``step``.
+    """
+    window = score.notes_starting_between(step - 2 * score.steps_per_bar, step).replace(fermata_steps=(step,))
+    slices = onset_slices(window)
+    if not len(slices):
+        raise ValueError(f"no notes sound at or before step {step}")
+    return find_cadences(window, slices, label_chords(slices), score_key)[-1]
 
 
 def _chord_before(chords: ChordLabels, slices: Slices, on_beat: np.ndarray, phrase_start: int, k: int,

@@ -103,6 +103,7 @@ class Studio:
                 instruments: tuple[str, ...] | None = None) -> None:
         job.step(0.05, "composing")
         generated = self.generator().generate(bars=bars, key=key, seed=seed, temperature=temperature)
+        job.messages.append(generated.describe())
         job.messages.extend(generated.notes)
         self._publish(job, generated.score.replace(title="New chorale (midistyle)"), ensemble, start=0.5,
                       instruments=instruments)

@@ -1,0 +1,138 @@
+"""Generated chorales in phrases: a plan drawn from Bach's, cadences at phrase ends, held fermata chords."""
+
+import json
+
+import numpy as np
+import pytest
+
+from midistyle.cli import main
+from midistyle.errors import InputError
+from midistyle.music.cadences import cadence_at
+from midistyle.music.harmony import critique
+from midistyle.music.io import read_score
+from midistyle.music.phrase_plan import PHRASE_LENGTHS_PATH, PhrasePlan, hold_phrase_ends, plan_phrases
+from midistyle.music.score import Key, Note, Score, make_voices
+
+BAR, BEAT, PICKUP = 16, 4, 4  # 4/4 on 16ths, a one-beat pickup
+
+
+def _plan(seed=0, **length):
+    return plan_phrases((4, 4), BAR, BEAT, PICKUP, rng=np.random.default_rng(seed), **length)
+
+
+def test_a_plan_of_n_bars_ends_on_beat_3_of_bar_n_as_bachs_do_after_a_pickup():
+    for seed in range(20):
+        plan = _plan(seed, bars=16)
+        assert plan.end_step == PICKUP + 16 * BAR and plan.bars == 16
+        assert plan.final_step == PICKUP + 15 * BAR + 2 * BEAT  # held two beats, to the bar line
+        gaps = np.diff([PICKUP - BEAT, *plan.ends]) / BEAT
+        assert list(plan.ends) == sorted(set(plan.ends)) and gaps.min() >= 4  # no phrase under a bar
+        assert all((end - PICKUP) % BEAT == 0 for end in plan.ends)  # fermatas on beats
+        assert 5 <= len(plan.ends) <= 10  # Bach's 16-bar chorales have about 8
+    assert _plan(3, bars=16) == _plan(3, bars=16) and _plan(3, bars=16) != _plan(4, bars=16)
+
+
+def test_a_plan_of_k_phrases_has_k_fermatas_and_holds_the_last_chord_at_least_a_beat():
+    for phrases in (1, 2, 4, 7):
+        plan = _plan(1, phrases=phrases)
+        assert len(plan.ends) == phrases
+        assert plan.end_step - plan.final_step >= BEAT and (plan.end_step - PICKUP) % BAR == 0
+    assert "4 phrases, fermatas at" in _plan(1, phrases=4).describe()
+
+
+def test_a_prompts_fermatas_stay_and_new_ones_follow_it():
+    plan = _plan(2, bars=8, kept_ends=(PICKUP + BAR + 2 * BEAT,), start_step=PICKUP + 2 * BAR)
+    assert plan.ends[0] == PICKUP + BAR + 2 * BEAT and all(e >= PICKUP + 2 * BAR for e in plan.ends[1:])
+
+
+@pytest.mark.parametrize("length", [dict(bars=0), dict(phrases=0), dict(bars=65), dict(bars=4, phrases=2), {}])
+def test_impossible_lengths_are_refused(length):
+    with pytest.raises(InputError):
+        _plan(0, **length)
+
+
+def test_bachs_phrase_table_is_what_the_train_split_gives():
+    from midistyle.data.chorales import load_chorales
+    from midistyle.data.phrase_lengths import phrase_statistics
+
+    committed = json.loads(PHRASE_LENGTHS_PATH.read_text())
+    assert committed["groups"] == phrase_statistics(load_chorales("train"))
+    pickup = committed["groups"]["4/4, pickup 1"]
+    assert max(pickup["gaps"], key=pickup["gaps"].get) == "8"  # two bars from fermata to fermata
+
+
+def _score(voices: list[list[tuple[int, int, int]]], steps: int = 2 * BAR) -> Score:
+    notes = [[Note(onset, pitch, duration) for onset, pitch, duration in voice] for voice in voices]
+    return Score(voices=make_voices(notes), time_signature=(4, 4), steps_per_quarter=4, key=Key(0, "major"))
+
+
+def test_holding_a_phrase_end_keeps_its_chord_a_beat_and_the_final_chord_to_the_end():
+    # soprano moves in eighths through the fermata at step 8; bass holds; the final chord at 24
+    soprano = [(0, 67, 8), (8, 64, 2), (10, 65, 2), (12, 67, 4), (16, 65, 8), (24, 64, 2), (26, 62, 2)]
+    score = _score([soprano, [(0, 60, 8), (8, 60, 8), (16, 59, 8), (24, 55, 8)],
+                    [(0, 55, 16), (16, 55, 8), (24, 52, 8)], [(0, 48, 8), (8, 48, 8), (16, 43, 8), (24, 36, 8)]])
+    plan = PhrasePlan((8, 24), 32, "4/4, pickup 0", BAR, BEAT, 0)
+    held, changed = hold_phrase_ends(score, plan)
+    top = [(n.onset_step, n.pitch, n.duration_steps) for n in held.voices[0].notes]
+    assert top == [(0, 67, 8), (8, 64, 4), (12, 67, 4), (16, 65, 8), (24, 64, 8)]
+    assert held.fermata_steps == (8, 24) and changed == 4  # both Es lengthened, the F under one and the D after gone
+    assert not [m for m in critique(held).marks if m.rule == "ending_not_held"]
+
+
+def test_cadence_at_names_v_i_at_a_planned_end():
+    score = _score([[(0, 74, 8), (8, 72, 8)], [(0, 67, 8), (8, 67, 8)], [(0, 59, 8), (8, 64, 8)],
+                    [(0, 43, 8), (8, 48, 8)]], steps=16)
+    cadence = cadence_at(score, 8, Key(0, "major"))
+    assert cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position
+
+
+@pytest.fixture(scope="module")
+def generator():
+    from midistyle.models.compose import ChoraleGenerator
+
+    return ChoraleGenerator.load()
+
+
+def test_a_generated_chorale_has_its_planned_fermatas_and_ends_v_i_on_a_held_tonic(generator):
+    for seed in (1, 5, 6):
+        result = generator.generate(bars=8, seed=seed)
+        score, plan = result.score, result.plan
+        assert score.fermata_steps == plan.ends and plan.bars == 8
+        assert score.num_steps == score.anacrusis_steps + 8 * score.steps_per_bar
+        assert result.ending_closed and result.cadences[-1] == "authentic"
+        assert len(result.cadences) == len(plan.ends)
+        judged = critique(score)
+        assert not [m for m in judged.marks if m.rule in ("ending_not_tonic", "ending_not_held")]
+        assert judged.cadences[-1].kind == "authentic"
+        for end in plan.ends[:-1]:  # every voice holds the fermata chord a beat
+            assert not [n for v in score.voices for n in v.notes if end < n.onset_step < end + plan.beat_steps]
+
+
+def test_phrases_are_honoured_and_a_prompts_fermatas_kept(generator, test_chorales):
+    from midistyle.models.compose import cut_at_step
+
+    assert len(generator.generate(phrases=3, seed=2).score.fermata_steps) == 3
+    bach = next(c for c in test_chorales if c.time_signature == (4, 4) and c.fermata_steps
+                and c.fermata_steps[0] < c.anacrusis_steps + 3 * c.steps_per_bar)
+    opening = cut_at_step(bach, bach.anacrusis_steps + 3 * bach.steps_per_bar).replace(
+        fermata_steps=tuple(s for s in bach.fermata_steps if s < bach.anacrusis_steps + 3 * bach.steps_per_bar))
+    result = generator.generate(bars=6, seed=4, prompt=opening)
+    factor = 4 // opening.steps_per_quarter if opening.steps_per_quarter <= 4 else 1
+    assert set(s * factor for s in opening.fermata_steps) <= set(result.score.fermata_steps)
+
+
+def test_cli_phrases_write_fermatas_into_the_musicxml(tmp_path, capsys):
+    assert main(["chorale", "-o", str(tmp_path), "--phrases", "2", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "2 phrases, fermatas at" in out and "cadences:" in out
+    assert (tmp_path / "chorale_01.musicxml").read_text().count("<fermata") >= 8  # two chords of four notes
+    assert len(read_score(tmp_path / "chorale_01.musicxml").fermata_steps) == 2
+
+
+@pytest.mark.parametrize(("args", "problem"), [(["--phrases", "0"], "--phrases 0 must be in 1..32"),
+                                               (["--bars", "0"], "--bars 0 must be in 1..64"),
+                                               (["--bars", "4", "--phrases", "2"], "not both")])
+def test_cli_bad_lengths_exit_2_with_one_line(args, problem, tmp_path, capsys):
+    assert main(["chorale", "-o", str(tmp_path / "out"), *args]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and problem in error and not (tmp_path / "out").exists()
