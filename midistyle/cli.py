@@ -138,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--critic-rates", action="store_true",
                        help="measure Bach's rate of every harmony-critic rule on each split "
                             "(midistyle/music/bach_critic_rates.json) instead; seconds")
+    build.add_argument("--phrase-lengths", action="store_true",
+                       help="count where Bach's phrases end on the train split, which generated chorales' "
+                            "phrase plans are drawn from (midistyle/music/bach_phrase_lengths.json) instead; seconds")
     build.set_defaults(run=_run_data_build)
     info = add("info", "print the dataset's counts and drop reasons", parent=data_commands,
                examples_key="data info")
@@ -530,6 +533,13 @@ def _run_data_build(args: argparse.Namespace) -> None:
         table = build_rhythm_priors(args.out)
         print(json.dumps({"sources": table["sources"],
                           "meters": {m: t["tunes"] for m, t in table["meters"].items()}}, indent=1))
+        return
+
+    if args.phrase_lengths:
+        from midistyle.data.phrase_lengths import build_phrase_lengths
+
+        table = build_phrase_lengths(args.out)
+        print(json.dumps({group: counts["pieces"]["all"] for group, counts in table["groups"].items()}, indent=1))
         return
 
     if args.critic_rates:
