@@ -269,7 +269,10 @@ def test_generate_a_chorale(client):
     assert response.status_code == 202
     job = _wait(client, response.json())
     assert job["status"] == "done", job["error"]
-    assert {"mid", "svg", "wav"} <= set(job["files"])
+    assert {"mid", "svg", "wav", "musicxml"} <= set(job["files"])
+    assert any("phrases, fermatas at" in message for message in job["messages"])  # what the plan did
+    musicxml = client.get(job["files"]["musicxml"]).text
+    assert musicxml.count("<fermata") >= 4  # at least the final chord's, in all four voices
     assert client.post("/api/chorale", data={"bars": "0"}).status_code == 422
 
 

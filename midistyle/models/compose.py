@@ -265,13 +265,15 @@ class ChoraleGenerator:
                         break
                     score = None
             score = score or self._decoded(sampler.tokens)
+            held = hold_phrase_ends(score, plan, written_to=_next_onset(score))[0] \
+                if score is not None and plan is not None else score  # as it will be written
             reached = [end for end in pending if _next_onset(score) > end + 1]
             judged = [self._cadence(score, end, plan) for end in reached]
             kinds = [kind for kind, _ in judged]
             final_step = next((step for end, (_, step) in zip(reached, judged) if end == plan.final_step), None)
             cadence_cost = sum(CADENCE_COST.get(kind, MISSED_COST) for kind in kinds)
             moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached)
-            marks = self._marks(score, since_step) if request.retries else 0
+            marks = self._marks(held, since_step) if request.retries else 0
             rank = (cadence_cost, marks, moving)
             if best is None or rank < best[0]:
                 best = (rank, sampler.snapshot(), reached, kinds, final_step)

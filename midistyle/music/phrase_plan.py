@@ -208,7 +208,7 @@ def plan_phrases(
     return PhrasePlan((*ends, final), end_step, group, steps_per_bar, beat_steps, anacrusis_steps, choices)
 
 
-def hold_phrase_ends(score: Score, plan: PhrasePlan) -> tuple[Score, int]:
+def hold_phrase_ends(score: Score, plan: PhrasePlan, *, written_to: int | None = None) -> tuple[Score, int]:
     """Hold each phrase's last chord under its fermata, and end the piece on the final chord.
 
     At an inner phrase end every voice keeps the note it sounds there for at least a beat; a note
@@ -216,21 +216,26 @@ def hold_phrase_ends(score: Score, plan: PhrasePlan) -> tuple[Score, int]:
     final chord is held to ``plan.end_step`` and nothing starts after it. The plan's ends become the
     score's fermatas.
 
+    ``written_to`` (a piece still being written, up to that step): only the inner ends whose held
+    beat it covers are held and marked, so the music so far can be judged as it will be written.
+
     Returns
     -------
     (Score, int)
         The held score and how many notes were lengthened, moved, shortened or removed.
     """
+    ends = plan.ends if written_to is None else \
+        tuple(e for e in plan.ends[:-1] if e + plan.beat_steps <= written_to)
     changed = 0
     voices = []
     for voice in score.voices:
         notes = list(voice.notes)
-        for end in plan.ends:
+        for end in ends:
             final = end == plan.final_step
             notes, count = _hold(notes, end, plan.end_step if final else end + plan.beat_steps, final)
             changed += count
         voices.append(Voice(voice.name, tuple(notes), voice.program))
-    return score.replace(voices=tuple(voices), fermata_steps=plan.ends), changed
+    return score.replace(voices=tuple(voices), fermata_steps=ends), changed
 
 
 def _hold(notes: list[Note], step: int, held_to: int, final: bool) -> tuple[list[Note], int]:
