@@ -1,17 +1,24 @@
-"""Generate chorales with a trained chorale model: sample tokens, decode, repair, cut to whole bars.
+"""Generate chorales with a trained chorale model: a phrase plan, sampled tokens, cadences, held fermatas.
 
-``ChoraleGenerator.load()`` reads the shipped Transformer (``midistyle/models/weights/chorale``);
-``generate(bars=16, key="D major", seed=1)`` returns a four-voice score and a report of what had to
-be repaired. A sample that does not decode to four voices with at least ``bars`` bars is drawn again
-(up to ``max_attempts``); overlapping notes inside a voice are trimmed (and counted).
+``ChoraleGenerator.load()`` reads the shipped Transformer (``midistyle/models/weights/chorale``;
+its ONNX export when current, see :mod:`midistyle.models.onnx_networks`);
+``generate(bars=16, key="D major", seed=1)`` returns a four-voice score and the story of how it was
+made. A sample that does not decode to four voices reaching its final chord is drawn again (up to
+``max_attempts``); overlapping notes inside a voice are trimmed (and counted).
 
-With ``voice_leading_retries`` > 0 (the default is 3) sampling is checked as it goes: tokens are
-drawn in stretches of 32, and a stretch that adds marks of the harmony critic
-(:mod:`midistyle.music.harmony`, at every onset: parallels, clashes, unexplained dissonances,
-leaps…) is drawn again from the same point (the cache is kept), up to that many times, keeping the
-draw with the fewest. This is a
-rule on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` samples the
-network alone.
+**Phrases.** Once the first bar shows the meter and pickup, a phrase plan is drawn from Bach's
+(:mod:`midistyle.music.phrase_plan`): where the fermatas fall, and the final chord in the last bar.
+Tokens come in stretches of 32; a stretch that reaches a planned phrase end stops just past it and
+is drawn again until the end closes with a cadence (read by the harmony critic's
+:func:`midistyle.music.cadences.cadence_at`), the final one V-I on the root-position tonic. The
+fermata chords are then held and the piece ends on its final chord at a bar line.
+
+**Voice leading.** With ``voice_leading_retries`` > 0 (the default is 3) a stretch that adds marks
+of the harmony critic (:mod:`midistyle.music.harmony`, at every onset: parallels, clashes,
+unexplained dissonances, leaps…) is drawn again from the same point (the cache is kept), up to that
+many times, keeping the draw with the fewest. These are rules on top of the network, like the
+harmonizer's decoder; ``voice_leading_retries=0`` leaves the network alone between phrase ends, and
+``phrase_plan=False`` gives the generator as it was before phrase plans.
 """
 
 from __future__ import annotations
