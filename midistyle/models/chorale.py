@@ -103,6 +103,28 @@ class CausalSelfAttention(layers.Layer):
         mixed = ops.reshape(ops.transpose(ops.matmul(weights, values), (0, 2, 1, 3)), (batch, 1, self.d_model))
         return self.out(mixed), keys, values
 
+    def call_reading(self, x, position, keys, values):
+        """``call_fixed`` that leaves the cache alone: attends to the cached keys below ``position`` and
+        to the new token's own key, and returns that key and value (B, H, 1, Dh) for the caller to
+        store. The same attention; what the ONNX step is exported from, so a step writes 2 x Dh
+        numbers per head instead of a new copy of the whole cache.
+        """
+        batch = ops.shape(x)[0]
+        head_dim = self.d_model // self.heads
+        qkv = ops.transpose(ops.reshape(self.qkv(x), (batch, 1, 3, self.heads, head_dim)), (2, 0, 3, 1, 4))
+        positions = ops.reshape(position, (1,))
+        q, k, v = rotate(qkv[0], positions), rotate(qkv[1], positions), qkv[2]
+        scale = float(np.sqrt(head_dim))
+        cached = ops.matmul(q, ops.transpose(keys, (0, 1, 3, 2))) / scale  # (B, H, 1, C)
+        before = ops.arange(ops.shape(keys)[2]) < position
+        cached = ops.where(before[None, None, None], cached, -1e9)
+        own = ops.sum(q * k, axis=-1, keepdims=True) / scale  # (B, H, 1, 1)
+        top = ops.maximum(ops.max(cached, axis=-1, keepdims=True), own)
+        cached, own = ops.exp(cached - top), ops.exp(own - top)
+        mixed = (ops.matmul(cached, values) + own * v) / (ops.sum(cached, axis=-1, keepdims=True) + own)
+        mixed = ops.reshape(ops.transpose(mixed, (0, 2, 1, 3)), (batch, 1, self.d_model))
+        return self.out(mixed), k, v
+
     def get_config(self):
         return {**super().get_config(), "d_model": self.d_model, "heads": self.heads, "dropout": self.dropout_rate}
 
@@ -136,6 +158,11 @@ class Block(layers.Layer):
         attended, keys, values = self.attention.call_fixed(self.norm1(x), position, keys, values)
         x = x + attended
         return x + self.mlp_out(self.mlp_in(self.norm2(x))), keys, values
+
+    def call_reading(self, x, position, keys, values):
+        attended, key, value = self.attention.call_reading(self.norm1(x), position, keys, values)
+        x = x + attended
+        return x + self.mlp_out(self.mlp_in(self.norm2(x))), key, value
 
     def get_config(self):
         return {**super().get_config(), **self.settings}
@@ -181,8 +208,21 @@ class ChoraleTransformer(keras.Model):
             new_cache.append([keys, values])
         return self.head(self.norm(x))[:, 0], new_cache
 
+    def step_reading(self, token, cache, position):
+        """Logits (B, V) for one token (B, 1) at ``position``, and each layer's new key and value
+        (B, H, 1, Dh), leaving ``cache`` as it was (see :meth:`CausalSelfAttention.call_reading`)."""
+        x = self.embedding(token)
+        new = []
+        for block, (keys, values) in zip(self.blocks, cache):
+            x, key, value = block.call_reading(x, position, keys, values)
+            new.append([key, value])
+        return self.head(self.norm(x))[:, 0], new
+
     def step_function(self):
         return compiled_step(self)
+
+    def copy_cache(self, cache):
+        return cache  # tensors: never modified in place
 
 
 class ChoraleLSTM(keras.Model):
@@ -220,6 +260,9 @@ class ChoraleLSTM(keras.Model):
 
     def step_function(self):
         return compiled_step(self)
+
+    def copy_cache(self, cache):
+        return cache  # tensors: never modified in place
 
 
 def build_model(config: ChoraleConfig):

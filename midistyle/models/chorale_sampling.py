@@ -1,10 +1,11 @@
 """Sampling tokens from a chorale language model, one token per step — no TensorFlow here.
 
-The model is anything that steps: it has ``config`` (a :class:`ChoraleConfig`), ``empty_cache(batch)``
-and ``step_function()``, which returns ``step(token (B, 1) int32, cache, position int32) ->
-(logits (B, V), cache)``. The Keras models of :mod:`midistyle.models.chorale` step with a compiled
-``tf.function``; :class:`midistyle.models.onnx_networks.OnnxChoraleModel` with ONNX Runtime. The
-cache is opaque here and never modified in place, so a snapshot is free.
+The model is anything that steps: it has ``config`` (a :class:`ChoraleConfig`), ``empty_cache(batch)``,
+``step_function()``, which returns ``step(token (B, 1) int32, cache, position int32) ->
+(logits (B, V), cache)``, and ``copy_cache(cache)``. The Keras models of
+:mod:`midistyle.models.chorale` step with a compiled ``tf.function`` and never modify a cache (a
+copy is the cache itself); :class:`midistyle.models.onnx_networks.OnnxChoraleModel` steps with ONNX
+Runtime and writes its cache in place, so snapshots copy it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def filter_logits(logits: np.ndarray, *, temperature: float, top_k: int | None, 
 class TokenSampler:
     """Sampling state for one sequence: the tokens, the window start and the key/value (or LSTM) cache.
 
-    ``snapshot()`` and ``restore()`` are free (the cache tensors are never modified in place), so a
-    caller can draw a stretch of tokens, judge it, and draw it again.
+    ``snapshot()`` and ``restore()`` keep the state apart from later steps (a copy of the cache where
+    the model writes it in place, about 1 MB), so a caller can draw a stretch of tokens, judge it,
+    and draw it again.
     """
 
     def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
@@ -52,11 +54,14 @@ class TokenSampler:
         self.tokens, self.window_start, self.cache = list(prompt), 0, None
 
     def snapshot(self):
-        return list(self.tokens), self.window_start, self.cache
+        return list(self.tokens), self.window_start, self._copy(self.cache)
 
     def restore(self, snapshot) -> None:
-        tokens, self.window_start, self.cache = snapshot
-        self.tokens = list(tokens)
+        tokens, self.window_start, cache = snapshot
+        self.tokens, self.cache = list(tokens), self._copy(cache)
+
+    def _copy(self, cache):
+        return self.model.copy_cache(cache) if cache is not None and self.use_cache else cache
 
     def make_room(self, tokens_ahead: int) -> None:
         """Slide the window now if the next ``tokens_ahead`` tokens would fill it: a caller that draws

@@ -7,8 +7,9 @@ fixed input signature:
 * harmonizer: the generator, ``condition (B, T, P, C), noise (B, T/8, P/8, Z) -> harmony (B, T, P, 6)``,
   and the critic, ``condition (B, T, P, 5), harmony (B, T, P, 6) -> score (B, 1)``; batch and time
   stay free (the U-Net is fully convolutional along time);
-* chorale Transformer: the one-token step with its cache, ``token (B, 1), position (), cache (L, 2,
-  B, H, C, Dh) -> logits (B, V), cache``.
+* chorale Transformer: the one-token step reading its cache, ``token (B, 1), position (), cache (L,
+  2, B, H, C, Dh) -> logits (B, V), new keys and values (L, 2, B, H, 1, Dh)``, which the caller
+  writes into the cache (one step then writes 2 x 32 numbers per head, not a new 1 MB cache).
 
 Each export is checked against the Keras network on random inputs before it is written, and the
 manifest ``onnx.json`` records the SHA-256 of the weights it came from, the opset and the largest
@@ -180,11 +181,13 @@ def export_chorale(folder: str | os.PathLike, seed: int = 0) -> dict[str, float]
     @tf.function(input_signature=signature)
     def step(token, position, cache):
         per_layer = [[cache[i, 0], cache[i, 1]] for i in range(layers)]
-        logits, new_cache = model.step_fixed(token, per_layer, position)
-        return logits, tf.stack([tf.stack(keys_values) for keys_values in new_cache])
+        logits, new = model.step_reading(token, per_layer, position)
+        return logits, tf.stack([tf.stack(key_value) for key_value in new])
 
     step_bytes = _convert(step, signature)
     import onnxruntime
+
+    from midistyle.models.onnx_networks import write_key_value
 
     session = onnxruntime.InferenceSession(step_bytes, providers=["CPUExecutionProvider"])
     keras_step, keras_cache = model.step_function(), model.empty_cache()
@@ -193,8 +196,9 @@ def export_chorale(folder: str | os.PathLike, seed: int = 0) -> dict[str, float]
     for position, token in enumerate(np.random.default_rng(seed).integers(0, config.vocab_size, 40)):
         feed = np.array([[token]], np.int32)
         keras_logits, keras_cache = keras_step(feed, keras_cache, np.int32(position))
-        onnx_logits, onnx_cache = session.run(None, {"token": feed, "position": np.array(position, np.int32),
-                                                            "cache": onnx_cache})
+        onnx_logits, new = session.run(None, {"token": feed, "position": np.array(position, np.int32),
+                                              "cache": onnx_cache})
+        write_key_value(onnx_cache, new, position)
         difference = max(difference, float(np.max(np.abs(np.asarray(keras_logits) - onnx_logits))))
     if not difference <= MAX_DIFFERENCE:
         raise RuntimeError(f"the ONNX chorale step differs from Keras by {difference:.2e} (> {MAX_DIFFERENCE})")

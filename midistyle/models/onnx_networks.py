@@ -17,9 +17,10 @@ The objects here answer the calls the inference code makes of the Keras models:
 
 * :class:`OnnxModel` — ``model([x, y, ...], training=False) -> np.ndarray``, as a Keras functional
   model is called (the harmonizer's generator and critic);
-* :class:`OnnxChoraleModel` — ``config``, ``empty_cache(batch)`` and ``step_function()``, what
-  :mod:`midistyle.models.chorale_sampling` asks of a chorale model. Its cache is one array,
-  shape (layers, 2, B, heads, context, head_dim): keys and values per layer.
+* :class:`OnnxChoraleModel` — ``config``, ``empty_cache(batch)``, ``step_function()`` and
+  ``copy_cache``, what :mod:`midistyle.models.chorale_sampling` asks of a chorale model. Its cache
+  is one array, shape (layers, 2, B, heads, context, head_dim): keys and values per layer, written
+  in place by each step (the exported step returns only the new ones).
 """
 
 from __future__ import annotations
@@ -136,11 +137,22 @@ class OnnxChoraleModel:
         return np.zeros((c.layers, 2, batch, c.heads, c.context, c.d_model // c.heads), np.float32)
 
     def step_function(self):
-        """``step(token (B, 1) int32, cache, position) -> (logits (B, V), new cache)``."""
+        """``step(token (B, 1) int32, cache, position) -> (logits (B, V), cache)``; the cache is
+        written in place at ``position`` (see :meth:`copy_cache`)."""
 
         def step(token, cache, position):
-            logits, new_cache = self.session.run(None, {
+            logits, new = self.session.run(None, {
                 "token": np.asarray(token, np.int32), "position": np.asarray(position, np.int32), "cache": cache})
-            return logits, new_cache
+            write_key_value(cache, new, int(position))
+            return logits, cache
 
         return step
+
+    def copy_cache(self, cache: np.ndarray | None) -> np.ndarray | None:
+        """A copy to keep: this cache is written in place, unlike the Keras models' tensors."""
+        return None if cache is None else cache.copy()
+
+
+def write_key_value(cache: np.ndarray, new: np.ndarray, position: int) -> None:
+    """Store one step's keys and values (layers, 2, B, H, 1, Dh) at ``position`` of ``cache``."""
+    cache[:, :, :, :, position, :] = new[:, :, :, :, 0, :]
