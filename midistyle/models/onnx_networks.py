@@ -128,8 +128,8 @@ class OnnxChoraleModel:
 
     def __init__(self, config: ChoraleConfig, path: Path):
         self.config = config
-        self.session = _session(path, threads=1)  # one token's step is too small to share out (0.72 ms
-        # a step on one thread against 0.92 ms on two, measured on this machine)
+        self.session = _session(path, threads=1)  # one token's step is too small to share out between
+        # threads (a second thread made it no faster on this machine)
 
     def empty_cache(self, batch: int = 1) -> np.ndarray:
         """Zero keys and values, shape (layers, 2, batch, heads, context, d_model / heads)."""
