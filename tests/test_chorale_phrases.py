@@ -10,6 +10,7 @@ from midistyle.errors import InputError
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import critique
 from midistyle.music.io import read_score
+from midistyle.music.keys import estimate_key
 from midistyle.music.phrase_plan import PHRASE_LENGTHS_PATH, PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, make_voices
 
@@ -98,6 +99,7 @@ def test_a_generated_chorale_has_its_planned_fermatas_and_ends_v_i_on_a_held_ton
         result = generator.generate(bars=8, seed=seed)
         score, plan = result.score, result.plan
         assert score.fermata_steps == plan.ends and plan.bars == 8
+        assert score.key == estimate_key(score.replace(key=None))  # written with its signature
         assert score.num_steps == score.anacrusis_steps + 8 * score.steps_per_bar
         assert result.ending_closed and result.cadences[-1] == "authentic"
         assert len(result.cadences) == len(plan.ends)

@@ -205,6 +205,9 @@ class ChoraleGenerator:
                 score, held = hold_phrase_ends(score, plan)
             if target_key is not None:
                 score = transpose_to_key(score, target_key, notes)
+            # the key the critic reads it in, so the MusicXML has its signature and spells its
+            # chromatic notes by it (D# leading to E in E minor, not E-flat)
+            score = score.replace(key=estimate_key(score))
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
