@@ -138,3 +138,16 @@ def test_cli_bad_lengths_exit_2_with_one_line(args, problem, tmp_path, capsys):
     assert main(["chorale", "-o", str(tmp_path / "out"), *args]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and problem in error and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("meter", "bar", "beat"), [((12, 8), 24, 6), ((2, 4), 8, 4), ((6, 8), 12, 6), ((3, 4), 12, 4)])
+def test_meters_without_bachs_own_table_borrow_one_and_end_inside_their_last_bar(meter, bar, beat):
+    plan = plan_phrases(meter, bar, beat, 0, rng=np.random.default_rng(1), bars=6)
+    assert plan.end_step == 6 * bar and 5 * bar <= plan.final_step < plan.end_step
+    assert all(plan.ends[-2] + beat < step < plan.end_step for step in plan.final_choices) if len(plan.ends) > 1 \
+        else True
+
+
+def test_other_places_for_the_final_chord_are_never_inside_a_prompt():
+    plan = _plan(0, bars=4, kept_ends=(PICKUP + BAR,), start_step=PICKUP + 3 * BAR + 2 * BEAT)
+    assert all(step >= PICKUP + 3 * BAR + 2 * BEAT for step in (plan.final_step, *plan.final_choices))

@@ -52,6 +52,7 @@ LAST_PHRASE_TRIES = 4  # and when none of those draws ends on V-I, the last phra
 # ends) nothing, the rarer ones a little, no cadence (or a final one that is not V-I on the tonic) most.
 CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1}
 MISSED_COST = 3
+UNREACHED_COST = 2  # a draw meant to reach a phrase end that stops short of it
 NEAR_END_BARS = 2  # a phrase end this close to where a stretch starts ends the stretch just past it
 NEAR_END_CHECK_TOKENS = 4  # looking every this many tokens
 FIRST_BAR_TOKENS = 160  # tokens drawn at most before the meter and pickup are known
@@ -101,6 +102,8 @@ class _Request:
     phrases: int | None
     retries: int
     cadence_draws: int
+    temperature: float
+    opening_temperature: float
     kept_ends: tuple[int, ...]
     start_step: int
     follow_plan: bool
@@ -134,6 +137,7 @@ class ChoraleGenerator:
         phrases: int | None = None,
         key: str | None = None,
         temperature: float = 0.8,
+        opening_temperature: float | None = None,
         top_k: int | None = None,
         top_p: float | None = 0.95,
         seed: int = 0,
@@ -157,6 +161,9 @@ class ChoraleGenerator:
             (the final one with V-I on a root-position tonic).
         phrase_plan : bool, keyword-only
             False: the generator before phrase plans (no fermatas; cut after ``bars`` bars).
+        opening_temperature : float or None, keyword-only
+            The temperature of stretches in the first half of a phrase (the rest, towards the
+            cadence, at ``temperature``); None: ``temperature`` throughout.
         voice_leading_retries : int, keyword-only
             Redraws of a stretch that adds critic marks (0: the network alone between phrase ends).
         """
@@ -173,6 +180,8 @@ class ChoraleGenerator:
                 raise InputError(f"bars={bars} must be in 1..64")
         if not 0.0 < temperature <= 5.0:
             raise InputError(f"temperature={temperature} must be in (0, 5]")
+        if opening_temperature is not None and not 0.0 < opening_temperature <= 5.0:
+            raise InputError(f"opening_temperature={opening_temperature} must be in (0, 5]")
         if top_k is not None and top_k < 1:
             raise InputError(f"top_k={top_k} must be >= 1")
         if top_p is not None and not 0.0 < top_p <= 1.0:
@@ -184,7 +193,8 @@ class ChoraleGenerator:
         if len(prefix) >= self.config.context:
             raise InputError(f"the prompt is {len(prefix)} tokens; the model's context is {self.config.context}")
         grid = self.tokenizer.config.steps_per_quarter  # the prompt's fermatas and end on the tokens' grid
-        request = _Request(bars, phrases, voice_leading_retries, cadence_draws,
+        request = _Request(bars, phrases, voice_leading_retries, cadence_draws, temperature,
+                           opening_temperature if opening_temperature is not None else temperature,
                            prompt.fermatas_on_grid(grid) if prompt is not None else (),
                            round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
                            phrase_plan)
@@ -207,7 +217,7 @@ class ChoraleGenerator:
                 score = transpose_to_key(score, target_key, notes)
             # the key the critic reads it in, so the MusicXML has its signature and spells its
             # chromatic notes by it (D# leading to E in E minor, not E-flat)
-            score = score.replace(key=estimate_key(score))
+            score = score if score.key is not None else score.replace(key=estimate_key(score))
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
@@ -233,11 +243,12 @@ class ChoraleGenerator:
         while len(sampler.tokens) < budget:
             if plan is not None and pending == [plan.final_step] and last_phrase is None:
                 last_phrase = (sampler.snapshot(), list(cadences))  # where the last phrase starts
-            cost, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
+            _, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
             pending = [end for end in pending if end not in reached]
             cadences += [kind.removesuffix(" missed") for kind in kinds]
             if plan is not None and plan.final_step in reached:
                 tries += 1
+                cost = CADENCE_COST.get(kinds[reached.index(plan.final_step)], MISSED_COST)  # the final's own
                 if best_ending is None or cost < best_ending[0]:
                     best_ending = (cost, sampler.snapshot(), list(cadences), final_step)
                 if cost == 0 or last_phrase is None or tries >= LAST_PHRASE_TRIES:
@@ -261,6 +272,11 @@ class ChoraleGenerator:
         sampler.make_room(CHECK_EVERY_TOKENS)
         start = sampler.snapshot()
         since_step = _next_onset(self._decoded(sampler.tokens))
+        sampler.temperature = request.temperature
+        if pending and plan is not None:  # the first half of a phrase may be sampled hotter
+            phrase_start = max([e + plan.beat_steps for e in plan.ends if e < pending[0]], default=0)
+            if since_step - phrase_start < (pending[0] - phrase_start) / 2:
+                sampler.temperature = request.opening_temperature
         best = None
         # a phrase end near: stop each draw just past it, so a redraw rewrites only the way to it
         near = pending and plan is not None and pending[0] - since_step <= NEAR_END_BARS * plan.steps_per_bar
@@ -282,28 +298,36 @@ class ChoraleGenerator:
             kinds = [kind for kind, _ in judged]
             final_step = next((step for end, (_, step) in zip(reached, judged) if end == plan.final_step), None)
             cadence_cost = sum(CADENCE_COST.get(kind, MISSED_COST) for kind in kinds)
-            moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached)
+            if near and not reached:  # stopped short of the end it was drawn to reach: not known good
+                cadence_cost = UNREACHED_COST
+            moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached) if score else 0
             marks = self._marks(held, since_step) if request.retries else 0
-            rank = (cadence_cost, marks, moving)
+            rank = (score is None, cadence_cost, marks, moving)  # a draw that does not decode: worst
             if best is None or rank < best[0]:
                 best = (rank, sampler.snapshot(), reached, kinds, final_step)
             final = plan is not None and plan.final_step in reached
+            draws_allowed = request.cadence_draws * (FINAL_DRAWS_FACTOR if final else 1)
             enough_for_marks = draw >= request.retries or marks == 0
-            enough_for_cadences = cadence_cost == 0 or draw >= request.cadence_draws * (FINAL_DRAWS_FACTOR if final
-                                                                                        else 1)
+            enough_for_cadences = (score is not None and cadence_cost == 0) or draw >= draws_allowed
             if enough_for_marks and enough_for_cadences:
                 break
         sampler.restore(best[1])
-        return best[0][0], best[2], best[3], best[4]
+        return best[0][1], best[2], best[3], best[4]
 
     def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator) -> PhrasePlan | None:
-        """Draw tokens until the meter and pickup are known (a note in the second full bar), then the plan."""
+        """Draw tokens until the meter and pickup are known (a note in the second full bar), then the
+        plan, its phrase ends after what is written already (None when no plan fits)."""
         for _ in range(FIRST_BAR_TOKENS // 8):
             score = self._decoded(sampler.tokens)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
-                return plan_phrases(score.time_signature, score.steps_per_bar, beat_steps(score),
-                                    score.anacrusis_steps, rng=plan_rng, bars=request.bars, phrases=request.phrases,
-                                    kept_ends=request.kept_ends, start_step=request.start_step)
+                beat = beat_steps(score)
+                try:
+                    return plan_phrases(score.time_signature, score.steps_per_bar, beat, score.anacrusis_steps,
+                                        rng=plan_rng, bars=request.bars, phrases=request.phrases,
+                                        kept_ends=request.kept_ends,
+                                        start_step=max(request.start_step, _next_onset(score) + beat))
+                except InputError:
+                    return None
             for _ in range(8):
                 sampler.next_token()
         return None
@@ -335,6 +359,8 @@ class ChoraleGenerator:
             return (cadence.kind if cadence.kind != "none" else "none missed"), end
         first = None
         for step in (plan.final_step, *plan.final_choices):
+            if _next_onset(score) <= step + 1:  # not written yet: its chord may be incomplete
+                continue
             ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step))[0]
             try:
                 cadence = cadence_at(ending, step, estimate_key(ending))
@@ -371,8 +397,8 @@ class ChoraleGenerator:
             return None, f"no notes in {', '.join(missing)}"
         if request.follow_plan:
             if plan is None:
-                return None, "no second bar to read the meter from"
-            if _next_onset(score) <= plan.final_step:
+                return None, "no phrase plan: no second bar to read the meter from, or none fits it"
+            if _next_onset(score) <= plan.final_step + 1:
                 return None, f"stopped before the final chord (step {plan.final_step})"
             return cut_at_step(score, plan.end_step), None
         end = score.anacrusis_steps + request.bars * score.steps_per_bar

@@ -116,7 +116,10 @@ def _distribution(counts: dict[str, int], *, at_least: float = -math.inf) -> tup
 
 
 def _group(time_signature: tuple[int, int], pickup_beats: float) -> tuple[str, dict]:
-    statistics = bach_phrase_statistics()
+    """The statistics for a meter: its own, else the best counted pickup of the same meter, else the
+    default group; a group that lacks a table (one piece, one phrase) counts as missing."""
+    statistics = {name: table for name, table in bach_phrase_statistics().items()
+                  if all(key in table for key in ("first_end", "gaps", "final_beat_in_bar"))}
     name = meter_group(time_signature, pickup_beats)
     if name in statistics:
         return name, statistics[name]
@@ -183,7 +186,8 @@ def plan_phrases(
         return PhrasePlan(tuple(ends), end_step, group, steps_per_bar, beat_steps, anacrusis_steps)
 
     end_step = anacrusis_steps + bars * steps_per_bar
-    finals, final_p = _distribution(table["final_beat_in_bar"])
+    finals, final_p = _distribution({beat: count for beat, count in table["final_beat_in_bar"].items()
+                                     if float(beat) < bar_beats - 0.5} or {"0": 1})  # inside this bar
     final = end_step - steps_per_bar + int(round(float(finals[np.argmax(final_p)]) * beat_steps))
     floor = max([start_step, *(e + beat_steps for e in kept)])
     if final < floor:  # a short piece after a long prompt: the final chord on the last beat it can take
@@ -204,7 +208,8 @@ def plan_phrases(
     last_inner = ends[-1] if ends else start_step - beat_steps
     order = np.argsort(-final_p, kind="stable")
     choices = tuple(step for step in (end_step - steps_per_bar + int(round(float(finals[i]) * beat_steps))
-                                      for i in order[1:]) if last_inner + beat_steps < step < end_step)
+                                      for i in order[1:])
+                    if last_inner + beat_steps < step < end_step and step >= start_step)
     return PhrasePlan((*ends, final), end_step, group, steps_per_bar, beat_steps, anacrusis_steps, choices)
 
 
