@@ -96,8 +96,10 @@ def teacher_pool(generator: ChoraleGenerator, config: DistillationConfig, round_
     for seed in tqdm(range(first, first + config.teacher_pieces), desc=f"round {round_index + 1}: teacher",
                      unit="piece", disable=not progress):
         try:
+            # the teacher the shipped model was distilled from: retries, no phrase plan (whole bars)
             piece = generator.generate(bars=config.teacher_bars, seed=seed, temperature=config.temperature,
-                                       top_p=config.top_p, voice_leading_retries=config.teacher_retries).score
+                                       top_p=config.top_p, voice_leading_retries=config.teacher_retries,
+                                       phrase_plan=False).score
         except InputError:  # not four voices of whole bars in its attempts: counted, left out
             failed += 1
             continue
