@@ -321,11 +321,13 @@ class ChoraleGenerator:
             score = self._decoded(sampler.tokens)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
                 beat = beat_steps(score)
+                start = max(request.start_step, _next_onset(score) + beat)
+                if request.bars is not None:  # a piece of a bar or two: its final chord may be written already
+                    start = min(start, score.anacrusis_steps + request.bars * score.steps_per_bar - beat)
                 try:
                     return plan_phrases(score.time_signature, score.steps_per_bar, beat, score.anacrusis_steps,
                                         rng=plan_rng, bars=request.bars, phrases=request.phrases,
-                                        kept_ends=request.kept_ends,
-                                        start_step=max(request.start_step, _next_onset(score) + beat))
+                                        kept_ends=request.kept_ends, start_step=max(start, request.start_step))
                 except InputError:
                     return None
             for _ in range(8):
