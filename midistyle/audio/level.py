@@ -2,7 +2,7 @@
 
 Loudness is ITU-R BS.1770-4 integrated loudness, measured here in a few array
 operations: the K-weighting filter (a high shelf and a high pass, two biquads run
-by scipy's ``sosfilt`` over all channels at once), mean squares over 100 ms
+by ``midistyle.audio.iir.sosfilt`` over all channels at once), mean squares over 100 ms
 quarter blocks, 400 ms blocks with 75 % overlap as sums of four quarters, then
 the absolute (−70 LUFS) and relative (−10 LU) gates. It agrees with pyloudnorm
 (the pure-Python reference) to 1e-4 LU and is 3.7× faster (``benchmarks loudness``), which matters
@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from midistyle.audio.iir import sosfilt
 from midistyle.errors import InputError
 
 MIN_LOUDNESS_SECONDS = 0.4  # one BS.1770 gating block
@@ -76,8 +77,6 @@ def loudness_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
         Channels are weighted 1 (BS.1770's weights for left, right and centre).
     sample_rate : int
     """
-    from scipy.signal import sosfilt
-
     samples = np.asarray(audio)
     if samples.ndim == 1:
         samples = samples[:, None]
@@ -85,7 +84,7 @@ def loudness_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
         return None
     # float32, one channel per row: the filter then runs along memory (within 1e-4 LU of float64)
     by_channel = np.ascontiguousarray(samples.T, dtype=np.float32)  # (channels, N)
-    weighted = sosfilt(k_weighting_sos(int(sample_rate)).astype(np.float32), by_channel, axis=1)
+    weighted = sosfilt(k_weighting_sos(int(sample_rate)), by_channel, axis=1)
     quarter = int(round(QUARTER_BLOCK_SECONDS * sample_rate))
     num_quarters = weighted.shape[1] // quarter
     by_quarter = weighted[:, : num_quarters * quarter].reshape(-1, num_quarters, quarter)
