@@ -10,7 +10,10 @@ OUT    ?= out/demo
 
 .PHONY: setup system-deps test-deps demo test lint data bench clean
 
+# An SF3 font's samples are decoded once into an SF2 under ~/.cache/midistyle, so that no render
+# pays for it (midistyle/audio/decoded_soundfont.py); nothing is done when that is already there.
 setup: system-deps $(STAMP)
+	@$(BIN)/midistyle soundfonts --decode
 
 # FluidSynth's shared library (pyfluidsynth loads it) and its CLI, without the 250 MB of Qt that
 # recommended packages would pull in, and MuseScore General (MIT, 40 MB SF3), the default SoundFont.

@@ -360,6 +360,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_run_serve)
 
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
+    fonts.add_argument("--decode", action="store_true",
+                       help="decode the SF3 fonts' samples into the cache now (render does it at first use; "
+                            "`make setup` runs this); prints nothing when already done")
     fonts.set_defaults(run=_run_soundfonts)
     return parser
 
@@ -789,9 +792,14 @@ def _run_serve(args: argparse.Namespace) -> None:
 
 
 def _run_soundfonts(args: argparse.Namespace) -> None:
+    from midistyle.audio.decoded_soundfont import decoded_path, playable_soundfont
     from midistyle.audio.soundfonts import ENVIRONMENT_VARIABLE, embedded_soundfont, find_soundfonts
 
     found = find_soundfonts()
+    if args.decode:
+        for font in found:
+            playable_soundfont(font.path)  # one line on stderr for each font it decodes
+        return
     if not found:
         print(f"no SoundFont found; pass --soundfont or set {ENVIRONMENT_VARIABLE}")
         return
@@ -799,6 +807,10 @@ def _run_soundfonts(args: argparse.Namespace) -> None:
         size = f"{font.path.stat().st_size / 1e6:.1f} MB" if font.path.is_file() else "missing"
         marker = "default" if index == 0 else ""
         print(f"{marker:>8}  {font.origin:<11} {size:>9}  {font.path}")
+        if font.path.suffix.lower() == ".sf3" and font.path.is_file():
+            cached = decoded_path(font.path)
+            print(f"{'':>32}  samples decoded in {cached}" if cached.is_file()
+                  else f"{'':>32}  samples decoded at its first render (or: midistyle soundfonts --decode)")
     print(f"\nrender, pipeline and demo use {found[0].path} unless --soundfont (or ${ENVIRONMENT_VARIABLE}) "
           f"says otherwise;\nthe embedded style clip and the style-transfer benchmarks always use "
           f"{embedded_soundfont()}")
