@@ -5,6 +5,10 @@ and `pretty_midi.PrettyMIDI.fluidsynth`, all on the same MIDI files at 44.1 kHz,
 each writing a 16-bit WAV per file, with two SoundFonts: the embedded TimGM6mb and the default font
 (MuseScore General when `make` installed it). Times include everything a user waits for: start-up,
 SoundFont loading, synthesis, DC removal and level normalisation (midistyle only) and writing.
+
+Per font, in the same run: the synthesis-only ceiling on two cores (twice the per-core speed of
+FluidSynth's synthesis alone, from ``bench_render_profile``), the two-process rate as a multiple of
+one process and as a share of that ceiling, and the first render in a new process.
 """
 
 from __future__ import annotations
@@ -66,10 +70,12 @@ def _pretty_midi(files, out: Path, sample_rate: int, soundfont: str) -> list[Pat
 
 
 def run(quick: bool = False) -> list[dict]:
+    from midistyle.audio.decoded_soundfont import playable_soundfont
     from midistyle.audio.soundfonts import embedded_soundfont, resolve_soundfont
 
     fonts = {"TimGM6mb (embedded)": str(embedded_soundfont())}
     default = resolve_soundfont()
+    playable_soundfont(default)  # an SF3 is decoded once per machine (at setup): not part of the timings
     if default.resolve() != embedded_soundfont().resolve():
         fonts[f"{default.stem} (default)"] = str(default)
     batch = 4 if quick else BATCH_SIZE
@@ -97,4 +103,27 @@ def run(quick: bool = False) -> list[dict]:
                     rows.append({"soundfont": font_name, "files": label, "method": method,
                                  "audio_s": round(audio, 1), "wall_s": round(wall, 2),
                                  "real_time_factor": round(audio / wall, 1)})
+            rows += _scaling_rows(font_name, soundfont, files, rows)
     return rows
+
+
+def _scaling_rows(font_name: str, soundfont: str, files: list[Path], rows: list[dict]) -> list[dict]:
+    """Two processes against one and against the synthesis-only ceiling; the first render."""
+    from benchmarks.bench_render_profile import profile_font
+
+    profile = profile_font(soundfont, files[:10])
+    ceiling = 2 * profile["synthesis alone x real time"]
+    many = f"{len(files)} chorales"
+    rate = {row["method"]: row["real_time_factor"] for row in rows
+            if row["soundfont"] == font_name and row["files"] == many}
+    one, two = rate["midistyle (1 process)"], rate["midistyle (2 processes)"]
+    return [{"soundfont": font_name, "files": "10 chorales", "method": "synthesis alone, 2 cores (ceiling)",
+             "real_time_factor": ceiling},
+            {"soundfont": font_name, "files": many, "method": "2 processes / 1 process",
+             "real_time_factor": f"{two / one:.2f}x (target 1.8x)"},
+            {"soundfont": font_name, "files": many, "method": "2 processes / ceiling",
+             "real_time_factor": f"{two / ceiling:.0%} (target 85 %)"},
+            {"soundfont": font_name, "files": "1 chorale", "method": "first render, new process",
+             "wall_s": profile["first render s (new process)"]},
+            {"soundfont": font_name, "files": "1 chorale", "method": "same file, warm",
+             "wall_s": profile["same file warm s"]}]
