@@ -107,18 +107,54 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
+_SIDE_BY_SIDE = """
+import sys, time
+from midistyle.audio.render import RenderConfig, Renderer
+renderer = Renderer(RenderConfig(soundfont=sys.argv[1]))
+renderer.render(sys.argv[3])  # warm: font loaded, preset settled
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+started, audio = time.perf_counter(), 0.0
+for path in sys.argv[3:]:
+    rendering = renderer.render(path)
+    audio += rendering.seconds
+print(audio, time.perf_counter() - started)
+"""
+
+
+def _side_by_side(soundfont: str, files: list[Path], processes: int) -> float:
+    """Real-time factor of ``processes`` warmed renderers started at one instant, no pool, no writing.
+
+    What the machine gives two renderers that share nothing but its memory system and caches.
+    """
+    import sys
+
+    start_at = time.time() + 8.0  # after every process has imported and warmed up
+    shares = [files[i::processes] for i in range(processes)]
+    running = [subprocess.Popen([sys.executable, "-c", _SIDE_BY_SIDE, soundfont, str(start_at),
+                                 *map(str, share)], stdout=subprocess.PIPE, text=True) for share in shares]
+    results = [tuple(map(float, p.communicate()[0].split())) for p in running]
+    return sum(audio for audio, _ in results) / max(wall for _, wall in results)
+
+
 def _scaling_rows(font_name: str, soundfont: str, files: list[Path], rows: list[dict]) -> list[dict]:
-    """Two processes against one and against the synthesis-only ceiling; the first render."""
+    """Two processes against one, against two bare renderers side by side and against the
+    synthesis-only ceiling; the first render."""
     from benchmarks.bench_render_profile import profile_font
 
     profile = profile_font(soundfont, files[:10])
     ceiling = 2 * profile["synthesis alone x real time"]
+    bare_one = _side_by_side(soundfont, files, 1)
+    bare_two = _side_by_side(soundfont, files, 2)
     many = f"{len(files)} chorales"
     rate = {row["method"]: row["real_time_factor"] for row in rows
             if row["soundfont"] == font_name and row["files"] == many}
     one, two = rate["midistyle (1 process)"], rate["midistyle (2 processes)"]
     return [{"soundfont": font_name, "files": "10 chorales", "method": "synthesis alone, 2 cores (ceiling)",
              "real_time_factor": ceiling},
+            {"soundfont": font_name, "files": many, "method": "1 bare renderer (warm, no writing)",
+             "real_time_factor": round(bare_one, 1)},
+            {"soundfont": font_name, "files": many, "method": "2 bare renderers side by side",
+             "real_time_factor": f"{bare_two:.1f} ({bare_two / bare_one:.2f}x one)"},
             {"soundfont": font_name, "files": many, "method": "2 processes / 1 process",
              "real_time_factor": f"{two / one:.2f}x (target 1.8x)"},
             {"soundfont": font_name, "files": many, "method": "2 processes / ceiling",
