@@ -59,3 +59,22 @@ def test_bad_inputs(tmp_path):
     (tmp_path / "t.json").write_text("{}")
     with pytest.raises(InputError, match="not a midistyle tokenizer"):
         ScoreTokenizer.load(tmp_path / "t.json")
+
+
+def test_next_onset_step_is_what_a_full_decode_gives_for_any_prefix(test_chorales):
+    """The sampler's cheap progress check agrees with decoding the score, on half-written pieces."""
+    import numpy as np
+
+    from midistyle.models.compose import ChoraleGenerator, _next_onset
+
+    generator = ChoraleGenerator.load()  # the shipped BPE tokenizer, as the sampler uses it
+    tokenizer = generator.tokenizer
+    rng = np.random.default_rng(0)
+    prefixes = []
+    for chorale in test_chorales[:6]:
+        ids = [tokenizer.bos_id, *tokenizer.encode(chorale)]
+        prefixes += [ids[:cut] for cut in rng.integers(1, len(ids) + 1, 25)]
+    prefixes += [[tokenizer.bos_id, *rng.integers(3, tokenizer.vocab_size, rng.integers(1, 60))] for _ in range(60)]
+    expected = [_next_onset(generator._decoded(ids)) for ids in prefixes]
+    assert [tokenizer.next_onset_step(ids) for ids in prefixes] == expected
+    assert max(expected) > 0 and 0 in expected  # both finished bars and undecodable noise were tried

@@ -282,15 +282,12 @@ class ChoraleGenerator:
         near = pending and plan is not None and pending[0] - since_step <= NEAR_END_BARS * plan.steps_per_bar
         for draw in range(max(request.retries, FINAL_DRAWS_FACTOR * request.cadence_draws) + 1):
             sampler.restore(start)
-            score = None
             for count in range(1, CHECK_EVERY_TOKENS + 1):
                 sampler.next_token()
-                if near and count % NEAR_END_CHECK_TOKENS == 0:
-                    score = self._decoded(sampler.tokens)
-                    if _next_onset(score) > pending[0] + 1:
-                        break
-                    score = None
-            score = score or self._decoded(sampler.tokens)
+                if near and count % NEAR_END_CHECK_TOKENS == 0 \
+                        and self.tokenizer.next_onset_step(sampler.tokens) > pending[0] + 1:
+                    break
+            score = self._decoded(sampler.tokens)
             held = hold_phrase_ends(score, plan, written_to=_next_onset(score))[0] \
                 if score is not None and plan is not None else score  # as it will be written
             reached = [end for end in pending if _next_onset(score) > end + 1]

@@ -129,6 +129,25 @@ class ScoreTokenizer:
         ]
         return score.replace(voices=make_voices(notes))
 
+    def next_onset_step(self, ids: Sequence[int]) -> int:
+        """The step after the last note onset that ``ids`` decode to (0 when none decode).
+
+        What ``decode`` followed by ``max(onset + 1)`` over its voices gives, for a sampler that
+        asks often how far a half-written piece has got, without building the score.
+        """
+        specials = {self.pad_id, self.bos_id, self.eos_id}
+        kept = [int(i) for i in ids if int(i) not in specials]
+        if not kept:
+            return 0
+        try:
+            midi = self.miditok_tokenizer.decode(kept)
+        except Exception:  # a half-written sequence may not decode yet, as in ``decode``
+            return 0
+        steps_per_tick = self.config.steps_per_quarter / midi.ticks_per_quarter
+        last_ticks = [track.notes.numpy()["time"].max() for track in midi.tracks
+                      if not track.is_drum and track.program < self.config.num_voices and len(track.notes)]
+        return round(max(last_ticks) * steps_per_tick) + 1 if last_ticks else 0
+
     def train_bpe(self, scores: Sequence[Score], *, vocab_size: int | None = None) -> None:
         """Learn BPE merges on ``scores`` (via temporary MIDI files, miditok's public path)."""
         vocab_size = vocab_size or self.config.bpe_vocab_size
