@@ -224,6 +224,14 @@ class ChoraleTransformer(keras.Model):
     def copy_cache(self, cache):
         return cache  # tensors: never modified in place
 
+    def repeat_cache(self, cache, count: int):
+        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
+        return [[ops.repeat(tensor, count, axis=0) for tensor in layer] for layer in cache]
+
+    def cache_row(self, cache, index: int):
+        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
+        return [[tensor[index:index + 1] for tensor in layer] for layer in cache]
+
 
 class ChoraleLSTM(keras.Model):
     """The baseline: Embedding, stacked LSTMs, Dense; ``step`` carries the LSTM states."""
@@ -263,6 +271,14 @@ class ChoraleLSTM(keras.Model):
 
     def copy_cache(self, cache):
         return cache  # tensors: never modified in place
+
+    def repeat_cache(self, cache, count: int):
+        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
+        return [[ops.repeat(tensor, count, axis=0) for tensor in layer] for layer in cache]
+
+    def cache_row(self, cache, index: int):
+        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
+        return [[tensor[index:index + 1] for tensor in layer] for layer in cache]
 
 
 def build_model(config: ChoraleConfig):

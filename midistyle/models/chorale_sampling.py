@@ -90,13 +90,67 @@ class TokenSampler:
             logits = np.asarray(logits)[0]
         else:
             logits = np.asarray(self.model(np.array([self.tokens[self.window_start :]], dtype="int32")))[0, -1]
+        token = self._choose(logits)
+        self.tokens.append(token)
+        return token
+
+    def _choose(self, logits: np.ndarray) -> int:
+        """One token from logits (V,): banned tokens removed, filtered, sampled with this sampler's rng."""
         if self.banned_tokens:
             logits = logits.copy()
             logits[list(self.banned_tokens)] = -np.inf
         p = filter_logits(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
-        token = int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
-        self.tokens.append(token)
-        return token
+        return int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
+
+    def draw_candidates(self, count: int, max_tokens: int, *, should_stop=None, check_every: int = 4) -> list:
+        """``count`` continuations of the current state drawn side by side, one batched step per token.
+
+        Each continuation takes up to ``max_tokens`` tokens, fewer when ``should_stop(tokens)``
+        (asked every ``check_every`` tokens) says so. Row by row, a step's tokens are sampled with
+        this sampler's rng in order, so one candidate draws exactly what ``next_token`` would.
+        The sampler's own state is left as it was.
+
+        Returns
+        -------
+        list of snapshots
+            One per candidate, for :meth:`restore`; each holds its own (batch 1) cache.
+        """
+        if not self.use_cache or not hasattr(self.model, "repeat_cache"):
+            return self._draw_one_by_one(count, max_tokens, should_stop, check_every)
+        self.make_room(max_tokens)
+        if self.cache is None:
+            self._fill_cache()
+        start = self.snapshot()
+        cache = self.model.repeat_cache(self.cache, count)
+        rows = [list(self.tokens) for _ in range(count)]
+        stopped = [False] * count
+        position = len(self.tokens) - 1 - self.window_start
+        for drawn in range(1, max_tokens + 1):
+            last = np.array([[row[-1]] for row in rows], dtype="int32")
+            logits, cache = self.step(last, cache, np.int32(position + drawn - 1))
+            logits = np.asarray(logits)
+            for index, row in enumerate(rows):
+                if not stopped[index]:  # a stopped row still steps (the batch moves together), unread
+                    row.append(self._choose(logits[index]))
+            if should_stop is not None and drawn % check_every == 0:
+                stopped = [done or should_stop(row) for done, row in zip(stopped, rows)]
+                if all(stopped):
+                    break
+        self.restore(start)
+        return [(row, self.window_start, self.model.cache_row(cache, index)) for index, row in enumerate(rows)]
+
+    def _draw_one_by_one(self, count: int, max_tokens: int, should_stop, check_every: int) -> list:
+        """:meth:`draw_candidates` for models without batched caches (or without a cache)."""
+        start, candidates = self.snapshot(), []
+        for _ in range(count):
+            self.restore(start)
+            for drawn in range(1, max_tokens + 1):
+                self.next_token()
+                if should_stop is not None and drawn % check_every == 0 and should_stop(self.tokens):
+                    break
+            candidates.append(self.snapshot())
+        self.restore(start)
+        return candidates
 
 
 def generate_tokens(

@@ -152,6 +152,14 @@ class OnnxChoraleModel:
         """A copy to keep: this cache is written in place, unlike the Keras models' tensors."""
         return None if cache is None else cache.copy()
 
+    def repeat_cache(self, cache: np.ndarray, count: int) -> np.ndarray:
+        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
+        return np.repeat(cache, count, axis=2)
+
+    def cache_row(self, cache: np.ndarray, index: int) -> np.ndarray:
+        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
+        return cache[:, :, index:index + 1].copy()
+
 
 def write_key_value(cache: np.ndarray, new: np.ndarray, position: int) -> None:
     """Store one step's keys and values (layers, 2, B, H, 1, Dh) at ``position`` of ``cache``."""
