@@ -363,7 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     fonts = add("soundfonts", "list the SoundFonts found and which one is the default")
     fonts.add_argument("--decode", action="store_true",
                        help="decode the SF3 fonts' samples into the cache now (render does it at first use; "
-                            "`make setup` runs this); prints nothing when already done")
+                            "`make setup` runs this); says where each decoded copy is, or why there is none")
     fonts.set_defaults(run=_run_soundfonts)
     return parser
 
@@ -799,7 +799,10 @@ def _run_soundfonts(args: argparse.Namespace) -> None:
     found = find_soundfonts()
     if args.decode:
         for font in found:
-            playable_soundfont(font.path)  # one line on stderr for each font it decodes
+            if font.path.suffix.lower() == ".sf3" and font.path.is_file():
+                loaded = playable_soundfont(font.path)  # says on stderr when it decodes, or why it cannot
+                print(f"{font.path.name}: " + (f"samples decoded in {loaded}" if loaded != font.path
+                                               else "no decoded copy; rendering decodes the SF3 itself"))
         return
     if not found:
         print(f"no SoundFont found; pass --soundfont or set {ENVIRONMENT_VARIABLE}")
@@ -822,6 +825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.run(args)
+        sys.stdout.flush()  # here, not at exit, so that a reader gone away is caught below
     except MidistyleError as error:
         print(f"midistyle: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -829,7 +833,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("midistyle: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`midistyle chorale … | head -1`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, with no error at exit
+        os.close(devnull)
         return 141
     return 0
 

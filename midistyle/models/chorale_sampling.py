@@ -108,7 +108,8 @@ class TokenSampler:
         Each continuation takes up to ``max_tokens`` tokens, fewer when ``should_stop(tokens)``
         (asked every ``check_every`` tokens) says so. Row by row, a step's tokens are sampled with
         this sampler's rng in order, so one candidate draws exactly what ``next_token`` would.
-        The sampler's own state is left as it was.
+        The sampler keeps its tokens; its window slides first if the candidates would not fit in it
+        (as :meth:`make_room` does), and its rng has moved on.
 
         Returns
         -------
@@ -123,21 +124,26 @@ class TokenSampler:
         start = self.snapshot()
         cache = self.model.repeat_cache(self.cache, count)
         rows = [list(self.tokens) for _ in range(count)]
-        stopped = [False] * count
+        # a row's cache is taken when it stops: the batch steps on together, feeding a stopped row's
+        # last token again, which an LSTM's state would take in (a Transformer's mask would hide it)
+        kept_caches: list = [None] * count
         position = len(self.tokens) - 1 - self.window_start
         for drawn in range(1, max_tokens + 1):
             last = np.array([[row[-1]] for row in rows], dtype="int32")
             logits, cache = self.step(last, cache, np.int32(position + drawn - 1))
             logits = np.asarray(logits)
             for index, row in enumerate(rows):
-                if not stopped[index]:  # a stopped row still steps (the batch moves together), unread
+                if kept_caches[index] is None:
                     row.append(self._choose(logits[index]))
             if should_stop is not None and drawn % check_every == 0:
-                stopped = [done or should_stop(row) for done, row in zip(stopped, rows)]
-                if all(stopped):
+                for index, row in enumerate(rows):
+                    if kept_caches[index] is None and should_stop(row):
+                        kept_caches[index] = self.model.cache_row(cache, index)  # all of ``row`` but its last
+                if all(kept is not None for kept in kept_caches):
                     break
         self.restore(start)
-        return [(row, self.window_start, self.model.cache_row(cache, index)) for index, row in enumerate(rows)]
+        return [(row, self.window_start, kept if kept is not None else self.model.cache_row(cache, index))
+                for index, (row, kept) in enumerate(zip(rows, kept_caches))]
 
     def _draw_one_by_one(self, count: int, max_tokens: int, should_stop, check_every: int) -> list:
         """:meth:`draw_candidates` for models without batched caches (or without a cache)."""
