@@ -19,11 +19,18 @@ audio), the recurrence over states in float64. In float64 the result matches
 renderer's 5 Hz high-pass it is within 2.3e-5 of a float64 ``sosfilt`` (−106 dB re
 the noise's peak, under a 16-bit sample's step), in about the time of a float32
 ``sosfilt`` (tests/test_iir.py checks both).
+
+The products run on one BLAS thread (threadpoolctl): they are small, and OpenBLAS's
+second thread, spinning while it waits, took a core from FluidSynth. Two render
+workers rendered 100 chorales in 16.9 s with it and 10.9 s without.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 BLOCK = 64  # samples per block, and blocks per group
 
@@ -50,9 +57,16 @@ def sosfilt(sos: np.ndarray, signal: np.ndarray, axis: int = -1) -> np.ndarray:
     dtype = np.float32 if signal.dtype == np.float32 else np.float64
     moved = np.moveaxis(signal, axis, -1)
     lanes = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1]).astype(dtype, copy=False)  # (lanes, N)
-    for section in sos:
-        lanes = _biquad(section / section[3], lanes)
+    with _blas().limit(limits=1, user_api="blas"):
+        for section in sos:
+            lanes = _biquad(section / section[3], lanes)
     return np.moveaxis(lanes.reshape(moved.shape), -1, axis)
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The thread pools of the libraries loaded (numpy's BLAS among them), found once."""
+    return ThreadpoolController()
 
 
 def _biquad(section: np.ndarray, lanes: np.ndarray) -> np.ndarray:
