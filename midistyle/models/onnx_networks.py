@@ -103,6 +103,9 @@ def _session(path: Path, threads: int = 0):
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only
     options.intra_op_num_threads = threads
+    # its worker threads wait without spinning: a spinning pool takes the core of whatever else runs
+    # (a second batch worker, FluidSynth)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
