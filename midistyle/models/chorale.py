@@ -168,7 +168,26 @@ class Block(layers.Layer):
         return {**super().get_config(), **self.settings}
 
 
-class ChoraleTransformer(keras.Model):
+class TensorCacheSteps:
+    """What the sampler asks of a Keras chorale model besides ``step_fixed``: its cache is a list of
+    layers, each a list of tensors with the batch first, and is never modified in place."""
+
+    def step_function(self):
+        return compiled_step(self)
+
+    def copy_cache(self, cache):
+        return cache  # tensors: never modified in place
+
+    def repeat_cache(self, cache, count: int):
+        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
+        return [[ops.repeat(tensor, count, axis=0) for tensor in layer] for layer in cache]
+
+    def cache_row(self, cache, index: int):
+        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
+        return [[tensor[index:index + 1] for tensor in layer] for layer in cache]
+
+
+class ChoraleTransformer(TensorCacheSteps, keras.Model):
     """Decoder-only Transformer: ``call(tokens)`` gives logits (B, T, V); ``step`` extends a cache."""
 
     def __init__(self, config: ChoraleConfig, **kwargs):
@@ -218,22 +237,8 @@ class ChoraleTransformer(keras.Model):
             new.append([key, value])
         return self.head(self.norm(x))[:, 0], new
 
-    def step_function(self):
-        return compiled_step(self)
 
-    def copy_cache(self, cache):
-        return cache  # tensors: never modified in place
-
-    def repeat_cache(self, cache, count: int):
-        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
-        return [[ops.repeat(tensor, count, axis=0) for tensor in layer] for layer in cache]
-
-    def cache_row(self, cache, index: int):
-        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
-        return [[tensor[index:index + 1] for tensor in layer] for layer in cache]
-
-
-class ChoraleLSTM(keras.Model):
+class ChoraleLSTM(TensorCacheSteps, keras.Model):
     """The baseline: Embedding, stacked LSTMs, Dense; ``step`` carries the LSTM states."""
 
     def __init__(self, config: ChoraleConfig, **kwargs):
@@ -265,20 +270,6 @@ class ChoraleLSTM(keras.Model):
     def step_fixed(self, token, cache, position):
         logits, states = self.step(token, cache, 0)
         return logits[:, 0], states
-
-    def step_function(self):
-        return compiled_step(self)
-
-    def copy_cache(self, cache):
-        return cache  # tensors: never modified in place
-
-    def repeat_cache(self, cache, count: int):
-        """``count`` copies of a batch-1 cache side by side (batch ``count``), for batched draws."""
-        return [[ops.repeat(tensor, count, axis=0) for tensor in layer] for layer in cache]
-
-    def cache_row(self, cache, index: int):
-        """Row ``index`` of a batched cache, as a batch-1 cache of its own."""
-        return [[tensor[index:index + 1] for tensor in layer] for layer in cache]
 
 
 def build_model(config: ChoraleConfig):
