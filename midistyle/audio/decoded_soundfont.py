@@ -71,9 +71,9 @@ def playable_soundfont(soundfont: Path, *, use_cache: bool = True) -> Path:
     """The file FluidSynth should load for ``soundfont``: its decoded SF2 for an SF3, else itself.
 
     The first call for an SF3 decodes it (a line on stderr says so). When the cache cannot be
-    made (unwritable folder, too little disk, a sample that does not decode), a line on stderr says
-    why and ``soundfont`` itself is used: FluidSynth then decodes it as before, or names what is
-    wrong with it. A font that failed to decode is not tried again until it changes.
+    made (unwritable folder, too little disk), a line on stderr says why and ``soundfont`` itself is
+    used: FluidSynth then decodes it as before. A file this module cannot read is left to FluidSynth,
+    which names what is wrong with it, and is not tried again until it changes.
     """
     if not use_cache or soundfont.suffix.lower() != ".sf3" or not soundfont.is_file():
         return soundfont
@@ -96,12 +96,12 @@ def playable_soundfont(soundfont: Path, *, use_cache: bool = True) -> Path:
                 _warn(f"{soundfont.name}'s samples are decoded at each render: {target.parent} has under "
                       f"{needed_bytes / 1e6:.0f} MB free")
                 return soundfont
-            _warn(f"decoding {soundfont.name}'s samples once into {target} (a few seconds)")
             try:
-                decode_soundfont(soundfont, target)
-            except (ValueError, struct.error) as error:
+                decode_soundfont(soundfont, target, on_start=lambda: _warn(
+                    f"decoding {soundfont.name}'s samples once into {target} (a few seconds)"))
+            except (ValueError, struct.error) as error:  # not a font it can read: FluidSynth names the problem
                 failed.write_text(f"{error}\n")
-                raise
+                return soundfont
     except Exception as error:  # a cache that cannot be made never stops a render: the SF3 plays as it is
         _warn(f"{soundfont.name}'s samples are decoded at each render: {error}")
         return soundfont
@@ -112,8 +112,10 @@ def _warn(message: str) -> None:
     print(f"midistyle: {message}", file=sys.stderr)
 
 
-def decode_soundfont(source: Path, target: Path) -> int:
+def decode_soundfont(source: Path, target: Path, *, on_start=None) -> int:
     """Write ``source`` (an SF3, or an SF2 without 24-bit samples) as an SF2 of 16-bit PCM; atomically.
+
+    ``on_start()``, when given, is called once the file's structure has been read and decoding begins.
 
     Returns
     -------
@@ -137,6 +139,8 @@ def decode_soundfont(source: Path, target: Path) -> int:
         raise ValueError(f"{source}: has 24-bit samples (sm24), which this decoder does not carry over")
     packed = lists[b"sdta"].get(b"smpl", b"")
     headers = lists[b"pdta"][b"shdr"]
+    if on_start is not None:
+        on_start()
     pieces, new_headers, position, compressed = [], [], 0, 0
     with _VorbisDecoder() as decoder:
         for index in range(len(headers) // SAMPLE_HEADER.size - 1):  # the last header is the terminal "EOS"
