@@ -80,6 +80,8 @@ EXAMPLES = {
                             "--out runs/chorale_distilled\n"
                             "  midistyle train chorale-distil --init runs/chorale_transformer "
                             "--out runs/chorale_distilled --resume",
+    "train onsets": "  midistyle train onsets --out runs/onsets                     # the shipped configuration\n"
+                    "  midistyle train onsets --out /tmp/o --config tiny",
     "train classifier": "  midistyle train classifier --out runs/classifier             # the shipped configuration\n"
                         "  midistyle train classifier --out /tmp/c --epochs 2 --seed 1",
     "stylize": "  midistyle stylize chorale.wav --style cello.wav -o chorale_cello.wav --figure spectrograms.png\n"
@@ -315,6 +317,15 @@ def _parser() -> argparse.ArgumentParser:
                  parent=train_commands, examples_key="train chorale-distil")
     _add_fine_tuning_arguments(distil, "teacher pools, checkpoints, weights, report", "a distillation")
     distil.set_defaults(run=_run_train_chorale_distil)
+
+    onsets = add("onsets", "train the network that finds where a recorded melody's notes start (rendered "
+                 "Essen tunes of the prior split); ships in midistyle/audio/weights/onsets",
+                 parent=train_commands, examples_key="train onsets")
+    onsets.add_argument("--out", required=True, help="folder for examples, weights, config and report")
+    onsets.add_argument("--config", default="default", help="'default' (shipped), 'tiny' or a config .json")
+    onsets.add_argument("--epochs", type=int, default=None, help="default: the config's")
+    onsets.add_argument("--seed", type=int, default=None, help="default: the config's")
+    onsets.set_defaults(run=_run_train_onsets)
 
     export = add("export-onnx", "export trained weights to ONNX, which the command line runs without TensorFlow "
                                 "(training does this itself)")
@@ -733,6 +744,34 @@ def _run_train_chorale_distil(args: argparse.Namespace) -> None:
     report = distil_retries(args.init, args.out, config, resume=args.resume)
     print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=1))
     _export_trained(args.out)
+
+
+def _run_train_onsets(args: argparse.Namespace) -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from midistyle.errors import InputError
+    from midistyle.models.onset_training import TINY, OnsetTrainingConfig, train_onset_network
+
+    if args.config == "default":
+        config = OnsetTrainingConfig()
+    elif args.config == "tiny":
+        config = OnsetTrainingConfig(**TINY)
+    elif args.config.endswith(".json") and Path(args.config).is_file():
+        try:
+            config = OnsetTrainingConfig.from_json(Path(args.config).read_text())
+        except (ValueError, TypeError) as error:
+            raise InputError(f"{args.config}: not an onset training config ({error})") from None
+    else:
+        raise InputError(f"--config {args.config!r}: use 'default', 'tiny' or an existing .json file")
+    for name in ("epochs", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            if name == "epochs" and value < 1:
+                raise InputError(f"--epochs {value} must be >= 1")
+            config = dataclasses.replace(config, **{name: value})
+    report = train_onset_network(config, args.out)
+    print(json.dumps({key: value for key, value in report.items() if key != "history"}, indent=1))
 
 
 def _run_train_classifier(args: argparse.Namespace) -> None:

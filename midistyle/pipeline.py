@@ -73,12 +73,13 @@ def convert_score(source: str | os.PathLike, target: str | os.PathLike) -> Path:
 
 
 def read_melody_input(path: str | os.PathLike, *, track: int | None = None, tune: int | None = None,
-                      top_line: bool = False, report=print):
+                      top_line: bool = False, report=print, transcribe_config=None):
     """The melody of a score file, or of a recording (``.wav .flac .ogg .mp3``) transcribed.
 
     A recording goes through :mod:`midistyle.audio.transcribe` and then the played-in quantizer
     (:func:`midistyle.music.melody.extract_melody`); its report line says what was heard, e.g.
-    ``transcribed 42 notes at 96 qpm, tuned +38 cents``.
+    ``transcribed 42 notes at 96 qpm, tuned +38 cents``; ``transcribe_config`` (a
+    :class:`midistyle.audio.transcribe.TranscribeConfig`) changes how, e.g. ``splitter="rules"``.
 
     Returns
     -------
@@ -92,7 +93,7 @@ def read_melody_input(path: str | os.PathLike, *, track: int | None = None, tune
         return read_melody_file(path, track=track, tune=tune, top_line=top_line, report=report)
     from midistyle.audio.transcribe import transcribe_file
 
-    heard = transcribe_file(path)
+    heard = transcribe_file(path, transcribe_config)
     melody = extract_melody(heard.to_score(title=path.stem), meter_given=False, played=True)
     tuned = f", tuned {heard.tuning_cents:+.0f} cents" if heard.tuning_cents else ""
     report(f"transcribed {len(melody.score.voices[0].notes)} notes at {melody.score.tempo_qpm:.0f} qpm{tuned} "

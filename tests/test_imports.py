@@ -3,7 +3,8 @@ import sys
 
 LIGHT_MODULES = ["midistyle", "midistyle.music", "midistyle.music.pianoroll", "midistyle.cli",
                  "midistyle.data.chorales", "midistyle.music.tokens", "midistyle.audio.render",
-                 "midistyle.audio.batch", "midistyle.music.metrics", "midistyle.evaluation",
+                 "midistyle.audio.batch", "midistyle.audio.transcribe", "midistyle.audio.onset_network",
+                 "midistyle.models.onset_training", "midistyle.music.metrics", "midistyle.evaluation",
                  "midistyle.evaluation.report", "midistyle.audio.metrics", "midistyle.audio.pairs"]
 
 

@@ -14,9 +14,15 @@ line, so this module decodes one:
    ``change_cost`` (more for leaps beyond an octave, so an octave error for a few frames does not
    pay), starting after silence ``start_cost``. Vibrato and scoops move the evidence by less than
    a semitone or for a few frames, so they stay one note; glides settle on the note they reach.
-4. **Notes**: each run of one key is a note, split where the onset head fires again on that key (a
-   repeated note, a new syllable); notes shorter than ``min_note_seconds`` join the note before
-   them when they touch it (a scoop), else are dropped.
+4. **Notes**: each run of one key is a note, split where a note starts again on that key (a
+   repeated note, a new syllable). The onset network (:mod:`midistyle.audio.onset_network`, trained
+   on rendered performances) says where notes start; ``splitter="rules"`` keeps the hand-made rules
+   it replaced (the onset head fires after the key's likelihood dipped, or the level dips
+   ``dip_db`` and rises). A change of key first moves to the network's start nearby (the line
+   changes key only once the new pitch dominates, late when a note is held into the next); the
+   starts left over split runs of one key where the network is surer (``repeat_threshold``).
+   Notes shorter than ``min_note_seconds`` join the note before them when they touch it (a scoop),
+   else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
    pitched (speech, noise); several keys at once in much of the music (a band, a piano with chords).
 
@@ -56,6 +62,10 @@ class TranscribeConfig:
     change_cost: float = 4.0  # nats for moving to another key
     leap_cost: float = 4.0  # nats more for moving over an octave
     start_cost: float = 1.0  # nats for starting a note after silence
+    splitter: str = "network"  # how a repeated note is found: "network" (onset_network) or "rules" (below)
+    snap_before_frames: int = 48  # "network": a change of key moves to the network's start this many
+    snap_after_frames: int = 6  # frames before it, or this many after
+    repeat_threshold: float = 0.8  # "network": a start left over splits a run of one key from this probability
     onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
     dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
     dip_seconds: float = 0.1  # ... within this time before and after
@@ -116,6 +126,62 @@ def transcribe(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | N
     InputError
         Silence, noise or speech, chords or a band, a recording over ``max_minutes``, clipping.
     """
+    config = config or TranscribeConfig()
+    heard = hear(audio, sample_rate, config)
+    _refuse_unpitched_or_chords(heard.level_db, heard.note, config)
+    keys = melody_line(heard.note, config)
+    frames = line_notes(keys, heard, config)
+    seconds_per_frame = FRAME_HOP / MODEL_SAMPLE_RATE * heard.speed
+    notes = tuple((start * seconds_per_frame, end * seconds_per_frame, LOWEST_KEY + key) for start, end, key in frames)
+    if not notes:
+        raise InputError("no melody heard: the recording is silent or noise; record a solo voice or instrument")
+    return Transcription(notes, heard.tuning_cents, heard.seconds)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the networks hear in a recording, frame by frame (one frame is 256 samples at 22.05 kHz
+    of the recording played at ``speed``, i.e. ``256 / 22050 * speed`` seconds of the original).
+
+    Attributes
+    ----------
+    mono : np.ndarray, shape=(N,), float32
+        The recording at 22.05 kHz, mono, tuned onto A440's semitones.
+    note, onset : np.ndarray, shape=(T, 88), float32
+        basic-pitch's likelihoods that key k (MIDI 21 + k) sounds / starts.
+    level_db : np.ndarray, shape=(T,)
+        RMS level of each frame, dBFS.
+    speed : float
+        How much faster than recorded ``mono`` plays (1.0 unless it was retuned).
+    tuning_cents : float
+        The performer's offset from A440's semitones (0.0 within the tolerance).
+    seconds : float
+        Length of the recording.
+    """
+
+    mono: np.ndarray
+    note: np.ndarray
+    onset: np.ndarray
+    level_db: np.ndarray
+    speed: float
+    tuning_cents: float
+    seconds: float
+
+
+def hear(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | None = None) -> Evidence:
+    """Steps 1 and 2 of the module docstring, then basic-pitch: a recording's frame-wise evidence.
+
+    Parameters
+    ----------
+    audio : np.ndarray, shape=(N,) or (N, channels)
+    sample_rate : int
+    config : TranscribeConfig, optional
+
+    Raises
+    ------
+    InputError
+        A recording over ``max_minutes``, clipping, or audio that cannot be read as sound.
+    """
     from midistyle.audio.spectral import prepare_audio
 
     config = config or TranscribeConfig()
@@ -138,14 +204,7 @@ def transcribe(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | N
         tuning = 0.0
     note, onset = key_likelihoods(mono)
     level = frame_levels_db(mono, len(note))
-    _refuse_unpitched_or_chords(level, note, config)
-    keys = _line(note, config)
-    frames = _notes(keys, note, onset, level, config)
-    seconds_per_frame = FRAME_HOP / MODEL_SAMPLE_RATE * speed
-    notes = tuple((start * seconds_per_frame, end * seconds_per_frame, LOWEST_KEY + key) for start, end, key in frames)
-    if not notes:
-        raise InputError("no melody heard: the recording is silent or noise; record a solo voice or instrument")
-    return Transcription(notes, round(float(tuning), 1), seconds)
+    return Evidence(mono, note, onset, level, speed, round(float(tuning), 1), seconds)
 
 
 def key_likelihoods(mono: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -248,7 +307,7 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -
     return float(other.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
 
 
-def _line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
+def melody_line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
     """The most likely key per frame, -1 for silence (Viterbi; see the module docstring), shape=(T,)."""
     frames = len(note)
     emission = np.log(np.concatenate([np.full((frames, 1), config.silence_likelihood), note], axis=1) + 1e-6)
@@ -271,16 +330,37 @@ def _line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
     return path - 1
 
 
-def _notes(keys: np.ndarray, note: np.ndarray, onset: np.ndarray, level: np.ndarray, config: TranscribeConfig
-           ) -> list[tuple[int, int, int]]:
-    """Runs of one key -> notes (start frame, end frame, key), split at repeated onsets, short ones joined."""
+def line_notes(keys: np.ndarray, heard: Evidence, config: TranscribeConfig, network=None
+               ) -> list[tuple[int, int, int]]:
+    """Runs of one key -> notes (start frame, end frame, key): with the network, each run starts at the
+    network's start near it and is split at the starts left over (repeated notes); short pieces join
+    the note they touch.
+
+    Parameters
+    ----------
+    keys : np.ndarray, shape=(T,)
+        :func:`melody_line`'s key per frame, -1 for silence.
+    heard : Evidence
+    config : TranscribeConfig
+    network : OnsetNetwork, optional
+        For ``splitter="network"``; the shipped one by default.
+    """
     min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
-    runs, start = [], 0
-    for t in range(1, len(keys) + 1):
-        if t == len(keys) or keys[t] != keys[start]:
-            if keys[start] >= 0:
-                runs.extend(_split_at_onsets(start, t, int(keys[start]), note, onset, level, config, min_frames))
-            start = t
+    runs = _runs(keys)
+    if config.splitter == "network":
+        from midistyle.audio.onset_network import onset_features, peaks, shipped_onset_network
+
+        network = network or shipped_onset_network()
+        features = onset_features(heard.mono, heard.note, heard.onset, heard.level_db, keys)
+        probability = network(features)
+        starts = peaks(probability, network.threshold)
+        runs, starts = _snap(runs, starts, config, min_frames)
+        starts = starts[probability[starts] >= max(network.threshold, config.repeat_threshold)]
+        runs = [piece for begin, end, key in runs
+                for piece in _cut(begin, end, key, starts[(starts > begin) & (starts < end)], min_frames)]
+    else:
+        runs = [piece for begin, end, key in runs
+                for piece in _split_at_onsets(begin, end, key, heard, config, min_frames)]
     notes: list[tuple[int, int, int]] = []
     for begin, end, key in runs:
         if end - begin >= min_frames:
@@ -290,14 +370,57 @@ def _notes(keys: np.ndarray, note: np.ndarray, onset: np.ndarray, level: np.ndar
     return notes
 
 
-def _split_at_onsets(start: int, end: int, key: int, note: np.ndarray, onset: np.ndarray, level: np.ndarray,
-                     config: TranscribeConfig, min_frames: float) -> list[tuple[int, int, int]]:
+def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
+    """The line's runs of one key, (start frame, end frame, key), silence left out."""
+    changes = np.flatnonzero(np.diff(keys)) + 1
+    bounds = [0, *changes.tolist(), len(keys)]
+    return [(a, b, int(keys[a])) for a, b in zip(bounds, bounds[1:]) if keys[a] >= 0]
+
+
+def _snap(runs: list[tuple[int, int, int]], starts: np.ndarray, config: TranscribeConfig, min_frames: float
+          ) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    """Move each run's start to the network's nearest unused start from ``snap_before_frames`` before
+    it to ``snap_after_frames`` after (the run before ends there); return the runs and the starts not
+    used, which mark repeated notes.
+
+    The line changes key only once the new pitch outweighs the old one, which a note held into the
+    next (legato) delays, by a few hundred milliseconds in some renders; the network places the
+    attack itself.
+    """
+    runs, used = list(runs), np.zeros(len(starts), bool)
+    for i, (begin, end, key) in enumerate(runs):
+        lowest = runs[i - 1][0] + min_frames if i > 0 else 0  # the run before keeps min_frames
+        near = (starts >= max(begin - config.snap_before_frames, lowest)) \
+            & (starts <= min(begin + config.snap_after_frames, end - min_frames)) & ~used
+        if not near.any():
+            continue
+        choice = np.flatnonzero(near)[np.argmin(np.abs(starts[near] - begin))]
+        used[choice] = True
+        new = int(starts[choice])
+        runs[i] = (new, end, key)
+        if i > 0 and (runs[i - 1][1] > new or runs[i - 1][1] == begin):  # the run before ends where this starts
+            runs[i - 1] = (runs[i - 1][0], new, runs[i - 1][2])
+    return runs, starts[~used]
+
+
+def _cut(start: int, end: int, key: int, peaks, min_frames: float) -> list[tuple[int, int, int]]:
+    """The run [start, end) of ``key`` cut at ``peaks`` (frames), keeping every piece ``min_frames`` long."""
+    cuts = [start]
+    for peak in peaks:
+        if peak - cuts[-1] >= min_frames and end - peak >= min_frames:
+            cuts.append(int(peak))
+    cuts.append(end)
+    return [(a, b, key) for a, b in zip(cuts, cuts[1:])]
+
+
+def _split_at_onsets(start: int, end: int, key: int, heard: Evidence, config: TranscribeConfig,
+                     min_frames: float) -> list[tuple[int, int, int]]:
     """Cut a run of one key where it is sounded again: the sound's level dips by ``dip_db`` and
     rises again (a new syllable, a tongued or bowed note), or the onset head peaks after the key's
     likelihood dipped (a sustained tone's swells raise the onset head without a dip)."""
-    strength = onset[start:end, key]
-    likely = note[start:end, key]
-    db = level[start:end]
+    strength = heard.onset[start:end, key]
+    likely = heard.note[start:end, key]
+    db = heard.level_db[start:end]
     look = max(int(config.dip_seconds * MODEL_SAMPLE_RATE / FRAME_HOP), 1)
     peaks = []
     for i in range(1, len(strength) - 1):
@@ -309,12 +432,7 @@ def _split_at_onsets(start: int, end: int, key: int, note: np.ndarray, onset: np
                      and min(db[before].max(), db[after].max()) - db[i] >= config.dip_db)
         if onset_peak or level_dip:
             peaks.append(start + i)
-    cuts = [start]
-    for peak in peaks:
-        if peak - cuts[-1] >= min_frames and end - peak >= min_frames:
-            cuts.append(peak)
-    cuts.append(end)
-    return [(a, b, key) for a, b in zip(cuts, cuts[1:])]
+    return _cut(start, end, key, peaks, min_frames)
 
 
 def transcribe_file(path, config: TranscribeConfig | None = None) -> Transcription:

@@ -179,29 +179,34 @@ def _decode_rhythm(onsets: np.ndarray, offset: float, sixteenth: float, error: f
     for name, (signature, bar) in METERS.items():
         corpus = np.asarray(table[name]["ioi_given_position"])  # (bar, 16)
         starts = np.log(np.asarray(table[name]["tune_start"]))  # (bar,) where tunes begin in the bar
-        for phase in range(bar):
-            places = (candidates - phase) % bar  # (N, 5) each candidate's 16th in the bar
-            scores = emission.copy()
-            scores[0] += starts[places[0]]
-            path, _ = _viterbi(candidates, places, scores, np.log(corpus), last, held)
-            adapted = _with_tune_statistics(corpus, (path - phase) % bar, np.diff(path), last)
-            path, score = _viterbi(candidates, places, scores, np.log(adapted), last, held)
-            score += np.log(table[name]["share"])
+        phases = np.arange(bar)
+        places = (candidates[None] - phases[:, None, None]) % bar  # (bar, N, 5) each candidate's 16th in the bar
+        scores = np.broadcast_to(emission, places.shape).copy()
+        scores[:, 0] += starts[places[:, 0]]
+        first = np.broadcast_to(np.log(corpus), (bar, *corpus.shape))
+        paths, _ = _viterbi(candidates, places, scores, first, last, held)
+        adapted = np.stack([np.log(_with_tune_statistics(corpus, (path - phase) % bar, np.diff(path), last))
+                            for phase, path in zip(phases, paths)])
+        paths, totals = _viterbi(candidates, places, scores, adapted, last, held)
+        for phase in phases:  # in order, so that a tie keeps the earlier phase as before
+            score = totals[phase] + np.log(table[name]["share"])
             if best_path is None or score > best_meter.log_likelihood:
-                best_path, best_meter = path, MeterGuess(signature, phase, score)
+                best_path, best_meter = paths[phase], MeterGuess(signature, int(phase), float(score))
     return best_path, best_meter
 
 
 def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, transitions: np.ndarray,
-             last: int, held: np.ndarray) -> tuple[np.ndarray, float]:
-    """The likeliest grid position per note and its log-likelihood.
+             last: int, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The likeliest grid position per note and its log-likelihood, for B bar phases at once.
 
     Parameters
     ----------
-    candidates, places, emission : np.ndarray, shape (N, 5)
-        Each note's candidate grid positions, their 16th in the bar, and their log-likelihoods.
-    transitions : np.ndarray, shape (bar, 16)
-        log P(the next onset is k sixteenths later | a note at this 16th of the bar).
+    candidates : np.ndarray, shape (N, 5)
+        Each note's candidate grid positions.
+    places, emission : np.ndarray, shape (B, N, 5)
+        Per phase, the candidates' 16th in the bar and their log-likelihoods.
+    transitions : np.ndarray, shape (B, bar, 16)
+        Per phase, log P(the next onset is k sixteenths later | a note at this 16th of the bar).
     last : int
         The last note's played length in sixteenths (its interval).
     held : np.ndarray, shape (N, 16)
@@ -209,29 +214,32 @@ def _viterbi(candidates: np.ndarray, places: np.ndarray, emission: np.ndarray, t
 
     Returns
     -------
-    path : np.ndarray of int, shape (N,)
+    paths : np.ndarray of int, shape (B, N)
         Strictly increasing (a melody's notes keep their order even when no candidate path could).
-    log_likelihood : float
+    log_likelihoods : np.ndarray, shape (B,)
     """
-    score_so_far = emission[0]  # (5,)
-    back = np.zeros(candidates.shape, dtype=int)  # (N, 5) best previous candidate
+    batch, notes = places.shape[:2]
+    rows = np.arange(batch)
+    score_so_far = emission[:, 0]  # (B, 5)
+    back = np.zeros((batch, notes, 5), dtype=int)  # best previous candidate
     step = candidates[1:, None, :] - candidates[:-1, :, None]  # (N-1, 5 previous, 5 current)
     k = np.clip(step, 1, 16) - 1
-    before = np.arange(len(candidates) - 1)[:, None, None]
-    moves = np.where(step >= 1, transitions[places[:-1, :, None], k] + held[before, k], -np.inf)  # all at once
-    for i in range(1, len(candidates)):
-        total = score_so_far[:, None] + moves[i - 1]  # (5, 5)
-        back[i] = np.argmax(total, axis=0)
-        score_so_far = total.max(axis=0) + emission[i]
-    score_so_far = score_so_far + transitions[places[-1], last - 1]
-    choice = np.zeros(len(candidates), dtype=int)
-    choice[-1] = int(np.argmax(score_so_far))
-    for i in range(len(candidates) - 1, 0, -1):
-        choice[i - 1] = back[i, choice[i]]
-    path = candidates[np.arange(len(candidates)), choice]
-    for i in range(1, len(path)):
-        path[i] = max(path[i], path[i - 1] + 1)
-    return path, float(score_so_far.max())
+    before = np.arange(notes - 1)[:, None, None]
+    moves = np.where(step >= 1, transitions[rows[:, None, None, None], places[:, :-1, :, None], k]
+                     + held[before, k], -np.inf)  # (B, N-1, 5, 5), all at once
+    for i in range(1, notes):
+        total = score_so_far[:, :, None] + moves[:, i - 1]  # (B, 5, 5)
+        back[:, i] = np.argmax(total, axis=1)
+        score_so_far = total.max(axis=1) + emission[:, i]
+    score_so_far = score_so_far + transitions[rows[:, None], places[:, -1], last - 1]
+    choice = np.zeros((batch, notes), dtype=int)
+    choice[:, -1] = np.argmax(score_so_far, axis=1)
+    for i in range(notes - 1, 0, -1):
+        choice[:, i - 1] = back[rows, i, choice[:, i]]
+    paths = candidates[np.arange(notes)[None, :], choice]  # (B, N)
+    for i in range(1, notes):
+        paths[:, i] = np.maximum(paths[:, i], paths[:, i - 1] + 1)
+    return paths, score_so_far.max(axis=1)
 
 
 def _duration_log_likelihood(durations: np.ndarray, sixteenth: float) -> np.ndarray:
