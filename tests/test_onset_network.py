@@ -130,4 +130,4 @@ def test_the_shipped_network_hears_repeated_notes_the_rules_merged():
                         assert heard == written  # the violin comes back exact
                     blocks = difflib.SequenceMatcher(None, written, heard, autojunk=False).get_matching_blocks()
                     matched[splitter] += sum(block.size for block in blocks)
-    assert matched["network"] >= matched["rules"] + 8  # measured: 34 against 22 of 36
+    assert matched["network"] >= matched["rules"] + 8  # measured: 32 against 18 of 36
