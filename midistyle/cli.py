@@ -751,7 +751,7 @@ def _run_train_onsets(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from midistyle.errors import InputError
-    from midistyle.models.onset_training import TINY, OnsetTrainingConfig, train_onset_network
+    from midistyle.models.onset_training import TINY, OnsetTrainingConfig, available_soundfonts, train_onset_network
 
     if args.config == "default":
         config = OnsetTrainingConfig()
@@ -760,16 +760,15 @@ def _run_train_onsets(args: argparse.Namespace) -> None:
     elif args.config.endswith(".json") and Path(args.config).is_file():
         try:
             config = OnsetTrainingConfig.from_json(Path(args.config).read_text())
-        except (ValueError, TypeError) as error:
-            raise InputError(f"{args.config}: not an onset training config ({error})") from None
+        except (ValueError, TypeError, KeyError) as error:
+            raise InputError(f"{args.config}: not an onset training config ({error!r})") from None
     else:
         raise InputError(f"--config {args.config!r}: use 'default', 'tiny' or an existing .json file")
     for name in ("epochs", "seed"):
         value = getattr(args, name)
         if value is not None:
-            if name == "epochs" and value < 1:
-                raise InputError(f"--epochs {value} must be >= 1")
             config = dataclasses.replace(config, **{name: value})
+    config.validate(soundfonts_present=bool(available_soundfonts(config)))  # before any work or folder
     report = train_onset_network(config, args.out)
     print(json.dumps({key: value for key, value in report.items() if key != "history"}, indent=1))
 

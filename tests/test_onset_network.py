@@ -90,10 +90,24 @@ def test_a_tiny_training_run_writes_what_ships(tmp_path, capsys):
 def test_bad_training_options_are_one_line_exit_2(tmp_path, capsys):
     from midistyle.cli import main
 
-    for args in (["--config", "nope"], ["--epochs", "0"]):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"epochs": 3}')
+    for args in (["--config", "nope"], ["--epochs", "0"], ["--seed", "-1"], ["--config", str(broken)]):
         assert main(["train", "onsets", "--out", str(tmp_path / "x"), *args]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
         assert not (tmp_path / "x").exists()
+
+
+def test_a_half_written_or_missing_network_is_a_clear_error(tmp_path):
+    from midistyle.errors import MissingDependencyError
+
+    network = _random_network(OnsetNetworkConfig(channels=4, dilations=(1, 2)))
+    network.save(tmp_path)
+    (tmp_path / "config.json").write_text('{"threshold": 0.5}')
+    with pytest.raises(MissingDependencyError, match="cannot be read"):
+        OnsetNetwork.load(tmp_path)
+    with pytest.raises(MissingDependencyError, match="missing"):
+        OnsetNetwork.load(tmp_path / "nowhere")
 
 
 def _repeated_notes(seconds_per_note: float, held: float) -> symusic.Score:

@@ -172,33 +172,37 @@ class OnsetNetwork:
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
     def save(self, folder: str | Path) -> None:
-        """Write ``weights.npz`` and ``config.json`` into ``folder`` (each replaced whole)."""
+        """Write ``weights.npz`` and ``config.json`` into ``folder``: both are written in full before
+        either replaces what was there."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays = {"mean": self.mean, "scale": self.scale}
         for i, (kernel, bias) in enumerate(self.weights):
             arrays[f"kernel_{i}"], arrays[f"bias_{i}"] = kernel, bias
-        partial = folder / "weights.npz.part"
-        with partial.open("wb") as file:
+        weights_part, config_part = folder / "weights.npz.part", folder / "config.json.part"
+        with weights_part.open("wb") as file:
             np.savez(file, **arrays)
-        partial.replace(folder / "weights.npz")
-        partial = folder / "config.json.part"
-        partial.write_text(json.dumps({"network": dataclasses.asdict(self.config), "threshold": self.threshold},
-                                      indent=1) + "\n")
-        partial.replace(folder / "config.json")
+        config_part.write_text(json.dumps({"network": dataclasses.asdict(self.config), "threshold": self.threshold},
+                                          indent=1) + "\n")
+        weights_part.replace(folder / "weights.npz")
+        config_part.replace(folder / "config.json")
 
     @classmethod
     def load(cls, folder: str | Path) -> OnsetNetwork:
         folder = Path(folder)
-        if not (folder / "weights.npz").is_file():
+        if not (folder / "weights.npz").is_file() or not (folder / "config.json").is_file():
             raise MissingDependencyError(f"the onset network's weights are missing from {folder}: "
                                          "reinstall midistyle, or train them with `midistyle train onsets`")
-        meta = json.loads((folder / "config.json").read_text())
-        config = OnsetNetworkConfig.from_json(json.dumps(meta["network"]))
-        with np.load(folder / "weights.npz") as arrays:
-            layers = len(config.dilations) + 2
-            weights = [(arrays[f"kernel_{i}"], arrays[f"bias_{i}"]) for i in range(layers)]
-            mean, scale = arrays["mean"], arrays["scale"]
+        try:
+            meta = json.loads((folder / "config.json").read_text())
+            config = OnsetNetworkConfig.from_json(json.dumps(meta["network"]))
+            with np.load(folder / "weights.npz") as arrays:
+                layers = len(config.dilations) + 2
+                weights = [(arrays[f"kernel_{i}"], arrays[f"bias_{i}"]) for i in range(layers)]
+                mean, scale = arrays["mean"], arrays["scale"]
+        except (KeyError, ValueError, TypeError, OSError) as error:
+            raise MissingDependencyError(f"the onset network in {folder} cannot be read ({error!r}): reinstall "
+                                         "midistyle, or train it again with `midistyle train onsets`") from None
         report_path = folder / "report.json"
         report = json.loads(report_path.read_text()) if report_path.is_file() else {}
         return cls(config, weights, mean, scale, float(meta["threshold"]), report)

@@ -345,6 +345,8 @@ def line_notes(keys: np.ndarray, heard: Evidence, config: TranscribeConfig, netw
     network : OnsetNetwork, optional
         For ``splitter="network"``; the shipped one by default.
     """
+    if config.splitter not in ("network", "rules"):
+        raise ValueError(f"splitter {config.splitter!r}: use 'network' or 'rules'")
     min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
     runs = _runs(keys)
     if config.splitter == "network":
@@ -372,6 +374,8 @@ def line_notes(keys: np.ndarray, heard: Evidence, config: TranscribeConfig, netw
 
 def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
     """The line's runs of one key, (start frame, end frame, key), silence left out."""
+    if len(keys) == 0:
+        return []
     changes = np.flatnonzero(np.diff(keys)) + 1
     bounds = [0, *changes.tolist(), len(keys)]
     return [(a, b, int(keys[a])) for a, b in zip(bounds, bounds[1:]) if keys[a] >= 0]

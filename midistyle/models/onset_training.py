@@ -22,7 +22,7 @@ so it costs as a missed one does), reported beside the rule-based splitter on th
 
 ``train_onset_network(config, out_dir)`` writes ``weights.npz``, ``config.json`` (network and
 threshold), ``training.json`` (this config) and ``report.json`` into ``out_dir``; the examples are
-cached in ``out_dir/examples.npz`` so that a second run with the same data settings starts training
+cached in ``out_dir/examples.pkl`` so that a second run with the same data settings starts training
 at once.
 """
 
@@ -80,6 +80,22 @@ class OnsetTrainingConfig:
                 values[name] = tuple(value)
         return cls(**values)
 
+    def validate(self, soundfonts_present: bool = True) -> None:
+        """Raise InputError naming the first value out of range."""
+        from midistyle.errors import InputError
+
+        if self.seed < 0:
+            raise InputError(f"seed {self.seed} must be >= 0")
+        for name in ("tunes", "validation_tunes", "epochs", "crops_per_epoch", "crop_frames", "batch_size"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} {getattr(self, name)} must be >= 1")
+        if not self.thresholds or not all(0.0 < t < 1.0 for t in self.thresholds):
+            raise InputError(f"thresholds {list(self.thresholds)} must be a non-empty list of values in (0, 1)")
+        if not self.programs or not all(0 <= p <= 127 for p in self.programs):
+            raise InputError(f"programs {list(self.programs)} must be General MIDI programs 0-127")
+        if not soundfonts_present:
+            raise InputError(f"none of the soundfonts {list(self.soundfonts)} is on this machine")
+
     def data_settings(self) -> dict:
         """The fields that decide the examples (a cached example file is reused only when these match)."""
         skip = {"network", "epochs", "crops_per_epoch", "crop_frames", "batch_size", "learning_rate",
@@ -120,13 +136,11 @@ def make_examples(config: OnsetTrainingConfig, *, validation: bool, progress: bo
 
     from midistyle.audio.performed import with_noise, with_vibrato
     from midistyle.audio.render import RenderConfig, Renderer
-    from midistyle.audio.soundfonts import embedded_soundfont
     from midistyle.music.humanize import humanize
 
     tunes = _prior_split_tunes(config.tunes + config.validation_tunes, config.seed)
     tunes = tunes[config.tunes:] if validation else tunes[: config.tunes]
-    fonts = [str(embedded_soundfont()) if name == "embedded" else name for name in config.soundfonts]
-    fonts = [font for font in fonts if Path(font).is_file()]
+    fonts = available_soundfonts(config)
     transcribe_config = TranscribeConfig()
     renderers: dict[tuple[str, bool], Renderer] = {}
     examples = []
@@ -163,6 +177,14 @@ def make_examples(config: OnsetTrainingConfig, *, validation: bool, progress: bo
         for renderer in renderers.values():
             renderer.close()
     return examples
+
+
+def available_soundfonts(config: OnsetTrainingConfig) -> list[str]:
+    """The config's SoundFonts that are on this machine ("embedded" is the one midistyle ships)."""
+    from midistyle.audio.soundfonts import embedded_soundfont
+
+    fonts = [str(embedded_soundfont()) if name == "embedded" else name for name in config.soundfonts]
+    return [font for font in fonts if Path(font).is_file()]
 
 
 def _prior_split_tunes(count: int, seed: int) -> list:
@@ -215,6 +237,7 @@ def train_onset_network(config: OnsetTrainingConfig, out_dir: str | Path, *, pro
     """Make (or reuse) the examples, train, pick the threshold, write the network; return the report."""
     from midistyle.keras_backend import import_keras
 
+    config.validate(soundfonts_present=bool(available_soundfonts(config)))
     keras = import_keras()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -271,7 +294,8 @@ def train_onset_network(config: OnsetTrainingConfig, out_dir: str | Path, *, pro
 
 
 def _cached_examples(config: OnsetTrainingConfig, out: Path, progress: bool) -> tuple[list, list]:
-    """The training and validation examples, from ``out/examples.npz`` when it was made with these settings."""
+    """The training and validation examples, from ``out/examples.pkl`` (written by this function) when it
+    was made with these settings."""
     import pickle
 
     path = out / "examples.pkl"
