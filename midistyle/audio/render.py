@@ -204,7 +204,7 @@ class Renderer:
             bank = 128 if channel == DRUM_CHANNEL else 0
             if synth.program_select(channel, self._soundfont_id, bank, track.program) < 0:
                 raise InputError(f"soundfont {self.soundfont} has no preset {bank}:{track.program}")
-        out = np.zeros((num_frames, 2), dtype=np.float32)
+        out = np.zeros((2, num_frames), dtype=np.float32).T  # (num_frames, 2), each channel contiguous
         cursor = 0
         for frame, kind, channel, a, b in _events(tracks, self.config.sample_rate):
             frame = min(frame, num_frames)
@@ -244,7 +244,8 @@ class Renderer:
                 synth.noteon(channel, pitch, velocity)
                 self._render_into(hold)
                 synth.noteoff(channel, pitch)
-        self._render_into(np.zeros((2 * self.config.sample_rate, 2), np.float32))
+        synth.cc(channel, 120, 0)  # all sound off: the settling notes stop at once,
+        self._render_into(hold)  # and their voices are freed in the next block
 
     def _reset_playing_channels(self) -> None:
         """Silence channels 0-15 and give them a system reset's controller values, keeping their presets.
@@ -259,9 +260,11 @@ class Renderer:
                 self._synth.cc(channel, number, value)
 
     def _render_into(self, block: np.ndarray) -> None:
-        """Fill a C-contiguous float32 (n, 2) array: left samples at even, right at odd offsets."""
-        pointer = block.ctypes.data
-        self._write_float(self._synth.synth, block.shape[0], pointer, 0, 2, pointer + 4, 0, 2)
+        """Fill a float32 (n, 2) array in place, interleaved (C order) or by channel (a (2, n) array's ``.T``)."""
+        frame_step, channel_step = (stride // block.itemsize for stride in block.strides)
+        left = block.ctypes.data
+        self._write_float(self._synth.synth, block.shape[0], left, 0, frame_step,
+                          left + channel_step * block.itemsize, 0, frame_step)
         self._frames_written += block.shape[0]
 
 
@@ -272,7 +275,7 @@ def remove_dc(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     0.004 dB at 30 Hz; its phase shift above 100 Hz is under 6 degrees (a tenth of a millisecond),
     so attacks stay where they were. Run along each channel's samples in memory order.
     """
-    by_channel = np.ascontiguousarray(audio.T, dtype=np.float32)  # (channels, N)
+    by_channel = np.ascontiguousarray(audio.T, dtype=np.float32)  # (channels, N); no copy for a render
     return sosfilt(high_pass_sos(DC_HIGHPASS_HZ, sample_rate), by_channel, axis=1).T  # (N, channels) view
 
 
