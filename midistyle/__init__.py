@@ -4,11 +4,19 @@ The public API grows with each stage; importing this package stays light
 (no TensorFlow, no music21) so that the command line starts fast.
 """
 
-from midistyle.audio.stylize import stylize
 from midistyle.errors import InputError, MidistyleError, MissingDependencyError
 from midistyle.music import Key, Note, Score, Voice, read_score, write_score
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``midistyle.stylize`` is imported on first use: a render or a harmonization does not need it."""
+    if name == "stylize":
+        from midistyle.audio.stylize import stylize
+
+        return stylize
+    raise AttributeError(f"module 'midistyle' has no attribute {name!r}")
 
 __all__ = [
     "InputError",

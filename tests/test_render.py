@@ -113,6 +113,15 @@ def test_renders_are_reproducible_across_renderers_and_order(soundfont, test_cho
     assert np.abs(a - b).max() < 1e-3
 
 
+def test_general_midi_names_are_pretty_midis_and_found_by_any_spelling():
+    from pretty_midi.constants import INSTRUMENT_MAP
+
+    from midistyle.audio.instruments import GM_PROGRAM_NAMES, program_of
+
+    assert GM_PROGRAM_NAMES == tuple(INSTRUMENT_MAP)
+    assert [program_of(n) for n in ("choir aahs", "Church Organ", "acoustic guitar (nylon)", "52")] == [52, 19, 24, 52]
+
+
 def test_instrument_choice_changes_the_spectrum(soundfont):
     import librosa
 
@@ -334,6 +343,26 @@ def _cli_render_wav(data_dir, tmp_path):
         assert _cli("render", data_dir / "chorale_excerpt.mid", "-o", out,
                     "--soundfont", str(embedded_soundfont())).returncode == 0
     return out
+
+
+def test_16_bit_wav_quantised_in_numpy_is_byte_identical_to_libsndfile(soundfont, test_chorales, tmp_path):
+    import soundfile
+
+    from midistyle.audio.files import write_audio
+
+    rng = np.random.default_rng(0)
+    with _renderer(soundfont) as renderer:
+        music = renderer.render(test_chorales[0]).audio  # (N, 2), not C-contiguous
+    cases = {"music": music, "loud": rng.uniform(-1.3, 1.3, (50000, 2)),  # clipped at both ends
+             "quiet": rng.uniform(-3e-4, 3e-4, (50000, 2)), "tiny": rng.standard_normal((50000, 1)) * 1e-6,
+             "edges": np.array([[1.0, -1.0], [0.99999994, -0.99999994], [0.0, -0.0], [2 ** -16, -(2 ** -16)]]),
+             "mono": rng.uniform(-1, 1, 1000)}
+    for name, audio in cases.items():
+        audio = np.asarray(audio, np.float32)
+        ours = write_audio(tmp_path / f"{name}.wav", audio, 44100)
+        soundfile.write(str(tmp_path / f"{name}-libsndfile.wav"), np.ascontiguousarray(audio), 44100,
+                        subtype="PCM_16")
+        assert ours.read_bytes() == (tmp_path / f"{name}-libsndfile.wav").read_bytes(), name
 
 
 def test_a_codec_the_system_lacks_is_one_clear_error(monkeypatch, tmp_path):
