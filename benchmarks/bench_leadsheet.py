@@ -10,7 +10,10 @@ Columns:
   the decoder's weights under chord symbols were chosen here, so **Bach test** / **test lead
   sheets, followed** repeat the first two on the held-out test split;
 * **given bass**: the valid sopranos with Bach's bass given; alto and tenor written around them
-  (compare the inner-voice rules with Bach's own column);
+  (compare the inner-voice rules with Bach's own column). The decoder's weights against written
+  voices (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``) were chosen here, so **given bass,
+  test** repeats it on the held-out test split, and **given bass, test, unweighted** is the same
+  with those weights off (factor 1, penalty 0: the decoder before them), the baseline;
 * **regenerated bars**: each valid chorale (Bach's) with alto, tenor and bass of bars 3-4 and of
   its last two full bars but one regenerated (seed 0): the marks within a beat of the span's edges
   that Bach's setting did not have, and whether every note that starts outside the bars came back
@@ -26,6 +29,8 @@ chorales (the column's Bach: valid, or test for the test column).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -81,6 +86,11 @@ def run(quick: bool = False) -> list[dict]:
     given = [shipped.harmonize(m, given={"bass": c.voices[3].notes})[0].score for m, c in zip(melodies, valid)]
     kept = np.mean([g.voices[3].notes == c.voices[3].notes for g, c in zip(given, valid)])
     columns["given bass"] = column(given, None, {"given voice kept": float(kept)}, same=same_valid)
+    for name, weighted in (("given bass, test", True), ("given bass, test, unweighted", False)):
+        with _written_voice_weights(weighted):
+            given_test = [shipped.harmonize(m, given={"bass": c.voices[3].notes})[0].score
+                          for m, c in zip(melodies_of(test), test)]
+        columns[name] = column(given_test, None, same=same_test)
 
     regenerated, seams, outside_kept, changed = [], [], [], []
     for chorale in valid:
@@ -111,6 +121,20 @@ def run(quick: bool = False) -> list[dict]:
                                                           tune_symbols)
     order = list(dict.fromkeys(k for c in columns.values() for k in c))
     return [{"metric": metric, **{name: _round(c.get(metric)) for name, c in columns.items()}} for metric in order]
+
+
+@contextlib.contextmanager
+def _written_voice_weights(on: bool):
+    """The decoder as shipped (on), or with its weights against written voices neutral (off)."""
+    from midistyle.models import harmony_decoding
+
+    saved = harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY
+    if not on:
+        harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY = 1.0, 0.0
+    try:
+        yield
+    finally:
+        harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY = saved
 
 
 def _over(rates: dict, reference: dict) -> str:

@@ -118,6 +118,27 @@ def test_given_voices_come_back_unchanged_and_the_others_are_written(valid, ship
         shipped.harmonize(chorale.select_voices([0]), given={"baritone": chorale.voices[3].notes})
 
 
+def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(valid, shipped, monkeypatch):
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    rules = {"clash", "parallel_octaves", "parallel_fifths", "cross_relation"}
+
+    def marks_against_the_bass():  # decoded alto or tenor against Bach's bass, in three valid chorales
+        count = 0
+        for chorale in (valid[0], valid[21], valid[23]):  # each had such marks before the weights
+            result = shipped.harmonize(chorale.select_voices([0]), given={"bass": chorale.voices[3].notes})[0]
+            count += sum(m.rule in rules and "Bass" in m.voices and bool({"Alto", "Tenor"} & set(m.voices))
+                         for m in critique(result.score).marks)
+        return count
+
+    weighted = marks_against_the_bass()
+    monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 1.0)
+    monkeypatch.setattr(harmony_decoding, "CLASH_WITH_WRITTEN_PENALTY", 0.0)
+    unweighted = marks_against_the_bass()
+    assert weighted <= 3 and unweighted >= 9, (weighted, unweighted)  # measured: 3 and 12
+
+
 def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped):
     from midistyle.models.reharmonize import reharmonize
 

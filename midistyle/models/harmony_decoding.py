@@ -25,6 +25,9 @@ Three decoders:
   every voice chooses again and a root-position triad reached by a bass move of a fourth, a fifth
   or a step earns one, more when it resolves the dominant before it, and the last phrase end
   wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held.
+  Against voices the user wrote (a given bass; the bars kept around a regenerated span) parallels and
+  cross-relations count twice, and a new note a semitone or major seventh from a written note, not
+  reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``).
 
 ``greedy`` and ``sample`` add nothing the network did not say beyond the range and no-crossing
 rules above; with a generator trained on given voices they are run one voice at a time (see
@@ -63,6 +66,11 @@ OVER_OCTAVE_PENALTY = 4.0
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
 HIDDEN_PENALTY = 1.0  # outer voices into a fifth or octave in similar motion, the soprano leaping
 CROSS_RELATION_PENALTY = 2.0  # per pair sounding one letter with two accidentals
+# Against voices the user wrote (a given bass, the bars kept around a regenerated span) the network's
+# wishes outweigh the rules more often than against the melody (Bach's bass given on the valid split:
+# parallel octaves 2.5x Bach's rate, clashes 2.6x, cross-relations 8x). There:
+WRITTEN_PAIR_FACTOR = 2.0  # parallels and cross-relations between a decoded and a written voice count twice
+CLASH_WITH_WRITTEN_PENALTY = 4.0  # per decoded note a semitone or major 7th from a written voice, not reached by step
 SEVENTH_LEAP_PENALTY = 3.0
 DOUBLED_LEADING_TONE_PENALTY = 2.0  # the third of the major chord on the dominant, doubled
 CADENCE_TRIAD_BONUS = 4.0  # a root-position triad at a phrase end
@@ -364,16 +372,18 @@ class _Decoder:
         score = score + CHORD_BONUS * _is_chord(pitches)
         score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) + (pitches[:, 1] - pitches[:, 2] > 12))
         previous = self.previous
+        parallel_weight = self._pair_weights(t, PARALLEL_PENALTY)  # (4, 4)
         for before in (previous, self.last_beat):
             if np.all(before >= 0):
-                score = score - PARALLEL_PENALTY * (perfect_motion(before, pitches) > 0).sum(axis=(1, 2))
+                score = score - ((perfect_motion(before, pitches) > 0) * parallel_weight).sum(axis=(1, 2))
         if np.all(previous >= 0):
             score = score - HIDDEN_PENALTY * hidden_perfects(previous, pitches)
-        score = score - CROSS_RELATION_PENALTY * cross_relations(  # spelled in the model's C major / A minor
-            pitches + LOWEST_PITCH, self.letters).sum(axis=(1, 2))
+        crossed = cross_relations(pitches + LOWEST_PITCH, self.letters)  # spelled in the model's C major / A minor
+        score = score - (crossed * self._pair_weights(t, CROSS_RELATION_PENALTY)).sum(axis=(1, 2))
         score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
         score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
+        score = score - CLASH_WITH_WRITTEN_PENALTY * self._clashes_with_written(t, combos, starters)
         for v in starters:
             if self.current[v] >= 0:
                 leap = np.abs(combos[:, v] - self.current[v])
@@ -390,6 +400,34 @@ class _Decoder:
             + self._seam_score(t, pitches, starters)
         best = self._pick(np.arange(len(combos)), score)
         return [int(combos[best, v]) for v in starters]
+
+    def _pair_weights(self, t: int, penalty: float) -> np.ndarray:
+        """A rule's penalty for each pair of voices (soprano..bass), shape=(4, 4): ``penalty``, times
+        ``WRITTEN_PAIR_FACTOR`` where one voice of the pair is written by the user and the other decoded."""
+        weights = np.full((1 + HARMONY_VOICES, 1 + HARMONY_VOICES), penalty)
+        decoded = [1 + v for v in range(HARMONY_VOICES) if not self.given[t, v]]
+        written = [1 + u for u in range(HARMONY_VOICES) if self.given[t, u]]
+        weights[np.ix_(decoded, written)] *= WRITTEN_PAIR_FACTOR
+        weights[np.ix_(written, decoded)] *= WRITTEN_PAIR_FACTOR
+        return weights
+
+    def _clashes_with_written(self, t: int, combos: np.ndarray, starters: list[int]) -> np.ndarray:
+        """Per candidate, how many (decoded voice, written voice) pairs a new decoded note puts a semitone,
+        major seventh or minor ninth apart, when that note is not reached by step, shape=(N,).
+
+        The harmony critic marks such a clash unless a step explains it; the decoder cannot see the
+        step after, so a note reached by step (a passing or neighbour note in the making) goes free.
+        """
+        written = [u for u in range(HARMONY_VOICES) if self.given[t, u] and self.fixed_rows[t, u] >= 0]
+        count = np.zeros(len(combos))
+        for v in starters:
+            if not written:
+                break
+            move = np.abs(combos[:, v] - self.current[v])
+            by_step = (self.current[v] >= 0) & (move >= 1) & (move <= 2)
+            for u in written:
+                count += np.isin((combos[:, v] - self.fixed_rows[t, u]) % 12, (1, 11)) & ~by_step
+        return count
 
     def _cadence_score(self, t: int, pitches: np.ndarray) -> np.ndarray:
         """Bonuses that plan a cadence (see the module docstring), shape=(N,); zeros elsewhere."""
