@@ -157,6 +157,22 @@ def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped
         reharmonize(shipped, chorale, 3, 99)
 
 
+def test_regenerated_bars_join_the_written_notes_around_them(valid, shipped):
+    from midistyle.models.reharmonize import reharmonize
+    from midistyle.music.harmony import critique
+
+    # before the decoder looked at them: the tenor under the bass's next written note (an overlap at
+    # the end), and the bass leaping by an augmented interval from its written note into the span
+    for index, bars, rule in ((3, (14, 15), "voice_overlap"), (21, (17, 18), "augmented_diminished_interval")):
+        chorale = valid[index]
+        result = reharmonize(shipped, chorale, *bars, seed=0)
+        start, end = result.span_steps
+        seam = {start, end}
+        was = {(m.step, m.voices) for m in critique(chorale).marks if m.rule == rule and m.step in seam}
+        now = {(m.step, m.voices) for m in critique(result.score).marks if m.rule == rule and m.step in seam}
+        assert now <= was, (index, now - was)
+
+
 def test_cli_routes_chords_bass_keep_and_reharmonize(tmp_path, valid, capsys):
     chorale = valid[0]
     melody = write_score(chorale.select_voices([0]), tmp_path / "soprano.musicxml")

@@ -27,7 +27,9 @@ Three decoders:
   wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held.
   Against voices the user wrote (a given bass; the bars kept around a regenerated span) parallels and
   cross-relations count twice, and a new note a semitone or major seventh from a written note, not
-  reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``).
+  reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``). A free
+  stretch's first note is weighed as an interval from the written note before it, and its last
+  notes against the written chord after it (parallels, leaps, voices of that chord overlapping them).
 
 ``greedy`` and ``sample`` add nothing the network did not say beyond the range and no-crossing
 rules above; with a generator trained on given voices they are run one voice at a time (see
@@ -84,6 +86,7 @@ AWKWARD_INTERVAL_PENALTY = 2.0  # under a chord symbol: a voice moving by an aug
 NETWORK_WEIGHT_UNDER_CHORD = 0.25  # under a chord symbol the network's log probabilities count a quarter: it
 # did not choose that chord, so its preferences among the chord's tones matter less than the rules (valid split)
 SEAM_STEPS = 4  # a free stretch that ends within this many steps looks at the written chord after it
+SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the notes before them
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,7 @@ class _Decoder:
         self.minor = minor
         self.last_onset = len(log_p)
         self.previous = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding just before the current step
+        self.written_before = [-1] * HARMONY_VOICES  # the written note a free stretch follows, until its first choice
 
     def plan_cadences(self, phrase_ends: tuple[int, ...]) -> None:
         """Mark the phrase ends (the melody's fermatas and last onset) and the beat before each."""
@@ -267,6 +271,7 @@ class _Decoder:
             for v in range(HARMONY_VOICES):  # written voices first: the free ones are placed against them
                 if not self.given[t, v]:
                     if t and self.given[t - 1, v]:
+                        self.written_before[v] = self.current[v]  # its first note moves on from this one
                         self._end(v, t)  # a free stretch begins: the written note before it ends here
                     continue
                 row = int(self.fixed_rows[t, v])
@@ -285,6 +290,7 @@ class _Decoder:
             if starters:
                 chosen = self._choose_joint(t, starters) if self.method == "joint" else self._choose_greedy(t, starters)
                 for v, row in zip(starters, chosen):
+                    self.written_before[v] = -1
                     if row != self.current[v] or self.onset[t, row, v] >= self.threshold:
                         self._end(v, t)
                         self.current[v], self.starts[v] = row, t
@@ -385,6 +391,11 @@ class _Decoder:
         score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
         score = score - CLASH_WITH_WRITTEN_PENALTY * self._clashes_with_written(t, combos, starters)
         for v in starters:
+            if self.current[v] < 0 and self.written_before[v] >= 0:  # the first note after a written stretch
+                rule = leap_rule(self.written_before[v], combos[:, v])
+                score = score - LEAP_PENALTY_PER_SEMITONE * np.abs(combos[:, v] - self.written_before[v]) \
+                    - OVER_OCTAVE_PENALTY * (rule == 2) - SEVENTH_LEAP_PENALTY * (rule == 1) \
+                    - AWKWARD_INTERVAL_PENALTY * _awkward(self.written_before[v], combos[:, v], self.minor)
             if self.current[v] >= 0:
                 leap = np.abs(combos[:, v] - self.current[v])
                 rule = leap_rule(self.current[v], combos[:, v])
@@ -476,6 +487,12 @@ class _Decoder:
         if np.any(after < 0):
             return np.zeros(len(pitches))
         penalty = PARALLEL_PENALTY * (perfect_motion(after, pitches) > 0).sum(axis=(1, 2))  # the same both ways
+        columns = {1 + v for v in starters}  # pitch columns: soprano 0, alto 1, tenor 2, bass 3
+        for upper in range(HARMONY_VOICES):  # the written chord overlapping the notes it follows
+            lower = upper + 1
+            if upper in columns or lower in columns:
+                penalty = penalty + SEAM_OVERLAP_PENALTY * ((after[lower] > pitches[:, upper])
+                                                            | (after[upper] < pitches[:, lower]))
         for v in starters:
             rule = leap_rule(after[1 + v], pitches[:, 1 + v])
             penalty = penalty + LEAP_PENALTY_PER_SEMITONE * np.abs(pitches[:, 1 + v] - after[1 + v]) \
