@@ -1,11 +1,11 @@
 """Loudness normalisation with a peak ceiling, instead of hard peak normalisation.
 
 Loudness is ITU-R BS.1770-4 integrated loudness, measured here in a few array
-operations: the K-weighting filter (a high shelf and a high pass, two biquads run
-by ``midistyle.audio.iir.sosfilt`` over all channels at once), mean squares over 100 ms
+operations: the K-weighting filter (a high shelf and a high pass, two biquads run in
+one pass by ``midistyle.audio.iir.sosfilt`` over all channels at once), mean squares over 100 ms
 quarter blocks, 400 ms blocks with 75 % overlap as sums of four quarters, then
 the absolute (−70 LUFS) and relative (−10 LU) gates. It agrees with pyloudnorm
-(the pure-Python reference) to 1e-4 LU and is 3× faster (``benchmarks loudness``), which matters
+(the pure-Python reference) to 1e-4 LU and is 4.6× faster (``benchmarks loudness``), which matters
 when a corpus is rendered (``tests/test_level.py`` checks the agreement).
 
 The gain that reaches the target is lowered when it would push the sample peak
