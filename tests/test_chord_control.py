@@ -136,7 +136,7 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
     monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 1.0)
     monkeypatch.setattr(harmony_decoding, "CLASH_WITH_WRITTEN_PENALTY", 0.0)
     unweighted = marks_against_the_bass()
-    assert weighted <= 3 and unweighted >= 9, (weighted, unweighted)  # measured: 3 and 12
+    assert weighted <= 4 and unweighted >= 3 * weighted, (weighted, unweighted)  # measured: 3 and 12
 
 
 def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped):
@@ -158,7 +158,7 @@ def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped
 
 
 def test_regenerated_bars_join_the_written_notes_around_them(valid, shipped):
-    from midistyle.models.reharmonize import reharmonize
+    from midistyle.models.reharmonize import _seam_steps, reharmonize
     from midistyle.music.harmony import critique
 
     # before the decoder looked at them: the tenor under the bass's next written note (an overlap at
@@ -167,7 +167,7 @@ def test_regenerated_bars_join_the_written_notes_around_them(valid, shipped):
         chorale = valid[index]
         result = reharmonize(shipped, chorale, *bars, seed=0)
         start, end = result.span_steps
-        seam = {start, end}
+        seam = _seam_steps(chorale, start, end)  # within a beat of either edge, as reharmonize judges them
         was = {(m.step, m.voices) for m in critique(chorale).marks if m.rule == rule and m.step in seam}
         now = {(m.step, m.voices) for m in critique(result.score).marks if m.rule == rule and m.step in seam}
         assert now <= was, (index, now - was)

@@ -348,6 +348,9 @@ def _cli_render_wav(data_dir, tmp_path):
 def test_16_bit_wav_quantised_in_numpy_is_byte_identical_to_libsndfile(soundfont, test_chorales, tmp_path):
     import soundfile
 
+    if not soundfile.__libsndfile_version__.startswith("1.2."):
+        pytest.skip(f"numpy quantisation is used with libsndfile 1.2 only (this is {soundfile.__libsndfile_version__})")
+
     from midistyle.audio.files import write_audio
 
     rng = np.random.default_rng(0)
@@ -356,6 +359,7 @@ def test_16_bit_wav_quantised_in_numpy_is_byte_identical_to_libsndfile(soundfont
     cases = {"music": music, "loud": rng.uniform(-1.3, 1.3, (50000, 2)),  # clipped at both ends
              "quiet": rng.uniform(-3e-4, 3e-4, (50000, 2)), "tiny": rng.standard_normal((50000, 1)) * 1e-6,
              "edges": np.array([[1.0, -1.0], [0.99999994, -0.99999994], [0.0, -0.0], [2 ** -16, -(2 ** -16)]]),
+             "not finite": np.array([[np.nan, np.inf], [-np.inf, 3e38]]), "empty": np.zeros((0, 2)),
              "mono": rng.uniform(-1, 1, 1000)}
     for name, audio in cases.items():
         audio = np.asarray(audio, np.float32)

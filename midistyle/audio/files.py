@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,8 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *,
 
     subtype = audio_subtype(path, bits, sample_rate=sample_rate)
     container = FORMATS[Path(path).suffix.lower()].container
-    if container == "WAV" and subtype == "PCM_16" and audio.dtype == np.float32:
+    audio = np.asarray(audio)
+    if container == "WAV" and subtype == "PCM_16" and audio.dtype == np.float32 and _libsndfile_scales_by_2_31():
         audio = wav_pcm16(audio)
 
     def write(temporary: Path) -> None:
@@ -101,17 +103,28 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *,
 def wav_pcm16(audio: np.ndarray) -> np.ndarray:
     """The 16-bit samples libsndfile writes to a WAV for float32 ``audio``; same shape, int16, C order.
 
-    libsndfile (1.2, soundfile's) scales by 2^31, rounds to the nearest integer, clips to 32 bits and
+    libsndfile 1.2 (soundfile's) scales by 2^31, rounds to the nearest integer, clips to 32 bits and
     keeps the top 16 (an arithmetic shift, so it floors). Done here in float32, where every step is
     exact (power-of-two scales, integers below 2^24 after the shift), in a few array passes instead of
     its per-sample conversion; identical to it (``tests/test_render.py`` compares the bytes).
     """
-    samples = audio * np.float32(2 ** 31)
-    np.rint(samples, out=samples)  # lrintf
-    samples *= np.float32(2 ** -16)
-    np.floor(samples, out=samples)  # >> 16
-    np.clip(samples, -(2 ** 15), 2 ** 15 - 1, out=samples)  # its clip at 32 bits, shifted
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values become inf, then clip
+        samples = np.asarray(audio, np.float32) * np.float32(2 ** 31)
+        np.rint(samples, out=samples)  # lrintf
+        samples *= np.float32(2 ** -16)
+        np.floor(samples, out=samples)  # >> 16
+        np.clip(samples, -(2 ** 15), 2 ** 15 - 1, out=samples)  # its clip at 32 bits, shifted
+        samples[np.isnan(samples)] = -(2 ** 15)  # what lrintf's NaN (INT_MIN) becomes there
     return samples.astype(np.int16, order="C")
+
+
+@lru_cache(maxsize=1)
+def _libsndfile_scales_by_2_31() -> bool:
+    """Whether soundfile's libsndfile converts as :func:`wav_pcm16` does: measured on 1.2.2 (the
+    soundfile wheel's); other versions keep their own conversion."""
+    import soundfile
+
+    return soundfile.__libsndfile_version__.startswith("1.2.")
 
 
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:

@@ -53,7 +53,7 @@ from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Place
 from midistyle.music.chord_symbols import symbol_spans
 from midistyle.music.keys import is_augmented_or_diminished, letters_in_key
 from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
-from midistyle.music.motion import cross_relations, hidden_perfects, leap_rule, perfect_motion
+from midistyle.music.motion import REST, cross_relations, hidden_perfects, leap_rule, perfect_motion
 from midistyle.music.score import SATB_RANGES, Key, Note
 
 CANDIDATES_PER_VOICE = 6
@@ -384,7 +384,8 @@ class _Decoder:
                 score = score - ((perfect_motion(before, pitches) > 0) * parallel_weight).sum(axis=(1, 2))
         if np.all(previous >= 0):
             score = score - HIDDEN_PENALTY * hidden_perfects(previous, pitches)
-        crossed = cross_relations(pitches + LOWEST_PITCH, self.letters)  # spelled in the model's C major / A minor
+        spelled = np.where(pitches >= 0, pitches + LOWEST_PITCH, REST)  # a resting written voice stays a rest
+        crossed = cross_relations(spelled, self.letters)  # spelled in the model's C major / A minor
         score = score - (crossed * self._pair_weights(t, CROSS_RELATION_PENALTY)).sum(axis=(1, 2))
         score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
@@ -423,19 +424,22 @@ class _Decoder:
         return weights
 
     def _clashes_with_written(self, t: int, combos: np.ndarray, starters: list[int]) -> np.ndarray:
-        """Per candidate, how many (decoded voice, written voice) pairs a new decoded note puts a semitone,
-        major seventh or minor ninth apart, when that note is not reached by step, shape=(N,).
+        """Per candidate, how many (decoded voice, written voice) pairs a decoded voice's choice (a new
+        note, or the note it holds) puts a semitone apart, or a major seventh or minor ninth, when that
+        note is not reached by step, shape=(N,).
 
         The harmony critic marks such a clash unless a step explains it; the decoder cannot see the
         step after, so a note reached by step (a passing or neighbour note in the making) goes free.
+        A free stretch's first note is reached from the written note before it.
         """
         written = [u for u in range(HARMONY_VOICES) if self.given[t, u] and self.fixed_rows[t, u] >= 0]
         count = np.zeros(len(combos))
         for v in starters:
             if not written:
                 break
-            move = np.abs(combos[:, v] - self.current[v])
-            by_step = (self.current[v] >= 0) & (move >= 1) & (move <= 2)
+            origin = self.current[v] if self.current[v] >= 0 else self.written_before[v]
+            move = np.abs(combos[:, v] - origin)
+            by_step = (origin >= 0) & (move >= 1) & (move <= 2)
             for u in written:
                 count += np.isin((combos[:, v] - self.fixed_rows[t, u]) % 12, (1, 11)) & ~by_step
         return count
@@ -478,8 +482,9 @@ class _Decoder:
         return bonus
 
     def _seam_score(self, t: int, pitches: np.ndarray, starters: list[int]) -> np.ndarray:
-        """Near the end of a free stretch: penalties for parallels into the written chord that follows
-        and for the decoded voices' leaps into their written notes, shape=(N,)."""
+        """Near the end of a free stretch: penalties for parallels into the written chord that follows,
+        for the decoded voices' leaps into their written notes and for voices of that chord that would
+        overlap the decoded notes before them, shape=(N,)."""
         end = int(self.resume[t])
         if end < 0 or end - t > SEAM_STEPS or self.melody[end] < 0:
             return np.zeros(len(pitches))
