@@ -8,7 +8,7 @@ SoundFont loading, synthesis, DC removal and level normalisation (midistyle only
 
 Per font, in the same run: the synthesis-only ceiling on two cores (twice the per-core speed of
 FluidSynth's synthesis alone, from ``bench_render_profile``), the two-process rate as a multiple of
-one process and as a share of that ceiling, and the first render in a new process.
+one process and as a share of that ceiling, and the first render in a new process (median of five).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def _scaling_rows(font_name: str, soundfont: str, files: list[Path], rows: list[
              "real_time_factor": f"{two / one:.2f}x (target 1.8x)"},
             {"soundfont": font_name, "files": many, "method": "2 processes / ceiling",
              "real_time_factor": f"{two / ceiling:.0%} (target 85 %)"},
-            {"soundfont": font_name, "files": "1 chorale", "method": "first render, new process",
+            {"soundfont": font_name, "files": "1 chorale", "method": "first render, new process (median of 5)",
              "wall_s": profile["first render s (new process)"]},
             {"soundfont": font_name, "files": "1 chorale", "method": "same file, warm",
              "wall_s": profile["same file warm s"]}]

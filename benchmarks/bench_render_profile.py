@@ -1,7 +1,7 @@
 """Where a render's time goes, per font: FluidSynth's synthesis against everything else.
 
 Ten test chorales as MIDI files with their own instrument (program 0, the grand piano), 44.1 kHz.
-The first render is timed in a new process, imports included (font loading, the piano's samples
+The first render is timed in new processes (median of 5), imports included (font loading, the piano's samples
 read, every key settled), beside a warm render of the same file; then one renderer plays the other
 nine, with the time spent inside FluidSynth's ``fluid_synth_write_float`` measured: that is the
 synthesis-only ceiling (real time per core). An SF3 is read from its decoded SF2
@@ -14,15 +14,20 @@ import tempfile
 import time
 from pathlib import Path
 
+FIRST_RENDER_PROCESSES = 5  # the first render is the median over this many new processes
+
 
 def profile_font(font: str, files: list[Path]) -> dict:
     """First render in a fresh renderer, then synthesis's share of the others and its speed alone.
 
-    The first render is timed in a new process (imports included), as a user of ``midistyle render``
-    meets it; the rest in this one.
+    The first render is timed in new processes (imports included), as a user of ``midistyle render``
+    meets it: the median of ``FIRST_RENDER_PROCESSES``, since one process's time moves by 10-20 %
+    between runs on this machine; the rest in this one.
     """
     import subprocess
     import sys
+
+    import numpy as np
 
     from midistyle.audio.render import RenderConfig, Renderer
 
@@ -30,8 +35,10 @@ def profile_font(font: str, files: list[Path]) -> dict:
                     "from midistyle.audio.render import RenderConfig, Renderer; "
                     "Renderer(RenderConfig(soundfont=sys.argv[1])).render(sys.argv[2]); "
                     "print(time.perf_counter() - started)")
-    first = float(subprocess.run([sys.executable, "-c", first_script, font, str(files[0])], check=True,
-                                 capture_output=True, text=True).stdout.split()[-1])
+    firsts = [float(subprocess.run([sys.executable, "-c", first_script, font, str(files[0])], check=True,
+                                   capture_output=True, text=True).stdout.split()[-1])
+              for _ in range(FIRST_RENDER_PROCESSES)]
+    first = float(np.median(firsts))
     renderer = Renderer(RenderConfig(soundfont=font))
     renderer.render(files[0])  # this process's first render
     warm_started = time.perf_counter()
