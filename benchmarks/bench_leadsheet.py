@@ -13,7 +13,8 @@ Columns:
   (compare the inner-voice rules with Bach's own column). The decoder's weights against written
   voices (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``) were chosen here, so **given bass,
   test** repeats it on the held-out test split, and **given bass, test, unweighted** is the same
-  with those weights off (factor 1, penalty 0: the decoder before them), the baseline;
+  with those weights off (factor 1, penalty 0) and cross-relations spelled in the model's C major /
+  A minor (``SPELL_IN_KEY`` off): the decoder before them, the baseline;
 * **regenerated bars**: each valid chorale (Bach's) with alto, tenor and bass of bars 3-4 and of
   its last two full bars but one regenerated (seed 0): the marks within a beat of the span's edges
   that Bach's setting did not have, and whether every note that starts outside the bars came back
@@ -125,16 +126,20 @@ def run(quick: bool = False) -> list[dict]:
 
 @contextlib.contextmanager
 def _written_voice_weights(on: bool):
-    """The decoder as shipped (on), or with its weights against written voices neutral (off)."""
-    from midistyle.models import harmony_decoding
+    """The decoder as shipped (on), or as it was before them (off): weights against written voices
+    neutral and cross-relations spelled in the model's C major / A minor."""
+    from midistyle.models import harmony_decoding as decoding
 
-    saved = harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY
+    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY")
+    saved = {name: getattr(decoding, name) for name in names}
     if not on:
-        harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY = 1.0, 0.0
+        for name, value in zip(names, (1.0, 0.0, False)):
+            setattr(decoding, name, value)
     try:
         yield
     finally:
-        harmony_decoding.WRITTEN_PAIR_FACTOR, harmony_decoding.CLASH_WITH_WRITTEN_PENALTY = saved
+        for name, value in saved.items():
+            setattr(decoding, name, value)
 
 
 def _over(rates: dict, reference: dict) -> str:

@@ -157,6 +157,21 @@ def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped
         reharmonize(shipped, chorale, 3, 99)
 
 
+def test_the_decoder_spells_cross_relations_as_the_critic_does(valid, shipped, monkeypatch):
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    chorale = valid[17]  # D minor: spelled in the model's A minor, an alto G against the bass's G-flat passed
+
+    def cross_relations_with_the_bass():
+        result = shipped.harmonize(chorale.select_voices([0]), given={"bass": chorale.voices[3].notes})[0]
+        return [m for m in critique(result.score).marks if m.rule == "cross_relation" and "Bass" in m.voices]
+
+    assert cross_relations_with_the_bass() == []
+    monkeypatch.setattr(harmony_decoding, "SPELL_IN_KEY", False)
+    assert len(cross_relations_with_the_bass()) == 1
+
+
 def test_regenerated_bars_join_the_written_notes_around_them(valid, shipped):
     from midistyle.models.reharmonize import _seam_steps, reharmonize
     from midistyle.music.harmony import critique

@@ -161,12 +161,12 @@ class Harmonizer:
             harmony = self._conditionals(conditions, draft, seed)
             all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, temperature=temperature,
                                          rng=rng, phrase_ends=phrase_ends(melody).steps, fixed=given_rows,
-                                         chords=plan) for sample in harmony]
+                                         chords=plan, spelling_key=melody.key) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, method=decoder,
                                          temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps,
-                                         chords=plan)
+                                         chords=plan, spelling_key=melody.key)
                           for sample in harmony]
         given_indices = {VOICE_INDEX[name]: notes for name, notes in given.items()}
         if symbols and figuration is None:

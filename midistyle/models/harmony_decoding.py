@@ -85,6 +85,7 @@ COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4
 AWKWARD_INTERVAL_PENALTY = 2.0  # under a chord symbol: a voice moving by an augmented or diminished interval
 NETWORK_WEIGHT_UNDER_CHORD = 0.25  # under a chord symbol the network's log probabilities count a quarter: it
 # did not choose that chord, so its preferences among the chord's tones matter less than the rules (valid split)
+SPELL_IN_KEY = True  # cross-relations spelled in the melody's key, as the critic spells them (else C major / A minor)
 SEAM_STEPS = 4  # a free stretch that ends within this many steps looks at the written chord after it
 SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the notes before them
 
@@ -141,6 +142,7 @@ def decode_harmony(
     model_space: bool = False,
     phrase_ends: tuple[int, ...] = (),
     chords: ChordPlan | None = None,
+    spelling_key: Key | None = None,
 ) -> list[list[Note]]:
     """Notes of alto, tenor and bass.
 
@@ -177,6 +179,9 @@ def decode_harmony(
         Chord symbols to follow: under a symbol every decoded voice takes a tone of its chord (the
         bass the slash bass when there is one), and every voice chooses again where a symbol
         begins. Where no voicing of chord tones fits the ranges, the network's pitches are used.
+    spelling_key : Key or None, keyword-only
+        The key the result is written in, which the harmony critic spells its notes in (for the
+        cross-relation check); default ``placement.key``.
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
@@ -202,6 +207,8 @@ def decode_harmony(
     state = _Decoder(log_p, onset, melody, melody_onsets, beats, ranges, temperature, rng, onset_threshold, method,
                      fixed_rows, fixed_onsets, np.asarray(given_steps, bool), tuple(free), placement.minor, chords)
     state.tonic_row_class = ((9 if placement.minor else 0) - LOWEST_PITCH) % 12  # A or C in the model's rows
+    if SPELL_IN_KEY:
+        state.spell_as(spelling_key or placement.key, placement)
     if method == "joint":
         state.plan_cadences(phrase_ends)
     rows = state.run()
@@ -236,10 +243,18 @@ class _Decoder:
         self.dominant_beats: set[int] = set()  # the first of those steps, where every voice chooses again
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
         self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
+        self.row_to_pitch = LOWEST_PITCH  # what a row is spelled as (see spell_as)
         self.minor = minor
         self.last_onset = len(log_p)
         self.previous = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding just before the current step
         self.written_before = [-1] * HARMONY_VOICES  # the written note a free stretch follows, until its first choice
+
+    def spell_as(self, key: Key, placement: Placement) -> None:
+        """Spell pitches for the cross-relation check in the result's key and register, as the
+        harmony critic will: its spelling of chromatic notes depends on the key signature, so the
+        model's C major / A minor spelling disagreed with it in most keys."""
+        self.letters = letters_in_key(key.sharps, key.mode)
+        self.row_to_pitch = LOWEST_PITCH - placement.total_shift
 
     def plan_cadences(self, phrase_ends: tuple[int, ...]) -> None:
         """Mark the phrase ends (the melody's fermatas and last onset) and the beat before each."""
@@ -384,8 +399,8 @@ class _Decoder:
                 score = score - ((perfect_motion(before, pitches) > 0) * parallel_weight).sum(axis=(1, 2))
         if np.all(previous >= 0):
             score = score - HIDDEN_PENALTY * hidden_perfects(previous, pitches)
-        spelled = np.where(pitches >= 0, pitches + LOWEST_PITCH, REST)  # a resting written voice stays a rest
-        crossed = cross_relations(spelled, self.letters)  # spelled in the model's C major / A minor
+        spelled = np.where(pitches >= 0, pitches + self.row_to_pitch, REST)  # a resting written voice stays a rest
+        crossed = cross_relations(spelled, self.letters)
         score = score - (crossed * self._pair_weights(t, CROSS_RELATION_PENALTY)).sum(axis=(1, 2))
         score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)

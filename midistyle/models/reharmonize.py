@@ -129,7 +129,7 @@ def reharmonize(harmonizer: Harmonizer, score: Score, first_bar: int, last_bar: 
         rng = np.random.default_rng([seed, attempt])
         decoded = decode_harmony(*voice_distributions(harmony), condition, placement, temperature=temperature, rng=rng,
                                  fixed=rows, free=free, given_steps=given_steps, chords=plan,
-                                 phrase_ends=phrase_ends(melody).steps, model_space=True)
+                                 phrase_ends=phrase_ends(melody).steps, model_space=True, spelling_key=score.key)
         candidate = _spliced(score, to_melody_space(decoded, placement), stretches, end)
         changed = _changed_notes(score, candidate, free)
         after = _window_marks(candidate, window)
