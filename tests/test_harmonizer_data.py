@@ -111,3 +111,18 @@ def test_the_decoder_counts_dominants_in_minor_as_the_critic_does():
 
     assert _doubled_third_of_dominant(rows(76, 68, 64, 56), a_minor)[0]  # E major, G# doubled: the key's dominant
     assert not _doubled_third_of_dominant(rows(73, 65, 61, 49), a_minor)[0]  # C# major: its F is A minor's own
+
+
+def test_a_resting_written_voice_is_a_rest_to_the_joint_decoder():
+    from midistyle.models.harmony_decoding import _is_chord, _ordered
+
+    # soprano, alto, tenor, bass; -1 is a written voice resting (a given tenor or bass with a gap)
+    rows = np.array([[72, 64, -1, 48],   # the tenor rests: the others are in order
+                     [72, 64, -1, 66],   # the bass above the alto
+                     [72, 60, 55, -1],   # the bass rests
+                     [72, 60, 64, 48]])  # a crossing
+    assert _ordered(rows).tolist() == [True, False, True, False]
+    # C E G over a resting bass is a chord; read as pitch class 11 (B), the rest made it C E G B, a seventh
+    # chord, and C E with it was B C E, none at all
+    assert _is_chord(np.array([[72, 64, 55, -1]]))[0] == 1.0
+    assert _is_chord(np.array([[72, 64, -1, -1]]))[0] == _is_chord(np.array([[72, 64, 64, 60]]))[0]

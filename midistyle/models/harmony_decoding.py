@@ -383,7 +383,7 @@ class _Decoder:
         ]
         combos = np.array(list(itertools.product(*options)))  # (N, 3) rows of alto, tenor, bass
         pitches = np.column_stack([np.full(len(combos), self.melody[t]), combos])  # (N, 4) with soprano
-        ordered = np.all(np.diff(pitches, axis=1) <= 0, axis=1)  # no crossing: S >= A >= T >= B
+        ordered = _ordered(pitches)  # no crossing: S >= A >= T >= B among the voices that sound
         if not ordered.any():
             return self._choose_greedy(t, starters)
         combos, pitches = combos[ordered], pitches[ordered]
@@ -391,7 +391,9 @@ class _Decoder:
         weight = NETWORK_WEIGHT_UNDER_CHORD if under_chord else 1.0
         score = weight * sum(self.log_p[t, combos[:, v], v] for v in starters)
         score = score + CHORD_BONUS * _is_chord(pitches)
-        score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) + (pitches[:, 1] - pitches[:, 2] > 12))
+        sounding = pitches >= 0  # (N, 4): a written voice may rest where the others sound
+        score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) & sounding[:, 1]).astype(float) \
+            - SPACING_PENALTY * ((pitches[:, 1] - pitches[:, 2] > 12) & sounding[:, 1] & sounding[:, 2])
         previous = self.previous
         parallel_weight = self._pair_weights(t, PARALLEL_PENALTY)  # (4, 4)
         for before in (previous, self.last_beat):
@@ -403,7 +405,8 @@ class _Decoder:
         crossed = cross_relations(spelled, self.letters)
         score = score - (crossed * self._pair_weights(t, CROSS_RELATION_PENALTY)).sum(axis=(1, 2))
         score = score - DOUBLED_LEADING_TONE_PENALTY * _doubled_third_of_dominant(pitches, self.tonic_row_class)
-        dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES)  # (N, 3)
+        dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES) \
+            & sounding[:, :3] & sounding[:, 3:]  # (N, 3)
         score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
         score = score - CLASH_WITH_WRITTEN_PENALTY * self._clashes_with_written(t, combos, starters)
         for v in starters:
@@ -566,8 +569,20 @@ def _chord_table() -> np.ndarray:
 
 
 def _is_chord(pitches: np.ndarray) -> np.ndarray:
-    """For rows of pitch rows (any transposition is fine: only classes matter), whether they form a chord."""
-    return _chord_table()[np.bitwise_or.reduce(1 << (pitches % 12), axis=1)]
+    """For rows of pitch rows (any transposition is fine: only classes matter; -1 rests), whether the
+    sounding ones form a chord."""
+    classes = np.where(pitches >= 0, 1 << (pitches % 12), 0)
+    return _chord_table()[np.bitwise_or.reduce(classes, axis=1)]
+
+
+def _ordered(pitches: np.ndarray) -> np.ndarray:
+    """For rows of pitches (soprano first, -1 rests), whether every sounding voice lies at or below
+    every sounding voice above it, shape=(N,), bool."""
+    ordered = np.ones(len(pitches), bool)
+    for upper, lower in itertools.combinations(range(pitches.shape[1]), 2):
+        both = (pitches[:, upper] >= 0) & (pitches[:, lower] >= 0)
+        ordered &= ~both | (pitches[:, upper] >= pitches[:, lower])
+    return ordered
 
 
 def _triad_roots(pitches: np.ndarray) -> np.ndarray:
