@@ -9,7 +9,7 @@ from midistyle.errors import InputError
 
 # The 128 General MIDI level 1 program names, program 0 first, spelt as pretty_midi spells them
 # (tests/test_render.py checks they agree), two rows to each GM instrument family of eight. Kept
-# here because importing pretty_midi costs a cold render 25 ms.
+# here because importing pretty_midi costs a cold render about 25 ms (`python -X importtime`).
 GM_PROGRAM_NAMES: tuple[str, ...] = (
     "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
     "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet",

@@ -42,8 +42,9 @@ class FoundSoundfont:
 
 
 def embedded_soundfont() -> Path:
-    """The TimGM6mb.sf2 inside the pretty_midi package, found without importing it (its import
-    loads pyfluidsynth and mido: 25 ms of a cold render, and a line on stdout when $CI is set)."""
+    """The TimGM6mb.sf2 inside the pretty_midi package, found without importing it (its import loads
+    pyfluidsynth and mido: about 25 ms of a cold render by ``python -X importtime``, and a line on
+    stdout when $CI is set)."""
     spec = importlib.util.find_spec("pretty_midi")
     if spec is None or not spec.submodule_search_locations:
         raise MissingDependencyError("pretty_midi is not installed (it carries the embedded TimGM6mb.sf2): "

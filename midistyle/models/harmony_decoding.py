@@ -408,18 +408,14 @@ class _Decoder:
         dissonant = np.isin((pitches[:, :3] - pitches[:, 3:]) % 12, DISSONANT_INTERVAL_CLASSES) \
             & sounding[:, :3] & sounding[:, 3:]  # (N, 3)
         score = score - DISSONANCE_PENALTY * dissonant.sum(axis=1)
-        score = score - CLASH_WITH_WRITTEN_PENALTY * self._clashes_with_written(t, combos, starters)
+        score = score - CLASH_WITH_WRITTEN_PENALTY * self._written_clash_count(t, combos, starters)
         for v in starters:
             if self.current[v] < 0 and self.written_before[v] >= 0:  # the first note after a written stretch
-                rule = leap_rule(self.written_before[v], combos[:, v])
-                score = score - LEAP_PENALTY_PER_SEMITONE * np.abs(combos[:, v] - self.written_before[v]) \
-                    - OVER_OCTAVE_PENALTY * (rule == 2) - SEVENTH_LEAP_PENALTY * (rule == 1) \
+                score = score - _leap_penalty(self.written_before[v], combos[:, v]) \
                     - AWKWARD_INTERVAL_PENALTY * _awkward(self.written_before[v], combos[:, v], self.minor)
             if self.current[v] >= 0:
                 leap = np.abs(combos[:, v] - self.current[v])
-                rule = leap_rule(self.current[v], combos[:, v])
-                score = score - LEAP_PENALTY_PER_SEMITONE * leap - OVER_OCTAVE_PENALTY * (rule == 2) \
-                    - SEVENTH_LEAP_PENALTY * (rule == 1)
+                score = score - _leap_penalty(self.current[v], combos[:, v])
                 was_dissonant = v < 2 and previous[3] >= 0 and (
                     (self.current[v] - previous[3]) % 12 in DISSONANT_INTERVAL_CLASSES)
                 if was_dissonant:
@@ -441,7 +437,7 @@ class _Decoder:
         weights[np.ix_(written, decoded)] *= WRITTEN_PAIR_FACTOR
         return weights
 
-    def _clashes_with_written(self, t: int, combos: np.ndarray, starters: list[int]) -> np.ndarray:
+    def _written_clash_count(self, t: int, combos: np.ndarray, starters: list[int]) -> np.ndarray:
         """Per candidate, how many (decoded voice, written voice) pairs a decoded voice's choice (a new
         note, or the note it holds) puts a semitone apart, or a major seventh or minor ninth, when that
         note is not reached by step, shape=(N,).
@@ -517,9 +513,7 @@ class _Decoder:
                 penalty = penalty + SEAM_OVERLAP_PENALTY * ((after[lower] > pitches[:, upper])
                                                             | (after[upper] < pitches[:, lower]))
         for v in starters:
-            rule = leap_rule(after[1 + v], pitches[:, 1 + v])
-            penalty = penalty + LEAP_PENALTY_PER_SEMITONE * np.abs(pitches[:, 1 + v] - after[1 + v]) \
-                + OVER_OCTAVE_PENALTY * (rule == 2) + SEVENTH_LEAP_PENALTY * (rule == 1)
+            penalty = penalty + _leap_penalty(after[1 + v], pitches[:, 1 + v])  # the same both ways
         return -penalty
 
     def _pick(self, items: np.ndarray, score: np.ndarray):
@@ -527,6 +521,14 @@ class _Decoder:
             return items[int(np.argmax(score))]
         p = np.exp((score - score.max()) / self.temperature)
         return items[self.rng.choice(len(items), p=p / p.sum())]
+
+
+def _leap_penalty(origin: int, rows: np.ndarray) -> np.ndarray:
+    """What moving from ``origin`` to each of ``rows`` costs: a little per semitone, more for a
+    seventh or beyond an octave (the critic's leap rules), shape=(N,)."""
+    rule = leap_rule(origin, rows)
+    return LEAP_PENALTY_PER_SEMITONE * np.abs(rows - origin) + OVER_OCTAVE_PENALTY * (rule == 2) \
+        + SEVENTH_LEAP_PENALTY * (rule == 1)
 
 
 def _awkward(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
