@@ -85,7 +85,7 @@ COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4
 AWKWARD_INTERVAL_PENALTY = 2.0  # under a chord symbol: a voice moving by an augmented or diminished interval
 NETWORK_WEIGHT_UNDER_CHORD = 0.25  # under a chord symbol the network's log probabilities count a quarter: it
 # did not choose that chord, so its preferences among the chord's tones matter less than the rules (valid split)
-SPELL_IN_KEY = True  # cross-relations spelled in the melody's key, as the critic spells them (else C major / A minor)
+SPELL_IN_KEY = True  # cross-relations spelled in the result's key, as the critic spells them (else C major / A minor)
 SEAM_STEPS = 4  # a free stretch that ends within this many steps looks at the written chord after it
 SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the notes before them
 
@@ -251,8 +251,9 @@ class _Decoder:
 
     def spell_as(self, key: Key, placement: Placement) -> None:
         """Spell pitches for the cross-relation check in the result's key and register, as the
-        harmony critic will: its spelling of chromatic notes depends on the key signature, so the
-        model's C major / A minor spelling disagreed with it in most keys."""
+        harmony critic will: it spells each degree as Bach does but avoids double sharps and flats
+        outside the scale, so in keys far from C (C# minor writes G where A minor writes D#) its
+        letters are not the model's C major / A minor ones moved."""
         self.letters = letters_in_key(key.sharps, key.mode)
         self.row_to_pitch = LOWEST_PITCH - placement.total_shift
 

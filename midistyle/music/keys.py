@@ -2,9 +2,9 @@
 
 The harmony critic needs a key for two things: the letter a pitch class is written with (F♯ and
 G♭ are one pitch class but different intervals to a C), and the tonic of the final cadence.
-Spelling follows the key signature: the scale's own letters first (in minor also the raised sixth
-and seventh on the sixth and seventh letters), then sharps in sharp and neutral keys and flats in
-flat keys, as :func:`midistyle.music.musicxml.spell_pitch` writes them.
+Spelling follows Bach: each degree of the key (counted in semitones from the tonic) is written
+with the letter he writes it with most in the chorales, so F♯ in D minor, G♯ in A minor, E♭ in
+D minor's flat second; :func:`midistyle.music.musicxml.spell_pitch` writes the same letters.
 """
 
 from __future__ import annotations
@@ -50,36 +50,52 @@ def key_of_tonic(tonic_pitch_class: int, mode: str) -> Key:
     return min(candidates, key=lambda k: (abs(k.sharps), k.sharps))
 
 
+# The letter Bach writes each pitch class with, as letters above the tonic's letter (0-6) for
+# each semitone above the tonic (0-11): in the train split's chorales, the spelling of each
+# degree he writes most often (:func:`midistyle.data.spellings.bach_letter_steps` counts it; a
+# test keeps this table equal to it). In major every chromatic degree is a raised one but the
+# seventh (#1, #2, #4, #5, b7; #2 and b3 nearly tie, 42 notes to 39); in minor, the flat second,
+# the raised third and fourth, and the raised sixth and seventh.
+BACH_LETTER_STEPS = {
+    "major": (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 6, 6),
+    "minor": (0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6),
+}
+
+
 @lru_cache(maxsize=64)
 def letter_choices(sharps: int, mode: str) -> tuple[tuple[int, ...], ...]:
     """The letters (0 = C … 6 = B) each pitch class 0-11 may be spelled with in a key.
 
-    A pitch class of the scale (in minor also the raised sixth and seventh) has its scale letter
-    only; another white key its natural letter; a black key outside the scale either the letter
-    below (sharpened) or the letter above (flattened), the key's signature leaning first.
+    The first is the letter Bach writes it with most (:data:`BACH_LETTER_STEPS`), unless that
+    needs a double sharp or flat outside the scale (A, not G𝄪, in F♯ major). A pitch class written
+    with an accidental the key signature does not give it has a second choice, its enharmonic on
+    the neighbouring letter (G♭ beside F♯ in D minor, C beside B♯ in F♯ major); the scale's own
+    pitch classes (in minor with the raised sixth and seventh, so F𝄪 in G♯ minor) and naturals
+    have one.
     """
     score_key = Key(sharps, mode)
     tonic_letter = LETTERS.index(score_key.tonic_name[0])
     tonic = score_key.tonic_pitch_class
-    steps = MAJOR_STEPS if mode == "major" else NATURAL_MINOR_STEPS
-    letters: dict[int, tuple[int, ...]] = {(tonic + step) % 12: ((tonic_letter + degree) % 7,)
-                                           for degree, step in enumerate(steps)}
-    if mode == "minor":  # raised sixth and seventh keep the sixth's and seventh's letters
-        letters.setdefault((tonic + 9) % 12, ((tonic_letter + 5) % 7,))
-        letters.setdefault((tonic + 11) % 12, ((tonic_letter + 6) % 7,))
+    scale = {(tonic + step) % 12 for step in (MAJOR_STEPS if mode == "major" else NATURAL_MINOR_STEPS)}
+    if mode == "minor":
+        scale |= {(tonic + 9) % 12, (tonic + 11) % 12}
+    choices = []
     for pc in range(12):
-        if pc in letters:
-            continue
-        if pc in NATURAL_PITCH_CLASSES:
-            letters[pc] = (NATURAL_PITCH_CLASSES.index(pc),)
-            continue
-        sharpened, flattened = NATURAL_PITCH_CLASSES.index(pc - 1), NATURAL_PITCH_CLASSES.index(pc + 1)
-        prefer_flat = sharps < 0 or (sharps == 0 and pc in _FLAT_BLACK_KEYS_IN_C)
-        letters[pc] = (flattened, sharpened) if prefer_flat else (sharpened, flattened)
-    return tuple(letters[pc] for pc in range(12))
+        letter = (tonic_letter + BACH_LETTER_STEPS[mode][(pc - tonic) % 12]) % 7
+        alteration = _alteration(pc, letter)
+        if pc not in scale and abs(alteration) > 1:  # the neighbouring letter, one accidental less
+            letter = (letter + (1 if alteration > 0 else -1)) % 7
+            alteration = _alteration(pc, letter)
+        if pc in scale or alteration == 0:
+            choices.append((letter,))
+        else:  # the enharmonic a letter away, on the side the accidental points to
+            choices.append((letter, (letter + (1 if alteration > 0 else -1)) % 7))
+    return tuple(choices)
 
 
-_FLAT_BLACK_KEYS_IN_C = (3, 10)  # E-flat and B-flat; C#, F#, G# are sharps (as the MusicXML writer spells them)
+def _alteration(pitch: int, letter: int) -> int:
+    """Semitones ``pitch`` lies above (+) or below (-) ``letter``'s natural: -6..5, in practice -2..2."""
+    return (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6
 
 
 def letters_in_key(sharps: int, mode: str) -> tuple[int, ...]:
@@ -89,8 +105,7 @@ def letters_in_key(sharps: int, mode: str) -> tuple[int, ...]:
 
 def _diatonic_step(pitch: int, letter: int) -> int:
     """The staff position of a MIDI pitch written with ``letter``: 7 per octave, C-1 = 0."""
-    alteration = (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6  # -6..5, in practice -2..2
-    return 7 * ((pitch - alteration) // 12) + letter
+    return 7 * ((pitch - _alteration(pitch, letter)) // 12) + letter
 
 
 _PLAIN_SEMITONES = {0: (0, 1), 1: (1, 2), 2: (3, 4), 3: (5,), 4: (7,), 5: (8, 9), 6: (10, 11)}
@@ -117,6 +132,6 @@ def is_augmented_or_diminished(first: int, second: int, score_key: Key) -> bool:
 def pitch_name(pitch: int, score_key: Key) -> str:
     """A MIDI pitch as spelled in ``score_key``, e.g. ``"F#4"``, ``"Bb3"``."""
     letter = letters_in_key(score_key.sharps, score_key.mode)[pitch % 12]
-    alteration = (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6
+    alteration = _alteration(pitch, letter)
     octave = (pitch - alteration) // 12 - 1
     return f"{LETTERS[letter]}{'#' * alteration if alteration > 0 else 'b' * -alteration}{octave}"

@@ -18,6 +18,7 @@ from music21 import chord as m21chord
 from music21 import converter, expressions, harmony, instrument, key, meter, note, stream, tempo
 
 from midistyle.errors import InputError
+from midistyle.music.keys import pitch_name
 from midistyle.music.quantize import quantize_notes
 from midistyle.music.score import Key, Score, Voice, make_voices
 
@@ -180,36 +181,20 @@ def write_musicxml(score: Score, path: Path) -> None:
     score_to_music21(score).write("musicxml", fp=str(path), makeNotation=True)
 
 
-# Spellings of the pitch classes outside a key's scale: flats in flat keys, sharps otherwise
-# (C major and A minor spell the black keys C#, Eb, F#, G#, Bb, as music does most often).
-_SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+# Without a key: the black keys as music spells them most often in C (C#, Eb, F#, G#, Bb).
 _NEUTRAL_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B")
 
 
 def spell_pitch(midi_pitch: int, score_key: Key | None):
-    """A music21 pitch named as the key writes it: the scale's own letters first (in minor, with
-    the raised sixth and seventh), then flats in flat keys and sharps in sharp keys."""
+    """A music21 pitch named as the key writes it (:func:`midistyle.music.keys.pitch_name`: the
+    letter Bach writes that degree with), or as C major writes it when there is no key."""
     from music21 import pitch
 
-    names = _NEUTRAL_NAMES if score_key is None else _names_in_key(score_key.sharps, score_key.mode)
-    spelled = pitch.Pitch(names[midi_pitch % 12])
-    spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1
-    spelled.octave += round((midi_pitch - spelled.midi) / 12)  # B#, Cb: the letter's octave differs
-    return spelled
-
-
-@lru_cache(maxsize=32)
-def _names_in_key(sharps: int, mode: str) -> tuple[str, ...]:
-    """The spelling of each pitch class 0-11 in a key (music21 names: ``E-`` for E flat)."""
-    score_key = Key(sharps, mode)
-    scale = key.Key(score_key.tonic_name.replace("b", "-"), mode)
-    degrees = list(scale.pitches[:7])
-    if mode == "minor":
-        degrees += [p.transpose("A1") for p in (scale.pitches[5], scale.pitches[6])]  # melodic minor (D#, E# in F#)
-    by_class = {p.pitchClass: p.name for p in degrees}
-    fallback = _FLAT_NAMES if sharps < 0 else _SHARP_NAMES if sharps > 0 else _NEUTRAL_NAMES
-    return tuple(by_class.get(pc, fallback[pc]) for pc in range(12))
+    if score_key is None:
+        spelled = pitch.Pitch(_NEUTRAL_NAMES[midi_pitch % 12])
+        spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1
+        return spelled
+    return pitch.Pitch(pitch_name(midi_pitch, score_key).replace("b", "-"))
 
 
 def _clef_for(voice: Voice):
