@@ -175,6 +175,20 @@ def test_the_decoder_spells_cross_relations_as_the_critic_does(valid, shipped, m
     assert len(cross_relations_with_the_bass()) == 1  # alto G#4 against the bass G3
 
 
+def test_the_held_final_chord_moves_where_a_given_bass_walks_on_under_it(valid, shipped):
+    from midistyle.music.harmony import critique
+
+    # Bach's bass walks A2 B2 C3 D3 E3 after the melody's last note; the final chord was held whatever
+    # came under it, so the alto's C#4 sounded against the bass's C3
+    chorale = valid[33]
+    result = shipped.harmonize(chorale.select_voices([0]), given={"bass": chorale.voices[3].notes})[0]
+    last_onset = chorale.voices[0].notes[-1].onset_step
+    assert result.score.voices[3].notes == chorale.voices[3].notes
+    assert [n.onset_step for n in result.score.voices[1].notes if n.onset_step > last_onset]  # the alto moves
+    assert not [m for m in critique(result.score).marks if m.rule in ("cross_relation", "clash")
+                and m.step > last_onset]
+
+
 def test_regenerated_bars_join_the_written_notes_around_them(valid, shipped):
     from midistyle.models.reharmonize import _seam_steps, reharmonize
     from midistyle.music.harmony import critique

@@ -67,7 +67,7 @@ LEAP_PENALTY_PER_SEMITONE = 0.1
 OVER_OCTAVE_PENALTY = 4.0
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
 HIDDEN_PENALTY = 1.0  # outer voices into a fifth or octave in similar motion, the soprano leaping
-CROSS_RELATION_PENALTY = 2.0  # per pair sounding one letter with two accidentals
+CROSS_RELATION_PENALTY = 4.0  # per pair sounding one letter with two accidentals
 # Against voices the user wrote (a given bass, the bars kept around a regenerated span) the network's
 # wishes outweigh the rules more often than against the melody (Bach's bass given on the valid split:
 # parallel octaves 2.5x Bach's rate, clashes 2.6x, cross-relations 8x). There:
@@ -298,7 +298,9 @@ class _Decoder:
             if t in self.cadences or t in self.dominant_beats or chord_start:
                 starters = decoded  # every voice chooses the cadence chord and the one before, and at a chord symbol
             elif t > self.last_onset:
-                starters = [v for v in decoded if self.current[v] < 0]  # the final chord is held
+                starters = [v for v in decoded if self.current[v] < 0]  # the final chord is held ...
+                if self.method == "joint":  # ... unless a written voice moving under it clashes with it
+                    starters = sorted(set(starters) | self._clashing_with_written(t, decoded))
             else:
                 starters = [v for v in decoded if self._wants_new_note(v, t)]
                 if self.method == "joint":
