@@ -160,3 +160,13 @@ def test_the_committed_bach_rates_are_what_the_critic_measures_on_train():
     measured = pooled_rates([critique(s) for s in load_chorales("train")])
     assert set(committed) == set(RULES)
     assert committed == pytest.approx(measured, abs=1e-3)
+
+
+def test_a_mark_weighs_by_how_rarely_bach_breaks_its_rule():
+    from midistyle.music.harmony import RAREST_RATE_PER_100_QUARTERS, bach_rates, mark_weights
+
+    rates, weights = bach_rates()["train"]["rates"], mark_weights()
+    assert set(weights) == set(rates)
+    assert weights["voice_overlap"] == pytest.approx(1 / rates["voice_overlap"])  # he overlaps every 20 beats
+    assert weights["parallel_octaves"] > 25 * weights["voice_overlap"]  # one parallel octave outweighs 25 overlaps
+    assert max(weights.values()) <= 1 / RAREST_RATE_PER_100_QUARTERS

@@ -16,9 +16,11 @@ fermata chords are then held and the piece ends on its final chord at a bar line
 **Voice leading.** With ``voice_leading_retries`` > 0 (the default is 3) a stretch that adds marks
 of the harmony critic (:mod:`midistyle.music.harmony`, at every onset: parallels, clashes,
 unexplained dissonances, leaps…) is drawn again from the same point (the cache is kept), up to that
-many times, keeping the draw with the fewest. These are rules on top of the network, like the
-harmonizer's decoder; ``voice_leading_retries=0`` leaves the network alone between phrase ends, and
-``phrase_plan=False`` gives the generator as it was before phrase plans.
+many times, keeping the draw whose marks weigh least, each mark weighed by how rarely Bach breaks
+its rule (:func:`midistyle.music.harmony.mark_weights`: a parallel octave outweighs several
+overlaps). These are rules on top of the network, like the harmonizer's decoder;
+``voice_leading_retries=0`` leaves the network alone between phrase ends, and ``phrase_plan=False``
+gives the generator as it was before phrase plans.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
 from midistyle.music.cadences import cadence_at
-from midistyle.music.harmony import ENDING_RULES, critique
+from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
@@ -229,7 +231,7 @@ class ChoraleGenerator:
 
         A stretch is drawn again while it adds critic marks (up to ``retries`` times) and, when it
         reaches a phrase end, until that end closes with a cadence (up to ``cadence_draws`` times,
-        twice that at the final chord); the draw with the cheapest cadences, then the fewest marks,
+        twice that at the final chord); the draw with the cheapest cadences, then the lightest marks,
         then the fewest notes moving under a fermata, is kept. When the final chord is still not V-I
         on the tonic, the last phrase is written again from its start (up to ``LAST_PHRASE_TRIES``).
         """
@@ -375,13 +377,16 @@ class ChoraleGenerator:
             first = first or (f"{cadence.kind} missed", step)
         return first or ("none missed", end)
 
-    def _marks(self, score: Score | None, since_step: int) -> int:
+    def _marks(self, score: Score | None, since_step: int) -> float:
         """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
-        which a piece still being written always breaks), judged with two bars before as context."""
+        which a piece still being written always breaks), judged with two bars before as context,
+        each weighed by how rarely Bach breaks its rule (:func:`midistyle.music.harmony.mark_weights`)."""
         if score is None:
-            return 0
+            return 0.0
         window = score.notes_starting_between(since_step - 2 * score.steps_per_bar, score.num_steps)
-        return sum(1 for mark in critique(window).marks if mark.rule not in ENDING_RULES and mark.step >= since_step)
+        weights = mark_weights()
+        return sum(weights[mark.rule] for mark in critique(window).marks
+                   if mark.rule not in ENDING_RULES and mark.step >= since_step)
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:

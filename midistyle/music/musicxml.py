@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from music21 import chord as m21chord
