@@ -63,7 +63,8 @@ def test_cli_engrave_and_its_bad_input(data_dir, tmp_path):
     [("C minor", 63, "E-4"), ("C minor", 71, "B4"), ("C minor", 69, "A4"), ("Eb major", 68, "A-4"),
      ("A major", 73, "C#5"), ("F# major", 65, "E#4"), ("Bb major", 66, "F#4"), ("G major", 66, "F#4"),
      ("D minor", 66, "F#4"), ("D minor", 68, "G#4"), ("D minor", 63, "E-4"), ("F major", 73, "C#5"),
-     ("F# major", 67, "G4"), ("G# minor", 67, "F##4")],
+     ("F# major", 67, "G4"), ("G# minor", 67, "F##4"), ("A major", 60, "B#3"), ("Gb major", 71, "C-5"),
+     ("A major", 12, "B#-1"), ("D minor", 6, "F#-1"), ("C major", 5, "F-1")],
 )
 def test_pitches_are_spelled_by_the_key(key, pitch, name):
     spelled = spell_pitch(pitch, Key.parse(key))

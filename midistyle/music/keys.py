@@ -129,9 +129,15 @@ def is_augmented_or_diminished(first: int, second: int, score_key: Key) -> bool:
     return True
 
 
-def pitch_name(pitch: int, score_key: Key) -> str:
-    """A MIDI pitch as spelled in ``score_key``, e.g. ``"F#4"``, ``"Bb3"``."""
+def spelled(pitch: int, score_key: Key) -> tuple[int, int, int]:
+    """A MIDI pitch as written in ``score_key``: ``(letter, alteration, octave)``, letter 0 = C … 6 = B,
+    alteration in semitones (+1 sharp, -2 double flat), octave as in scientific pitch (B#3 is MIDI 60)."""
     letter = letters_in_key(score_key.sharps, score_key.mode)[pitch % 12]
     alteration = _alteration(pitch, letter)
-    octave = (pitch - alteration) // 12 - 1
+    return letter, alteration, (pitch - alteration) // 12 - 1
+
+
+def pitch_name(pitch: int, score_key: Key) -> str:
+    """A MIDI pitch as spelled in ``score_key``, e.g. ``"F#4"``, ``"Bb3"``."""
+    letter, alteration, octave = spelled(pitch, score_key)
     return f"{LETTERS[letter]}{'#' * alteration if alteration > 0 else 'b' * -alteration}{octave}"

@@ -17,7 +17,7 @@ from music21 import chord as m21chord
 from music21 import converter, expressions, harmony, instrument, key, meter, note, stream, tempo
 
 from midistyle.errors import InputError
-from midistyle.music.keys import pitch_name
+from midistyle.music.keys import LETTERS, spelled
 from midistyle.music.quantize import quantize_notes
 from midistyle.music.score import Key, Score, Voice, make_voices
 
@@ -185,15 +185,18 @@ _NEUTRAL_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B
 
 
 def spell_pitch(midi_pitch: int, score_key: Key | None):
-    """A music21 pitch named as the key writes it (:func:`midistyle.music.keys.pitch_name`: the
-    letter Bach writes that degree with), or as C major writes it when there is no key."""
+    """A music21 pitch named as the key writes it (:func:`midistyle.music.keys.spelled`: the letter
+    Bach writes that degree with), or as C major writes it when there is no key."""
     from music21 import pitch
 
     if score_key is None:
-        spelled = pitch.Pitch(_NEUTRAL_NAMES[midi_pitch % 12])
-        spelled.octave = (midi_pitch - spelled.pitchClass) // 12 - 1
-        return spelled
-    return pitch.Pitch(pitch_name(midi_pitch, score_key).replace("b", "-"))
+        written = pitch.Pitch(_NEUTRAL_NAMES[midi_pitch % 12])
+        written.octave = (midi_pitch - written.pitchClass) // 12 - 1
+        return written
+    letter, alteration, octave = spelled(midi_pitch, score_key)
+    written = pitch.Pitch(LETTERS[letter] + ("#" * alteration if alteration > 0 else "-" * -alteration))
+    written.octave = octave  # set as a number: a name like "F#-1" does not parse
+    return written
 
 
 def _clef_for(voice: Voice):
