@@ -163,10 +163,20 @@ def test_the_committed_bach_rates_are_what_the_critic_measures_on_train():
 
 
 def test_a_mark_weighs_by_how_rarely_bach_breaks_its_rule():
-    from midistyle.music.harmony import RAREST_RATE_PER_100_QUARTERS, bach_rates, mark_weights
+    from midistyle.music.harmony import bach_rates, mark_weights
 
     rates, weights = bach_rates()["train"]["rates"], mark_weights()
     assert set(weights) == set(rates)
     assert weights["voice_overlap"] == pytest.approx(1 / rates["voice_overlap"])  # he overlaps every 20 beats
     assert weights["parallel_octaves"] > 25 * weights["voice_overlap"]  # one parallel octave outweighs 25 overlaps
-    assert max(weights.values()) <= 1 / RAREST_RATE_PER_100_QUARTERS
+
+
+def test_lead_sheet_roots_are_spelled_so_the_chord_keeps_the_keys_letters():
+    from midistyle.music.lead_sheet import lead_sheet_symbols
+
+    # C major, one chord per bar: E-flat major (not D# major, F## third), A-flat major over C,
+    # D# diminished (vii of iii, not E-flat diminished), and in D minor the Picardy D major
+    chords = satb([67, 75, 69], [63, 68, 66], [58, 63, 63], [51, 48, 51], unit=16)
+    assert [s.figure for s in lead_sheet_symbols(chords)] == ["Eb", "Ab/C", "D#dim"]
+    picardy = satb([66, 66], [62, 62], [57, 57], [50, 50], unit=16, key=Key.parse("D minor"))
+    assert [s.figure for s in lead_sheet_symbols(picardy)] == ["D"]

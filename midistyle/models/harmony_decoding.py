@@ -24,7 +24,8 @@ Three decoders:
   resolution a fifth below holds the phrase's last melody note earns a bonus; at the phrase end
   every voice chooses again and a root-position triad reached by a bass move of a fourth, a fifth
   or a step earns one, more when it resolves the dominant before it, and the last phrase end
-  wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held.
+  wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held
+  (unless a written voice moves under it into a clash, see ``_clashing_with_written``).
   Against voices the user wrote (a given bass; the bars kept around a regenerated span) parallels and
   cross-relations count twice, and a new note a semitone or major seventh from a written note, not
   reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``). A free
@@ -334,7 +335,8 @@ class _Decoder:
 
     def _clashing_with_written(self, t: int, decoded: list[int]) -> set[int]:
         """Decoded voices holding a note that a written voice's new note makes a 2nd, tritone or 7th:
-        they choose again (holding stays one of their choices)."""
+        they choose again (holding is one of their choices when the held pitch is among the network's
+        likeliest for the step, see ``_candidates``)."""
         arriving = [int(self.fixed_rows[t, u]) for u in range(HARMONY_VOICES)
                     if self.given[t, u] and self.fixed_onsets[t, u] and self.fixed_rows[t, u] >= 0]
         return {v for v in decoded if self.current[v] >= 0 and any(

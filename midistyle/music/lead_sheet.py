@@ -3,8 +3,9 @@
 The chord of each beat is the harmony critic's label (:func:`midistyle.music.chords.label_chords`) of
 the onset slice sounding at the beat, so suspensions stand for their resolution and passing tones do
 not count. A symbol is spelled in the score's key (``F#m``, ``Bb7``) with a slash bass when the bass
-is not the root (``D/F#``), as a lead sheet would print it. Used to turn Bach's own chorales into
-lead sheets the harmonizer must follow.
+is not the root (``D/F#``), as a lead sheet would print it; the root takes the letter whose chord
+needs the fewest accidentals beyond the key signature (E♭ major in C major, not D♯ major, whose third
+would be F𝄪). Used to turn Bach's own chorales into lead sheets the harmonizer must follow.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import numpy as np
 
 from midistyle.music.chord_symbols import ChordSymbol, parse_chord_symbol
 from midistyle.music.chords import QUALITIES, label_chords, onset_slices
-from midistyle.music.keys import estimate_key, pitch_name
-from midistyle.music.metrics import beat_starts
+from midistyle.music.keys import LETTERS, estimate_key, letter_choices, spelled
+from midistyle.music.metrics import CHORD_TEMPLATES, beat_starts
 from midistyle.music.score import Score
 
+SHARPS_ORDER = "FCGDAEB"  # the order sharps enter a key signature (flats: the reverse)
 SUFFIXES = {  # quality -> lead-sheet suffix
     "major": "", "minor": "m", "diminished": "dim", "dominant seventh": "7", "minor seventh": "m7",
     "major seventh": "maj7", "half-diminished seventh": "m7b5", "diminished seventh": "dim7",
@@ -34,16 +36,41 @@ def lead_sheet_symbols(score: Score) -> tuple[ChordSymbol, ...]:
         i = int(np.searchsorted(slices.steps, beat, side="right")) - 1
         if i < 0 or labels.roots[i] < 0:
             continue
-        root = int(labels.roots[i])
-        figure = _spelled(root, score_key) + SUFFIXES[QUALITIES[labels.qualities[i]]]
+        root, quality = int(labels.roots[i]), QUALITIES[labels.qualities[i]]
+        tones = CHORD_TEMPLATES[quality][0]
+        root_letter = _root_letter(root, tones, score_key)
+        figure = _named(root, root_letter) + SUFFIXES[quality]
         sounding = slices.pitches[i][slices.pitches[i] >= 0]
         bass = int(sounding.min()) % 12 if len(sounding) else root
         if bass != root:
-            figure += "/" + _spelled(bass, score_key)
+            intervals = [(root + t) % 12 for t in tones]
+            figure += "/" + (_named(bass, (root_letter + 2 * intervals.index(bass)) % 7) if bass in intervals
+                             else _named(bass, spelled(60 + bass, score_key)[0]))
         if not symbols or symbols[-1].figure != figure:
             symbols.append(parse_chord_symbol(figure, int(beat)))
     return tuple(symbols)
 
 
-def _spelled(pitch_class: int, score_key) -> str:
-    return pitch_name(60 + pitch_class, score_key)[:-1]  # without the octave
+def _root_letter(root: int, tones: tuple[int, ...], score_key) -> int:
+    """The letter (0 = C … 6 = B) of the root whose chord, written in stacked thirds from it, needs the
+    fewest accidentals beyond the key signature; on a tie the key's own letter for the root."""
+    signature = [0] * 7  # per letter, the key signature's sharps (+1) or flats (-1)
+    for letter in (SHARPS_ORDER if score_key.sharps > 0 else SHARPS_ORDER[::-1])[:abs(score_key.sharps)]:
+        signature[LETTERS.index(letter)] = 1 if score_key.sharps > 0 else -1
+
+    def accidentals(letter: int) -> int:
+        return sum(abs(_alteration((root + t) % 12, (letter + 2 * k) % 7) - signature[(letter + 2 * k) % 7])
+                   for k, t in enumerate(tones))
+
+    return min(letter_choices(score_key.sharps, score_key.mode)[root], key=accidentals)
+
+
+def _alteration(pitch_class: int, letter: int) -> int:
+    """Semitones from ``letter``'s natural to ``pitch_class``: +1 sharp, -2 double flat."""
+    return (pitch_class - (0, 2, 4, 5, 7, 9, 11)[letter] + 6) % 12 - 6
+
+
+def _named(pitch_class: int, letter: int) -> str:
+    """A pitch class written on ``letter``, e.g. ``F#``, ``Bb``, ``E#``."""
+    alteration = _alteration(pitch_class, letter)
+    return LETTERS[letter] + ("#" * alteration if alteration > 0 else "b" * -alteration)
