@@ -175,6 +175,19 @@ def test_the_decoder_spells_cross_relations_as_the_critic_does(valid, shipped, m
     assert len(cross_relations_with_the_bass()) == 1  # alto G#4 against the bass G3
 
 
+def test_a_new_inner_note_keeps_clear_of_a_clash_with_the_melody(valid, shipped, monkeypatch):
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    def upper_clashes():  # a clash not involving the bass: the decoder's dissonance rule sees only the bass
+        result = shipped.harmonize(valid[18].select_voices([0]))[0]
+        return [(m.bar, m.detail) for m in critique(result.score).marks if m.rule == "clash" and "Bass" not in m.voices]
+
+    assert upper_clashes() == []
+    monkeypatch.setattr(harmony_decoding, "INNER_CLASH_PENALTY", 0.0)
+    assert upper_clashes() == [(8, "S:D5 A:Eb4")]  # a major seventh between the melody and the alto
+
+
 def test_the_held_final_chord_moves_where_a_given_bass_walks_on_under_it(valid, shipped):
     from midistyle.music.harmony import critique
 
