@@ -82,10 +82,10 @@ def letter_choices(sharps: int, mode: str) -> tuple[tuple[int, ...], ...]:
     choices = []
     for pc in range(12):
         letter = (tonic_letter + BACH_LETTER_STEPS[mode][(pc - tonic) % 12]) % 7
-        alteration = _alteration(pc, letter)
+        alteration = alteration_of(pc, letter)
         if pc not in scale and abs(alteration) > 1:  # the neighbouring letter, one accidental less
             letter = (letter + (1 if alteration > 0 else -1)) % 7
-            alteration = _alteration(pc, letter)
+            alteration = alteration_of(pc, letter)
         if pc in scale or alteration == 0:
             choices.append((letter,))
         else:  # the enharmonic a letter away, on the side the accidental points to
@@ -93,7 +93,7 @@ def letter_choices(sharps: int, mode: str) -> tuple[tuple[int, ...], ...]:
     return tuple(choices)
 
 
-def _alteration(pitch: int, letter: int) -> int:
+def alteration_of(pitch: int, letter: int) -> int:
     """Semitones ``pitch`` lies above (+) or below (-) ``letter``'s natural: -6..5, in practice -2..2."""
     return (pitch % 12 - NATURAL_PITCH_CLASSES[letter] + 6) % 12 - 6
 
@@ -105,7 +105,7 @@ def letters_in_key(sharps: int, mode: str) -> tuple[int, ...]:
 
 def _diatonic_step(pitch: int, letter: int) -> int:
     """The staff position of a MIDI pitch written with ``letter``: 7 per octave, C-1 = 0."""
-    return 7 * ((pitch - _alteration(pitch, letter)) // 12) + letter
+    return 7 * ((pitch - alteration_of(pitch, letter)) // 12) + letter
 
 
 _PLAIN_SEMITONES = {0: (0, 1), 1: (1, 2), 2: (3, 4), 3: (5,), 4: (7,), 5: (8, 9), 6: (10, 11)}
@@ -133,7 +133,7 @@ def spelled(pitch: int, score_key: Key) -> tuple[int, int, int]:
     """A MIDI pitch as written in ``score_key``: ``(letter, alteration, octave)``, letter 0 = C … 6 = B,
     alteration in semitones (+1 sharp, -2 double flat), octave as in scientific pitch (B#3 is MIDI 60)."""
     letter = letters_in_key(score_key.sharps, score_key.mode)[pitch % 12]
-    alteration = _alteration(pitch, letter)
+    alteration = alteration_of(pitch, letter)
     return letter, alteration, (pitch - alteration) // 12 - 1
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from midistyle.music.chord_symbols import ChordSymbol, parse_chord_symbol
 from midistyle.music.chords import QUALITIES, label_chords, onset_slices
-from midistyle.music.keys import LETTERS, estimate_key, letter_choices, spelled
+from midistyle.music.keys import LETTERS, alteration_of, estimate_key, letter_choices, spelled
 from midistyle.music.metrics import CHORD_TEMPLATES, beat_starts
 from midistyle.music.score import Score
 
@@ -59,18 +59,13 @@ def _root_letter(root: int, tones: tuple[int, ...], score_key) -> int:
         signature[LETTERS.index(letter)] = 1 if score_key.sharps > 0 else -1
 
     def accidentals(letter: int) -> int:
-        return sum(abs(_alteration((root + t) % 12, (letter + 2 * k) % 7) - signature[(letter + 2 * k) % 7])
+        return sum(abs(alteration_of((root + t) % 12, (letter + 2 * k) % 7) - signature[(letter + 2 * k) % 7])
                    for k, t in enumerate(tones))
 
     return min(letter_choices(score_key.sharps, score_key.mode)[root], key=accidentals)
 
 
-def _alteration(pitch_class: int, letter: int) -> int:
-    """Semitones from ``letter``'s natural to ``pitch_class``: +1 sharp, -2 double flat."""
-    return (pitch_class - (0, 2, 4, 5, 7, 9, 11)[letter] + 6) % 12 - 6
-
-
 def _named(pitch_class: int, letter: int) -> str:
     """A pitch class written on ``letter``, e.g. ``F#``, ``Bb``, ``E#``."""
-    alteration = _alteration(pitch_class, letter)
+    alteration = alteration_of(pitch_class, letter)
     return LETTERS[letter] + ("#" * alteration if alteration > 0 else "b" * -alteration)
