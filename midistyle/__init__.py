@@ -27,6 +27,7 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | {"stylize"})
 
+
 __all__ = [
     "InputError",
     "Key",

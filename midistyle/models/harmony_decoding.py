@@ -461,28 +461,31 @@ class _Decoder:
         for v in starters:
             if not written:
                 break
-            origin = self.current[v] if self.current[v] >= 0 else self.written_before[v]
-            move = np.abs(combos[:, v] - origin)
-            by_step = (origin >= 0) & (move >= 1) & (move <= 2)
+            leapt = ~self._reached_by_step(v, combos[:, v])
             for u in written:
-                count += np.isin((combos[:, v] - self.fixed_rows[t, u]) % 12, (1, 11)) & ~by_step
+                count += _semitone_apart(combos[:, v], self.fixed_rows[t, u]) & leapt
         return count
 
     def _inner_clash_count(self, t: int, combos: np.ndarray, pitches: np.ndarray, starters: list[int]) -> np.ndarray:
-        """Per candidate, the pairs of a new decoded note not reached by step and a sounding voice that
-        is not written by the user (the melody, another decoded voice) a semitone, major seventh or
-        minor ninth apart, shape=(N,)."""
+        """Per candidate, the pairs of a new decoded note not reached by step and a sounding voice other
+        than a given alto, tenor or bass (the melody, another decoded voice; the given ones are
+        :meth:`_written_clash_count`'s) a semitone, major seventh or minor ninth apart, shape=(N,)."""
         count = np.zeros(len(combos))
         for v in starters:
-            origin = self.current[v] if self.current[v] >= 0 else self.written_before[v]
-            move = np.abs(combos[:, v] - origin)
-            free = ~((origin >= 0) & (move >= 1) & (move <= 2))
+            leapt = ~self._reached_by_step(v, combos[:, v])
             for u in range(1 + HARMONY_VOICES):  # soprano, alto, tenor, bass in pitches' columns
                 if u == 1 + v or (u >= 1 and self.given[t, u - 1]) or (u >= 1 and u - 1 in starters and u - 1 < v):
-                    continue  # itself; a written voice (counted apart); a pair of new notes counted once
+                    continue  # itself; a given voice (counted apart); a pair of new notes counted once
                 other = pitches[:, u]
-                count += free & (other >= 0) & np.isin((combos[:, v] - other) % 12, (1, 11))
+                count += leapt & (other >= 0) & _semitone_apart(combos[:, v], other)
         return count
+
+    def _reached_by_step(self, v: int, rows: np.ndarray) -> np.ndarray:
+        """Whether voice v moving to each of ``rows`` moves by a step (1 or 2 semitones) from the note it
+        holds, or from the written note a free stretch follows, shape=(N,), bool."""
+        origin = self.current[v] if self.current[v] >= 0 else self.written_before[v]
+        move = np.abs(rows - origin)
+        return (origin >= 0) & (move >= 1) & (move <= 2)
 
     def _cadence_score(self, t: int, pitches: np.ndarray) -> np.ndarray:
         """Bonuses that plan a cadence (see the module docstring), shape=(N,); zeros elsewhere."""
@@ -547,6 +550,12 @@ class _Decoder:
             return items[int(np.argmax(score))]
         p = np.exp((score - score.max()) / self.temperature)
         return items[self.rng.choice(len(items), p=p / p.sum())]
+
+
+def _semitone_apart(rows: np.ndarray, other) -> np.ndarray:
+    """Whether each of ``rows`` lies a semitone, major seventh or minor ninth (any octave) from
+    ``other`` (a row, or one per candidate), shape=(N,), bool."""
+    return np.isin((rows - other) % 12, (1, 11))
 
 
 def _leap_penalty(origin: int, rows: np.ndarray) -> np.ndarray:
