@@ -77,3 +77,21 @@ def test_a_note_held_for_its_value_is_likelier_than_one_held_for_another():
     assert np.argmax(held[0]) == 2 and np.argmax(held[1]) == 1  # 3 and 2 sixteenths
     assert held[0, 2] - held[0, 1] > 2.0
     assert np.ptp(held[2, 1:8]) < 0.5  # let go early (detached, or a rest): no interval much preferred
+
+
+def test_the_player_lets_a_key_go_before_striking_it_again():
+    from midistyle.music.humanize import RESTRIKE_GAP_SECONDS
+
+    notes = tuple(Note(4 * i, pitch, 4) for i, pitch in enumerate([67, 67, 67, 69, 67, 67]))  # quarters
+    tune = Score((Voice("melody", notes),), time_signature=(4, 4))
+    config = HumanizeConfig(tempo_range_qpm=(90.0, 90.0), duration_range=(1.2, 1.2), jitter_seconds=0.0)
+    midi, _ = humanize(tune, seed=0, config=config)
+    ticks_per_second = midi.ticks_per_quarter * 2  # the file is at 120 qpm
+    played = list(midi.tracks[0].notes)
+    held_over = [(a.time / ticks_per_second, b.time / ticks_per_second) for a, b in zip(played, played[1:])]
+    assert len(played) == 6
+    for a, b in zip(played, played[1:]):
+        if a.pitch == b.pitch:  # released RESTRIKE_GAP_SECONDS before the key is struck again
+            assert (b.time - a.end) / ticks_per_second == pytest.approx(RESTRIKE_GAP_SECONDS, abs=0.002)
+        else:  # other keys may overlap (legato): held 1.2 times its value
+            assert a.end > b.time, held_over
