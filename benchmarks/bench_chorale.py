@@ -3,9 +3,11 @@
 Sets, each 16 bars, seeds 0..99 (6 with ``--quick``), default sampling (temperature 0.8, top-p 0.95):
 
 * ``phrases`` — the shipped model as ``midistyle chorale`` runs it: a phrase plan drawn from Bach's,
-  cadences sought at every phrase end, the final chord V-I on a held tonic, and the voice-leading
+  cadences sought at every phrase end, the final chord V-I on a held tonic, the parallel guard
+  (a token that would write parallel fifths or octaves is drawn again) and the voice-leading
   retries (3);
-* ``phrases, no retries`` — the same with ``--retries 0`` (the network alone between phrase ends);
+* ``phrases, no retries`` — the same with ``--retries 0`` (the guard still on);
+* ``network alone`` — ``--retries 0 --no-parallel-guard``: the network alone between phrase ends;
 * ``before phrases`` — the generator before phrase plans (retries 3, cut after 16 bars, no fermatas);
 * rows for training runs found in ``runs/`` (gitignored): ``runs/chorale_transformer``, the
   maximum-likelihood Transformer (``midistyle train chorale --out runs/chorale_transformer --epochs
@@ -79,6 +81,7 @@ def run(quick: bool = False) -> list[dict]:
     test, train = load_chorales("test"), load_chorales("train")
     shipped = ChoraleGenerator.load()
     runs = {"phrases": (shipped, {}), "phrases, no retries": (shipped, {"voice_leading_retries": 0}),
+            "network alone": (shipped, {"voice_leading_retries": 0, "parallel_guard": False}),
             "before phrases": (shipped, {"phrase_plan": False})}
     if (ROOT / "runs" / "chorale_transformer" / "config.json").exists():
         runs["maximum likelihood, phrases"] = (ChoraleGenerator.load(ROOT / "runs" / "chorale_transformer"), {})

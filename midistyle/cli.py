@@ -274,8 +274,11 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--seed", type=int, default=0, help="random seed; chorale i uses seed + i - 1")
     chorale.add_argument("--prompt", default=None, help="MIDI or MusicXML opening to continue")
     chorale.add_argument("--retries", type=int, default=3,
-                         help="redraws of a stretch that adds harmony-critic marks, 0-10 "
-                              "(default 3; 0 = the network alone between phrase ends)")
+                         help="redraws of a stretch that adds harmony-critic marks, 0-10 (default 3)")
+    chorale.add_argument("--no-parallel-guard", dest="parallel_guard", action="store_false",
+                         help="let the network write parallel fifths and octaves (by default a token that "
+                              "would write one is drawn again); with --retries 0, the network alone "
+                              "between phrase ends")
     chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chorale.set_defaults(run=_run_chorale)
 
@@ -706,7 +709,7 @@ def _run_chorale(args: argparse.Namespace) -> None:
     generate_chorale_files(args.out, count=args.count, bars=args.bars, phrases=args.phrases, key=args.key,
                            temperature=args.temperature,
                            top_k=args.top_k, top_p=args.top_p, seed=args.seed, prompt=args.prompt,
-                           weights=args.weights, retries=args.retries)
+                           weights=args.weights, retries=args.retries, parallel_guard=args.parallel_guard)
 
 
 def _run_train_chorale(args: argparse.Namespace) -> None:

@@ -406,14 +406,16 @@ def generate_chorale_files(
     prompt: str | os.PathLike | None = None,
     weights: str | os.PathLike | None = None,
     retries: int = 3,
+    parallel_guard: bool = True,
     report=print,
 ) -> list[Path]:
     """Generate ``count`` chorales into ``out_dir`` as ``chorale_01.mid`` and ``.musicxml``…
 
     Each is ``bars`` bars (default 16) or ``phrases`` phrases long, in phrases closed by cadences
     under fermatas (the MusicXML carries them). All chorales are generated before the first file
-    is written. ``retries`` is the number of voice-leading retries per stretch of tokens (0 = the
-    network alone between phrase ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
+    is written. ``retries`` is the number of voice-leading retries per stretch of tokens;
+    ``parallel_guard`` draws a token again when it would write parallel fifths or octaves (both
+    off: the network alone between phrase ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
     """
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.music.score import Key
@@ -440,7 +442,8 @@ def generate_chorale_files(
     opening = read_score(prompt) if prompt is not None else None
     generator = ChoraleGenerator.load(weights)
     results = [generator.generate(bars=bars, phrases=phrases, key=key, temperature=temperature, top_k=top_k,
-                                  top_p=top_p, seed=seed + index, prompt=opening, voice_leading_retries=retries)
+                                  top_p=top_p, seed=seed + index, prompt=opening, voice_leading_retries=retries,
+                                  parallel_guard=parallel_guard)
                for index in range(count)]
     written = []
     for index, result in enumerate(results, start=1):

@@ -36,7 +36,7 @@ def test_each_candidate_carries_its_own_cache(generator, prompt):
     assert sampler.tokens == before[0]  # the sampler's own state is left as it was
     assert len({tuple(tokens) for tokens, *_ in candidates}) > 1  # they differ from each other
     step = generator.model.step_function()
-    for tokens, window_start, cache in candidates:
+    for tokens, window_start, cache, _ in candidates:
         position = np.int32(len(tokens) - 1 - window_start)
         logits, _ = step(np.array([[tokens[-1]]], np.int32), cache.copy(), position)
         fresh = _sampler(generator, tokens, seed=0)
@@ -58,7 +58,7 @@ def test_a_candidate_stops_when_asked_and_keeps_the_cache_of_where_it_stopped(ge
     candidates = sampler.draw_candidates(2, 32, should_stop=first_row_once, check_every=4)
     assert [len(tokens) - start for tokens, *_ in candidates] == [8, 32]
     step = generator.model.step_function()
-    for tokens, window_start, cache in candidates:
+    for tokens, window_start, cache, _ in candidates:
         position = np.int32(len(tokens) - 1 - window_start)
         logits, _ = step(np.array([[tokens[-1]]], np.int32), cache.copy(), position)
         fresh = _sampler(generator, tokens, seed=0)

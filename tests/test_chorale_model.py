@@ -76,7 +76,7 @@ def test_a_batched_draw_that_stops_early_keeps_its_own_state(kind):
     candidates = sampler.draw_candidates(2, 16, should_stop=first_row_once, check_every=4)
     assert [len(tokens) for tokens, *_ in candidates] == [len(prompt) + 4, len(prompt) + 16]
     step = model.step_function()
-    for tokens, window_start, cache in candidates:
+    for tokens, window_start, cache, _ in candidates:
         position = np.int32(len(tokens) - 1 - window_start)
         logits, _ = step(np.array([[tokens[-1]]], np.int32), cache, position)
         fresh = TokenSampler(model, tokens, rng=np.random.default_rng(0))

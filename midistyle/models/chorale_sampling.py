@@ -37,11 +37,14 @@ class TokenSampler:
     ``snapshot()`` and ``restore()`` keep the state apart from later steps (a copy of the cache where
     the model writes it in place, about 1 MB), so a caller can draw a stretch of tokens, judge it,
     and draw it again.
+
+    With a ``guard`` (:class:`midistyle.models.parallel_guard.ParallelGuard`) a drawn token that it
+    refuses is put aside and the token drawn again from what is left, up to ``MAX_REFUSALS`` times.
     """
 
     def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None, banned_tokens: tuple[int, ...] = (),
-                 use_cache: bool = True):
+                 use_cache: bool = True, guard=None):
         if not prompt:
             raise ValueError("the prompt needs at least one token (BOS)")
         if not use_cache and not callable(model):
@@ -52,13 +55,19 @@ class TokenSampler:
         self.use_cache = use_cache
         self.step = model.step_function() if use_cache else None
         self.tokens, self.window_start, self.cache = list(prompt), 0, None
+        self.guard = guard
+        self.voices = guard.start(self.tokens) if guard is not None else None  # what the guard follows
 
     def snapshot(self):
-        return list(self.tokens), self.window_start, self._copy(self.cache)
+        return list(self.tokens), self.window_start, self._copy(self.cache), self._copy_voices(self.voices)
 
     def restore(self, snapshot) -> None:
-        tokens, self.window_start, cache = snapshot
-        self.tokens, self.cache = list(tokens), self._copy(cache)
+        tokens, self.window_start, cache, voices = snapshot
+        self.tokens, self.cache, self.voices = list(tokens), self._copy(cache), self._copy_voices(voices)
+
+    @staticmethod
+    def _copy_voices(voices):
+        return voices.copy() if voices is not None else None
 
     def _copy(self, cache):
         return self.model.copy_cache(cache) if cache is not None and self.use_cache else cache
@@ -90,16 +99,45 @@ class TokenSampler:
             logits = np.asarray(logits)[0]
         else:
             logits = np.asarray(self.model(np.array([self.tokens[self.window_start :]], dtype="int32")))[0, -1]
-        token = self._choose(logits)
+        token = self._choose(logits, self.voices)
         self.tokens.append(token)
+        if self.guard is not None:
+            self.guard.advance(self.voices, token)
         return token
 
-    def _choose(self, logits: np.ndarray) -> int:
-        """One token from logits (V,): banned tokens removed, filtered, sampled with this sampler's rng."""
+    def _choose(self, logits: np.ndarray, voices=None) -> int:
+        """One token from logits (V,): banned tokens removed, filtered, sampled with this sampler's rng;
+        with a guard, tokens it refuses after ``voices`` are put aside and the token drawn again."""
         if self.banned_tokens:
             logits = logits.copy()
             logits[list(self.banned_tokens)] = -np.inf
         p = filter_logits(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
+        first = token = self._draw(p)
+        if self.guard is None or self.guard.allows(voices, token):
+            return token
+        from midistyle.models.parallel_guard import MAX_REFUSALS
+
+        refused = [token]
+        for _ in range(MAX_REFUSALS):
+            p = p.copy()
+            p[refused] = 0.0
+            if p.sum() <= 0.0:
+                break
+            p /= p.sum()
+            token = self._draw(p)
+            if self.guard.allows(voices, token):
+                return token
+            refused.append(token)
+        # every token of the nucleus refused: the likeliest of the rest that neither makes parallels
+        # nor leaps a seventh or more (drawing from the tail wrote sevenths and chromatic notes)
+        for token in np.argsort(-np.asarray(logits), kind="stable")[: MAX_REFUSALS * 4]:
+            token = int(token)
+            if token not in refused and token not in self.banned_tokens and np.isfinite(logits[token]) \
+                    and self.guard.allows(voices, token, leaps=True):
+                return token
+        return first
+
+    def _draw(self, p: np.ndarray) -> int:
         return int(self.rng.choice(len(p), p=p)) if self.temperature > 0 else int(np.argmax(p))
 
     def draw_candidates(self, count: int, max_tokens: int, *, should_stop=None, check_every: int = 4) -> list:
@@ -124,6 +162,7 @@ class TokenSampler:
         start = self.snapshot()
         cache = self.model.repeat_cache(self.cache, count)
         rows = [list(self.tokens) for _ in range(count)]
+        voices = [self._copy_voices(self.voices) for _ in range(count)]
         # a row's cache is taken when it stops: the batch steps on together, feeding a stopped row's
         # last token again, which an LSTM's state would take in (a Transformer's mask would hide it)
         kept_caches: list = [None] * count
@@ -134,7 +173,9 @@ class TokenSampler:
             logits = np.asarray(logits)
             for index, row in enumerate(rows):
                 if kept_caches[index] is None:
-                    row.append(self._choose(logits[index]))
+                    row.append(self._choose(logits[index], voices[index]))
+                    if self.guard is not None:
+                        self.guard.advance(voices[index], row[-1])
             if should_stop is not None and drawn % check_every == 0:
                 for index, row in enumerate(rows):
                     if kept_caches[index] is None and should_stop(row):
@@ -142,8 +183,8 @@ class TokenSampler:
                 if all(kept is not None for kept in kept_caches):
                     break
         self.restore(start)
-        return [(row, self.window_start, kept if kept is not None else self.model.cache_row(cache, index))
-                for index, (row, kept) in enumerate(zip(rows, kept_caches))]
+        return [(row, self.window_start, kept if kept is not None else self.model.cache_row(cache, index),
+                 voices[index]) for index, (row, kept) in enumerate(zip(rows, kept_caches))]
 
     def _draw_one_by_one(self, count: int, max_tokens: int, should_stop, check_every: int) -> list:
         """:meth:`draw_candidates` for models without batched caches (or without a cache)."""

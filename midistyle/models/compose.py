@@ -36,6 +36,7 @@ from midistyle.errors import InputError
 from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
+from midistyle.models.parallel_guard import ParallelGuard
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key
@@ -117,6 +118,7 @@ class ChoraleGenerator:
 
     def __init__(self, config: ChoraleConfig, model, tokenizer: ScoreTokenizer):
         self.config, self.model, self.tokenizer = config, model, tokenizer
+        self._parallel_guard: ParallelGuard | None = None
 
     @classmethod
     def load(cls, folder: str | os.PathLike | None = None) -> ChoraleGenerator:
@@ -147,6 +149,7 @@ class ChoraleGenerator:
         prompt: Score | None = None,
         max_attempts: int = 5,
         voice_leading_retries: int = 3,
+        parallel_guard: bool = True,
         cadence_draws: int = CADENCE_DRAWS,
         phrase_plan: bool = True,
         use_cache: bool = True,
@@ -168,7 +171,11 @@ class ChoraleGenerator:
             The temperature of stretches in the first half of a phrase (the rest, towards the
             cadence, at ``temperature``); None: ``temperature`` throughout.
         voice_leading_retries : int, keyword-only
-            Redraws of a stretch that adds critic marks (0: the network alone between phrase ends).
+            Redraws of a stretch that adds critic marks (0: none).
+        parallel_guard : bool, keyword-only
+            Draw a token again when it would write parallel fifths or octaves
+            (:mod:`midistyle.models.parallel_guard`); False with ``voice_leading_retries=0`` leaves
+            the network alone between phrase ends.
         """
         if phrases is not None:
             if bars is not None:
@@ -205,7 +212,8 @@ class ChoraleGenerator:
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
             sampler = TokenSampler(self.model, prefix, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
-                                   banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id), use_cache=use_cache)
+                                   banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id), use_cache=use_cache,
+                                   guard=self._guard() if parallel_guard else None)
             plan_rng = np.random.default_rng([seed, attempt])
             tokens, plan, cadences, closed = self._sample(sampler, request, plan_rng)
             score, problem = self._decode(tokens, request, plan)
@@ -223,6 +231,12 @@ class ChoraleGenerator:
             score = score if score.key is not None else score.replace(key=estimate_key(score))
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
+
+    def _guard(self) -> ParallelGuard:
+        """The parallel guard for this generator's tokenizer (built once)."""
+        if self._parallel_guard is None:
+            self._parallel_guard = ParallelGuard(self.tokenizer)
+        return self._parallel_guard
 
     # -- sampling ----------------------------------------------------------------------------------
     def _sample(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator

@@ -1,0 +1,190 @@
+"""Sampling chorale tokens without parallel fifths and octaves: a token that would write one is drawn again.
+
+The chorale model writes REMI tokens (``Bar``, ``TimeSig``, ``Position``, ``Program`` = voice,
+``Pitch``, ``Duration``), merged by BPE into ids that each stand for a few of them. While sampling,
+:class:`ParallelGuard` follows what each voice last sounded; before an id is taken it plays the id's
+tokens on a copy of that state, and refuses it when a new note makes consecutive fifths or octaves
+(unisons included) with a voice that starts a note at the same onset, both moving the same way from
+what sounded just before: the harmony critic's ``parallel_fifths`` and ``parallel_octaves``
+(:func:`midistyle.music.motion.perfect_motion`, the function the critic uses). Fifths and octaves
+by contrary motion are left alone: Bach writes them (0.41 per 100 beats in his train chorales).
+
+The sampler (:class:`midistyle.models.chorale_sampling.TokenSampler`) draws again without the
+refused id, up to ``MAX_REFUSALS`` times; the guard sees only notes that start together, so a note
+held under another voice's move is never refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from midistyle.music.motion import PARALLEL_FIFTHS, PARALLEL_OCTAVES, leap_rule, perfect_motion
+
+MAX_REFUSALS = 16  # ids refused in one step before the sampler takes what it drew first
+UNITS_PER_WHOLE = 64  # time in 1/16 of a quarter: a tick of a time signature's beat (a quarter of it) is whole
+
+
+@dataclass
+class VoiceState:
+    """What the guard knows of the tokens so far.
+
+    Attributes
+    ----------
+    bar_start, bar_length, position : int
+        In units of 1/16 quarter (``UNITS_PER_WHOLE`` per whole note).
+    beat : int
+        The time signature's beat in those units (a quarter in 4/4, an eighth in 6/8).
+    voice : int
+        The voice of the last ``Program`` token (-1 before any).
+    notes : dict of int -> list of [onset, pitch, end]
+        The last two notes of each voice (``end`` -1 until its duration is read).
+    """
+
+    bar_start: int = 0
+    bar_length: int = 0
+    position: int = 0
+    beat: int = UNITS_PER_WHOLE // 4
+    voice: int = -1
+    bars_seen: int = 0
+    notes: dict[int, list[list[int]]] = field(default_factory=dict)
+
+    def copy(self) -> VoiceState:
+        return VoiceState(self.bar_start, self.bar_length, self.position, self.beat, self.voice, self.bars_seen,
+                          {v: [list(n) for n in notes] for v, notes in self.notes.items()})
+
+
+class ParallelGuard:
+    """Follows REMI tokens (BPE ids) and says which ids would write parallel fifths or octaves.
+
+    Parameters
+    ----------
+    tokenizer : midistyle.music.tokens.ScoreTokenizer
+        The chorale model's tokenizer (REMI, voices as programs, BPE or not).
+    """
+
+    def __init__(self, tokenizer):
+        vocab = tokenizer.miditok_tokenizer
+        self._parts = [_parse(part) for part in _base_tokens(vocab, tokenizer.vocab_size)]  # id -> ((kind, value), ...)
+
+    def start(self, tokens) -> VoiceState:
+        """The state after ``tokens`` (ids)."""
+        state = VoiceState()
+        for token in tokens:
+            self.advance(state, int(token))
+        return state
+
+    def advance(self, state: VoiceState, token: int) -> None:
+        """Play id ``token`` on ``state`` (in place)."""
+        for kind, value in self._parts[token]:
+            _feed(state, kind, value)
+
+    def allows(self, state: VoiceState, token: int, *, leaps: bool = False) -> bool:
+        """Whether id ``token`` writes no parallel fifth or octave after ``state`` (left unchanged);
+        with ``leaps``, no melodic leap of a seventh or beyond an octave either."""
+        parts = self._parts[token]
+        if not any(kind == "Pitch" for kind, _ in parts):
+            return True
+        trial = state.copy()
+        for kind, value in parts:
+            if kind == "Pitch" and trial.voice >= 0:
+                if _makes_parallel(trial, trial.voice, value) or (leaps and _awkward_leap(trial, trial.voice, value)):
+                    return False
+            _feed(trial, kind, value)
+        return True
+
+
+def _base_tokens(vocab, size: int) -> list[tuple[str, ...]]:
+    """For each id, the REMI tokens it stands for (one each without BPE)."""
+    if not getattr(vocab, "is_trained", False):
+        return [(vocab[i],) for i in range(size)]
+    learned = vocab._vocab_learned_bytes_to_tokens  # miditok's map from a BPE token's bytes to its tokens
+    model = vocab._model
+    return [tuple(learned.get(model.id_to_token(i), (model.id_to_token(i),))) for i in range(size)]
+
+
+def _parse(tokens: tuple[str, ...]) -> tuple[tuple[str, object], ...]:
+    """("Pitch_60", "Duration_1.0.4") -> (("Pitch", 60), ("Duration", (1, 0, 4))); others kept as text."""
+    parsed = []
+    for token in tokens:
+        kind, _, value = token.partition("_")
+        if kind in ("Pitch", "Position", "Program"):
+            parsed.append((kind, int(value)))
+        elif kind == "Duration":
+            beats, ticks, per_beat = (int(x) for x in value.split("."))
+            parsed.append((kind, (beats, ticks, per_beat)))
+        elif kind == "TimeSig":
+            numerator, denominator = (int(x) for x in value.split("/"))
+            parsed.append((kind, (numerator, denominator)))
+        else:
+            parsed.append((kind, value))
+    return tuple(parsed)
+
+
+def _feed(state: VoiceState, kind: str, value) -> None:
+    """One REMI token on ``state``."""
+    if kind == "Bar":
+        if state.bars_seen:
+            state.bar_start += state.bar_length
+        state.bars_seen += 1
+        state.position = 0
+    elif kind == "TimeSig":
+        numerator, denominator = value
+        state.beat = UNITS_PER_WHOLE // denominator
+        state.bar_length = numerator * state.beat
+    elif kind == "Position":
+        state.position = value * state.beat // 4  # positions count quarters of the beat (4 per beat)
+    elif kind == "Program":
+        state.voice = value
+    elif kind == "Pitch" and state.voice >= 0:
+        notes = state.notes.setdefault(state.voice, [])
+        notes.append([state.bar_start + state.position, value, -1])
+        del notes[:-2]
+    elif kind == "Duration" and state.voice in state.notes:
+        beats, ticks, per_beat = value
+        note = state.notes[state.voice][-1]
+        if note[2] < 0:
+            note[2] = note[0] + beats * state.beat + ticks * state.beat // per_beat
+
+
+def _sounding_before(notes: list[list[int]], onset: int, previous: int) -> int | None:
+    """The pitch a voice sounds at the onset before ``onset`` (``previous``, any voice's), as the
+    critic's onset slices see it: its last note starting before ``onset``, if it still sounds at
+    ``previous`` (a note whose duration is not read yet still sounds)."""
+    earlier = [n for n in notes if n[0] < onset]
+    if not earlier:
+        return None
+    start, pitch, end = earlier[-1]
+    return pitch if end < 0 or end > previous else None
+
+
+def _awkward_leap(state: VoiceState, voice: int, pitch: int) -> bool:
+    """Whether ``voice`` leaps to ``pitch`` by a seventh or beyond an octave from its last note."""
+    notes = state.notes.get(voice)
+    return bool(notes) and leap_rule(notes[-1][1], np.array([pitch]))[0] != 0
+
+
+def _makes_parallel(state: VoiceState, voice: int, pitch: int) -> bool:
+    """Whether ``voice`` starting ``pitch`` now makes parallel fifths/octaves with a voice that
+    starts a note at the same onset (the move from the onset before, as the critic reads it)."""
+    onset = state.bar_start + state.position
+    previous = max((n[0] for notes in state.notes.values() for n in notes if n[0] < onset), default=None)
+    if previous is None:
+        return False
+    before = _sounding_before(state.notes.get(voice, []), onset, previous)
+    if before is None:
+        return False
+    for other, notes in state.notes.items():
+        if other == voice or not notes or notes[-1][0] != onset:
+            continue
+        other_before = _sounding_before(notes, onset, previous)
+        if other_before is None:
+            continue
+        upper, lower = (other, voice) if other < voice else (voice, other)  # programs count from the soprano
+        pitches = {other: (other_before, notes[-1][1]), voice: (before, pitch)}
+        code = perfect_motion(np.array([pitches[upper][0], pitches[lower][0]]),
+                              np.array([[pitches[upper][1], pitches[lower][1]]]))[0, 0, 1]
+        if code in (PARALLEL_FIFTHS, PARALLEL_OCTAVES):
+            return True
+    return False
