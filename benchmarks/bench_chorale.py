@@ -8,7 +8,8 @@ Sets, each 16 bars, seeds 0..99 (6 with ``--quick``), default sampling (temperat
   retries (3);
 * ``phrases, no retries`` — the same with ``--retries 0`` (the guard still on);
 * ``network alone`` — ``--retries 0 --no-parallel-guard``: the network alone between phrase ends;
-* ``before phrases`` — the generator before phrase plans (retries 3, cut after 16 bars, no fermatas);
+* ``before phrases`` — the generator before phrase plans (retries 3, cut after 16 bars, no fermatas,
+  no guard);
 * rows for training runs found in ``runs/`` (gitignored): ``runs/chorale_transformer``, the
   maximum-likelihood Transformer (``midistyle train chorale --out runs/chorale_transformer --epochs
   14``), generated with the phrase plan and retries;
@@ -82,7 +83,7 @@ def run(quick: bool = False) -> list[dict]:
     shipped = ChoraleGenerator.load()
     runs = {"phrases": (shipped, {}), "phrases, no retries": (shipped, {"voice_leading_retries": 0}),
             "network alone": (shipped, {"voice_leading_retries": 0, "parallel_guard": False}),
-            "before phrases": (shipped, {"phrase_plan": False})}
+            "before phrases": (shipped, {"phrase_plan": False, "parallel_guard": False})}
     if (ROOT / "runs" / "chorale_transformer" / "config.json").exists():
         runs["maximum likelihood, phrases"] = (ChoraleGenerator.load(ROOT / "runs" / "chorale_transformer"), {})
     sets, stories = {}, {}

@@ -50,6 +50,7 @@ class DistillationConfig:
     teacher_pieces: int = 120  # per round
     teacher_bars: int = 8
     teacher_retries: int = 3
+    teacher_parallel_guard: bool = False  # the teacher samples with the parallel guard (the shipped run: without)
     temperature: float = 0.8
     top_p: float = 0.95
     steps_per_round: int = 300
@@ -99,6 +100,7 @@ def teacher_pool(generator: ChoraleGenerator, config: DistillationConfig, round_
             # the teacher the shipped model was distilled from: retries, no phrase plan (whole bars)
             piece = generator.generate(bars=config.teacher_bars, seed=seed, temperature=config.temperature,
                                        top_p=config.top_p, voice_leading_retries=config.teacher_retries,
+                                       parallel_guard=config.teacher_parallel_guard,
                                        phrase_plan=False).score
         except InputError:  # not four voices of whole bars in its attempts: counted, left out
             failed += 1

@@ -39,7 +39,8 @@ class TokenSampler:
     and draw it again.
 
     With a ``guard`` (:class:`midistyle.models.parallel_guard.ParallelGuard`) a drawn token that it
-    refuses is put aside and the token drawn again from what is left, up to ``MAX_REFUSALS`` times.
+    refuses is put aside and the token drawn again from what is left (see that module for when it
+    looks past its draws, and when it keeps a refused one).
     """
 
     def __init__(self, model, prompt: list[int], *, rng: np.random.Generator, temperature: float = 1.0,
@@ -115,7 +116,7 @@ class TokenSampler:
         first = token = self._draw(p)
         if self.guard is None or self.guard.allows(voices, token):
             return token
-        from midistyle.models.parallel_guard import MAX_REFUSALS
+        from midistyle.models.parallel_guard import FALLBACK_IDS, MAX_REFUSALS
 
         refused = [token]
         for _ in range(MAX_REFUSALS):
@@ -128,9 +129,9 @@ class TokenSampler:
             if self.guard.allows(voices, token):
                 return token
             refused.append(token)
-        # every token of the nucleus refused: the likeliest of the rest that neither makes parallels
+        # the nucleus used up or MAX_REFUSALS draws refused: the likeliest id that neither makes parallels
         # nor leaps a seventh or more (drawing from the tail wrote sevenths and chromatic notes)
-        for token in np.argsort(-np.asarray(logits), kind="stable")[: MAX_REFUSALS * 4]:
+        for token in np.argsort(-np.asarray(logits), kind="stable")[:FALLBACK_IDS]:
             token = int(token)
             if token not in refused and token not in self.banned_tokens and np.isfinite(logits[token]) \
                     and self.guard.allows(voices, token, leaps=True):

@@ -10,8 +10,14 @@ what sounded just before: the harmony critic's ``parallel_fifths`` and ``paralle
 by contrary motion are left alone: Bach writes them (0.41 per 100 beats in his train chorales).
 
 The sampler (:class:`midistyle.models.chorale_sampling.TokenSampler`) draws again without the
-refused id, up to ``MAX_REFUSALS`` times; the guard sees only notes that start together, so a note
-held under another voice's move is never refused.
+refused id, up to ``MAX_REFUSALS`` times or until the nucleus is used up; then it takes the
+likeliest id of the whole distribution that makes neither a parallel nor a leap of a seventh or
+more, among the ``FALLBACK_IDS`` likeliest; if none does, it keeps its first draw (which writes the
+parallel). The guard sees only notes that start together, so a note held under another voice's
+move is never refused; like the critic, it compares each note with what the voices sounded at the
+onset before, across a rest between them. Two notes of one voice at one onset keep the one
+:func:`midistyle.models.compose.make_monophonic` keeps (the highest in soprano and alto, the
+lowest in tenor and bass).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ import numpy as np
 
 from midistyle.music.motion import PARALLEL_FIFTHS, PARALLEL_OCTAVES, leap_rule, perfect_motion
 
-MAX_REFUSALS = 16  # ids refused in one step before the sampler takes what it drew first
-UNITS_PER_WHOLE = 64  # time in 1/16 of a quarter: a tick of a time signature's beat (a quarter of it) is whole
+MAX_REFUSALS = 16  # ids drawn again in one step before the sampler looks past its draws
+FALLBACK_IDS = 64  # then the likeliest ids it looks through for one without parallels or 7th leaps
+UNITS_PER_WHOLE = 64  # time in 1/16 of a quarter, so that a position of any beat (4 per beat) is whole
 
 
 @dataclass
@@ -35,7 +42,10 @@ class VoiceState:
     bar_start, bar_length, position : int
         In units of 1/16 quarter (``UNITS_PER_WHOLE`` per whole note).
     beat : int
-        The time signature's beat in those units (a quarter in 4/4, an eighth in 6/8).
+        The time signature's beat in those units (a quarter in 4/4, an eighth in 6/8); 4/4 until a
+        time signature is read, as miditok assumes.
+    positions_per_beat : int
+        ``Position`` tokens per beat (the tokenizer's resolution).
     voice : int
         The voice of the last ``Program`` token (-1 before any).
     notes : dict of int -> list of [onset, pitch, end]
@@ -43,16 +53,17 @@ class VoiceState:
     """
 
     bar_start: int = 0
-    bar_length: int = 0
+    bar_length: int = UNITS_PER_WHOLE
     position: int = 0
     beat: int = UNITS_PER_WHOLE // 4
+    positions_per_beat: int = 4
     voice: int = -1
     bars_seen: int = 0
     notes: dict[int, list[list[int]]] = field(default_factory=dict)
 
     def copy(self) -> VoiceState:
-        return VoiceState(self.bar_start, self.bar_length, self.position, self.beat, self.voice, self.bars_seen,
-                          {v: [list(n) for n in notes] for v, notes in self.notes.items()})
+        return VoiceState(self.bar_start, self.bar_length, self.position, self.beat, self.positions_per_beat,
+                          self.voice, self.bars_seen, {v: [list(n) for n in notes] for v, notes in self.notes.items()})
 
 
 class ParallelGuard:
@@ -67,10 +78,11 @@ class ParallelGuard:
     def __init__(self, tokenizer):
         vocab = tokenizer.miditok_tokenizer
         self._parts = [_parse(part) for part in _base_tokens(vocab, tokenizer.vocab_size)]  # id -> ((kind, value), ...)
+        self._positions_per_beat = int(vocab.config.max_num_pos_per_beat)
 
     def start(self, tokens) -> VoiceState:
         """The state after ``tokens`` (ids)."""
-        state = VoiceState()
+        state = VoiceState(positions_per_beat=self._positions_per_beat)
         for token in tokens:
             self.advance(state, int(token))
         return state
@@ -134,12 +146,17 @@ def _feed(state: VoiceState, kind: str, value) -> None:
         state.beat = UNITS_PER_WHOLE // denominator
         state.bar_length = numerator * state.beat
     elif kind == "Position":
-        state.position = value * state.beat // 4  # positions count quarters of the beat (4 per beat)
+        state.position = value * state.beat // state.positions_per_beat
     elif kind == "Program":
         state.voice = value
     elif kind == "Pitch" and state.voice >= 0:
         notes = state.notes.setdefault(state.voice, [])
-        notes.append([state.bar_start + state.position, value, -1])
+        onset = state.bar_start + state.position
+        if notes and notes[-1][0] == onset:  # a second note at one onset: the outer one stays
+            if value > notes[-1][1] if state.voice < 2 else value < notes[-1][1]:
+                notes[-1] = [onset, value, -1]
+            return
+        notes.append([onset, value, -1])
         del notes[:-2]
     elif kind == "Duration" and state.voice in state.notes:
         beats, ticks, per_beat = value
