@@ -65,6 +65,8 @@ class DistillationConfig:
                 raise InputError(f"{name}={getattr(self, name)} must be >= 1")
         if not 1 <= self.teacher_retries <= 10:
             raise InputError(f"teacher_retries={self.teacher_retries} must be in 1..10")
+        if not isinstance(self.teacher_parallel_guard, bool):
+            raise InputError(f"teacher_parallel_guard={self.teacher_parallel_guard!r} must be true or false")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)

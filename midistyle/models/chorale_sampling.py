@@ -133,8 +133,7 @@ class TokenSampler:
         # nor leaps a seventh or more (drawing from the tail wrote sevenths and chromatic notes)
         for token in np.argsort(-np.asarray(logits), kind="stable")[:FALLBACK_IDS]:
             token = int(token)
-            if token not in refused and token not in self.banned_tokens and np.isfinite(logits[token]) \
-                    and self.guard.allows(voices, token, leaps=True):
+            if token not in refused and np.isfinite(logits[token]) and self.guard.allows(voices, token, leaps=True):
                 return token
         return first
 

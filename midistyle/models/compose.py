@@ -18,8 +18,10 @@ of the harmony critic (:mod:`midistyle.music.harmony`, at every onset: parallels
 unexplained dissonances, leaps…) is drawn again from the same point (the cache is kept), up to that
 many times, keeping the draw whose marks weigh least, each mark weighed by how rarely Bach breaks
 its rule (:func:`midistyle.music.harmony.mark_weights`: a parallel octave outweighs several
-overlaps). These are rules on top of the network, like the harmonizer's decoder;
-``voice_leading_retries=0`` leaves the network alone between phrase ends, and ``phrase_plan=False``
+overlaps). Before that, with ``parallel_guard`` (the default), a token that would write parallel
+fifths or octaves is drawn again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
+are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
+``parallel_guard=False`` leaves the network alone between phrase ends, and ``phrase_plan=False``
 gives the generator as it was before phrase plans.
 """
 

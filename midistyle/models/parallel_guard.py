@@ -48,6 +48,8 @@ class VoiceState:
         ``Position`` tokens per beat (the tokenizer's resolution).
     voice : int
         The voice of the last ``Program`` token (-1 before any).
+    bars_seen : int
+        ``Bar`` tokens read (the first one starts bar 0 rather than ending one).
     notes : dict of int -> list of [onset, pitch, end]
         The last two notes of each voice (``end`` -1 until its duration is read).
     """
