@@ -87,6 +87,15 @@ def test_cadence_at_names_v_i_at_a_planned_end():
     assert cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position
 
 
+def test_no_cadence_is_read_where_the_music_has_stopped():
+    # the V-I chord ends at step 16: at step 20 every voice rests, and the chord before is not
+    # the phrase's last chord (a sampler reading it so wrote pieces ending on rests, no fermata)
+    score = _score([[(0, 74, 8), (8, 72, 8)], [(0, 67, 8), (8, 67, 8)], [(0, 59, 8), (8, 64, 8)],
+                    [(0, 43, 8), (8, 48, 8)]], steps=32)
+    with pytest.raises(ValueError, match="rests at step 20"):
+        cadence_at(score, 20, Key(0, "major"))
+
+
 @pytest.fixture(scope="module")
 def generator():
     from midistyle.models.compose import ChoraleGenerator
@@ -121,6 +130,23 @@ def test_phrases_are_honoured_and_a_prompts_fermatas_kept(generator, test_choral
     result = generator.generate(bars=6, seed=4, prompt=opening)
     factor = 4 // opening.steps_per_quarter if opening.steps_per_quarter <= 4 else 1
     assert set(s * factor for s in opening.fermata_steps) <= set(result.score.fermata_steps)
+
+
+def test_every_fermata_chord_sounds_in_all_four_voices_and_the_piece_fills_its_bars(generator):
+    # before cadences were refused on rests: with this prompt and seed the final chord fell in bar 11,
+    # bar 12 was silent and the planned final fermata was lost; free seed 3 rested under a fermata
+    from midistyle.data.chorales import convert_chorale
+    from midistyle.models.compose import cut_at_step
+
+    bach = convert_chorale("bwv66.6")
+    opening = cut_at_step(bach, bach.anacrusis_steps + 2 * bach.steps_per_bar).replace(
+        fermata_steps=tuple(s for s in bach.fermata_steps if s < bach.anacrusis_steps + 2 * bach.steps_per_bar))
+    assert len(opening.fermata_steps) == 2
+    for result in (generator.generate(bars=12, prompt=opening, seed=4), generator.generate(bars=16, seed=3)):
+        score, plan = result.score, result.plan
+        assert score.fermata_steps == plan.ends and score.num_steps == plan.end_step
+        for end in plan.ends:
+            assert all(any(n.onset_step <= end < n.end_step for n in v.notes) for v in score.voices), end
 
 
 def test_cli_phrases_write_fermatas_into_the_musicxml(tmp_path, capsys):

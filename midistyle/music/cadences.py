@@ -121,12 +121,15 @@ def cadence_at(score: Score, step: int, score_key: Key) -> Cadence:
     Raises
     ------
     ValueError
-        When nothing sounds at or before ``step``.
+        When a voice with notes in the window rests at ``step``: a phrase cannot end on a rest (the
+        chord before it is not the phrase's last chord once the music has stopped).
     """
     window = score.notes_starting_between(step - 2 * score.steps_per_bar, step).replace(fermata_steps=(step,))
+    resting = [v.name for v in window.voices
+               if v.notes and not any(n.onset_step <= step < n.end_step for n in v.notes)]
+    if resting or not any(v.notes for v in window.voices):
+        raise ValueError(f"{', '.join(resting) or 'every voice'} rests at step {step}")
     slices = onset_slices(window)
-    if not len(slices):
-        raise ValueError(f"no notes sound at or before step {step}")
     return find_cadences(window, slices, label_chords(slices), score_key)[-1]
 
 
