@@ -276,9 +276,9 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--retries", type=int, default=3,
                          help="redraws of a stretch that adds harmony-critic marks, 0-10 (default 3)")
     chorale.add_argument("--no-parallel-guard", dest="parallel_guard", action="store_false",
-                         help="let the network write parallel fifths and octaves (by default a token that "
-                              "would write one is drawn again); with --retries 0, the network alone "
-                              "between phrase ends")
+                         help="let the network write parallel fifths and octaves, cross-relations and "
+                              "augmented or diminished steps (by default a token that would write one is "
+                              "drawn again); with --retries 0, the network alone between phrase ends")
     chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chorale.set_defaults(run=_run_chorale)
 

@@ -118,3 +118,36 @@ def test_chorales_sampled_with_the_guard_have_no_parallels_without_it_they_do(ge
 
     assert parallels(parallel_guard=False) > 0
     assert parallels() == 0
+
+
+KEYED = ("cross_relation", "augmented_diminished_interval")
+
+
+def _refused_steps_in_key(guard, ids, key) -> list[int]:
+    state, refused = guard.start([]), []
+    state.key = key
+    for token in ids:
+        allowed = guard.allows(state, token)
+        guard.advance(state, token)
+        if not allowed:
+            refused.append((state.bar_start + state.position) // 4)
+    return refused
+
+
+def test_in_a_key_the_guard_also_refuses_what_the_critic_spells_as_cross_relations_and_awkward_steps(
+        generator, guard, test_chorales):
+    from midistyle.music.keys import estimate_key
+
+    tokenizer = generator.tokenizer
+    found = {rule: 0 for rule in KEYED}
+    for chorale in test_chorales:
+        ids = tokenizer.encode(chorale)
+        decoded = tokenizer.decode(ids)
+        key = decoded.key if decoded.key is not None else estimate_key(decoded)  # the key the critic reads
+        marks = critique(decoded).marks
+        for rule in KEYED:
+            found[rule] += sum(m.rule == rule for m in marks)
+        marked = {m.step for m in marks if m.rule in PARALLELS + KEYED}
+        assert set(_refused_steps_in_key(guard, ids, key)) == marked, chorale.title
+        assert set(_refused_steps(guard, ids)) == {m.step for m in marks if m.rule in PARALLELS}  # no key: parallels
+    assert found["cross_relation"] >= 1 and found["augmented_diminished_interval"] >= 20

@@ -19,7 +19,8 @@ unexplained dissonances, leaps…) is drawn again from the same point (the cache
 many times, keeping the draw whose marks weigh least, each mark weighed by how rarely Bach breaks
 its rule (:func:`midistyle.music.harmony.mark_weights`: a parallel octave outweighs several
 overlaps). Before that, with ``parallel_guard`` (the default), a token that would write parallel
-fifths or octaves is drawn again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
+fifths or octaves, or (in the key heard so far) a cross-relation or an augmented or diminished
+step, is drawn again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
 are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
 ``parallel_guard=False`` leaves the network alone between phrase ends, and ``phrase_plan=False``
 gives the generator as it was before phrase plans.
@@ -175,9 +176,9 @@ class ChoraleGenerator:
         voice_leading_retries : int, keyword-only
             Redraws of a stretch that adds critic marks (0: none).
         parallel_guard : bool, keyword-only
-            Draw a token again when it would write parallel fifths or octaves
-            (:mod:`midistyle.models.parallel_guard`); False with ``voice_leading_retries=0`` leaves
-            the network alone between phrase ends.
+            Draw a token again when it would write parallel fifths or octaves, a cross-relation or
+            an augmented or diminished step (:mod:`midistyle.models.parallel_guard`); False with
+            ``voice_leading_retries=0`` leaves the network alone between phrase ends.
         """
         if phrases is not None:
             if bars is not None:
@@ -289,7 +290,10 @@ class ChoraleGenerator:
         the sampler at the best draw and return its cadence cost, the phrase ends it reached, their
         cadences and where its final chord falls (None when it does not reach the final chord)."""
         sampler.make_room(CHECK_EVERY_TOKENS)
-        since_step = _next_onset(self._decoded(sampler.tokens))
+        so_far = self._decoded(sampler.tokens)
+        since_step = _next_onset(so_far)
+        if sampler.voices is not None and so_far is not None:  # the guard spells in the key heard so far
+            sampler.voices.key = estimate_key(so_far)
         sampler.temperature = request.temperature
         if pending and plan is not None:  # the first half of a phrase may be sampled hotter
             phrase_start = max([e + plan.beat_steps for e in plan.ends if e < pending[0]], default=0)
