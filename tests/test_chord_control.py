@@ -139,6 +139,26 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
     assert weighted <= 4 and unweighted >= 3 * weighted, (weighted, unweighted)  # measured: 3 and 12
 
 
+def test_the_decoder_sees_the_parallels_a_given_bass_leaves_no_way_around(test_chorales, shipped, monkeypatch):
+    # bwv177.5, bar 17: with Bach's bass given, the tenor took C4 in unison with the bass, and at the
+    # next chord (bass D4) every tenor note in reach lay under the bass or an octave with it
+    from midistyle.evaluation.harmonizer_report import melodies_of
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    chorale = next(c for c in test_chorales if c.title == "bwv177.5")
+    melody = melodies_of([chorale])[0]
+
+    def octaves():
+        result = shipped.harmonize(melody, given={"bass": chorale.voices[3].notes})[0]
+        assert result.score.voices[3].notes == chorale.voices[3].notes
+        return [(m.bar, m.voices) for m in critique(result.score).marks if m.rule == "parallel_octaves"]
+
+    assert octaves() == []
+    monkeypatch.setattr(harmony_decoding, "LOOKAHEAD_WITH_WRITTEN_VOICES", False)
+    assert octaves() == [(17, ("Tenor", "Bass"))]
+
+
 def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped):
     from midistyle.models.reharmonize import reharmonize
 
