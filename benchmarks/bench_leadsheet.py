@@ -13,8 +13,9 @@ Columns:
   (compare the inner-voice rules with Bach's own column). The decoder's weights against written
   voices (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``) were chosen here, so **given bass,
   test** repeats it on the held-out test split, and **given bass, test, unweighted** is the same
-  with those weights off (factor 1, penalty 0) and cross-relations spelled in the model's C major /
-  A minor (``SPELL_IN_KEY`` off): the decoder before them, the baseline;
+  with those weights off (factor 1, penalty 0), cross-relations spelled in the model's C major /
+  A minor (``SPELL_IN_KEY`` off) and no look ahead (``LOOKAHEAD_WITH_WRITTEN_VOICES`` off): the
+  decoder before them, the baseline;
 * **regenerated bars**: each valid chorale (Bach's) with alto, tenor and bass of bars 3-4 and of
   its last two full bars but one regenerated (seed 0): the marks within a beat of the span's edges
   that Bach's setting did not have, and whether every note that starts outside the bars came back
@@ -127,13 +128,13 @@ def run(quick: bool = False) -> list[dict]:
 @contextlib.contextmanager
 def _written_voice_weights(on: bool):
     """The decoder as shipped (on), or as it was before them (off): weights against written voices
-    neutral and cross-relations spelled in the model's C major / A minor."""
+    neutral, cross-relations spelled in the model's C major / A minor, no look ahead."""
     from midistyle.models import harmony_decoding as decoding
 
-    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY")
+    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY", "LOOKAHEAD_WITH_WRITTEN_VOICES")
     saved = {name: getattr(decoding, name) for name in names}
     if not on:
-        for name, value in zip(names, (1.0, 0.0, False)):
+        for name, value in zip(names, (1.0, 0.0, False, False)):
             setattr(decoding, name, value)
     try:
         yield
