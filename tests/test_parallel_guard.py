@@ -23,9 +23,11 @@ def guard(generator):
     return ParallelGuard(generator.tokenizer)
 
 
-def _refused_steps(guard, ids) -> list[int]:
-    """The onset step (16ths) of each of ``ids`` the guard refuses, replaying them in order."""
+def _refused_steps(guard, ids, key=None) -> list[int]:
+    """The onset step (16ths) of each of ``ids`` the guard refuses, replaying them in order (spelling
+    in ``key`` when given)."""
     state, refused = guard.start([]), []
+    state.key = key
     for token in ids:
         allowed = guard.allows(state, token)
         guard.advance(state, token)
@@ -123,17 +125,6 @@ def test_chorales_sampled_with_the_guard_have_no_parallels_without_it_they_do(ge
 KEYED = ("cross_relation", "augmented_diminished_interval")
 
 
-def _refused_steps_in_key(guard, ids, key) -> list[int]:
-    state, refused = guard.start([]), []
-    state.key = key
-    for token in ids:
-        allowed = guard.allows(state, token)
-        guard.advance(state, token)
-        if not allowed:
-            refused.append((state.bar_start + state.position) // 4)
-    return refused
-
-
 def test_in_a_key_the_guard_also_refuses_what_the_critic_spells_as_cross_relations_and_awkward_steps(
         generator, guard, test_chorales):
     from midistyle.music.keys import estimate_key
@@ -148,6 +139,31 @@ def test_in_a_key_the_guard_also_refuses_what_the_critic_spells_as_cross_relatio
         for rule in KEYED:
             found[rule] += sum(m.rule == rule for m in marks)
         marked = {m.step for m in marks if m.rule in PARALLELS + KEYED}
-        assert set(_refused_steps_in_key(guard, ids, key)) == marked, chorale.title
-        assert set(_refused_steps(guard, ids)) == {m.step for m in marks if m.rule in PARALLELS}  # no key: parallels
+        assert set(_refused_steps(guard, ids, key)) == marked, chorale.title
     assert found["cross_relation"] >= 1 and found["augmented_diminished_interval"] >= 20
+
+
+def _alto_after_c5(beats: int, key):
+    """A guard state where the alto sang C5 for ``beats`` beats from beat 1 and starts its next note
+    on beat 2 (an overlap when the C5 lasts 2 beats)."""
+    from midistyle.models.parallel_guard import VoiceState, _feed
+
+    state = VoiceState(key=key)
+    for kind, value in [("Bar", None), ("TimeSig", (4, 4)), ("Position", 0), ("Program", 1), ("Pitch", 72),
+                        ("Duration", (beats, 0, 4)), ("Position", 4), ("Program", 1)]:
+        _feed(state, kind, value)
+    return state
+
+
+def test_awkward_steps_are_read_as_the_critic_reads_them_after_an_overlap_and_past_an_octave():
+    from midistyle.models.parallel_guard import _augmented_or_diminished
+    from midistyle.music.score import Key
+
+    c_major = Key(0, "major")
+    # C5 -> F#4, a tritone: refused whether the C5 ends on beat 2 or overlaps it (the generator trims
+    # an overlap to end there, and the critic then reads the step)
+    assert _augmented_or_diminished(_alto_after_c5(1, c_major), 1, 66)
+    assert _augmented_or_diminished(_alto_after_c5(2, c_major), 1, 66)
+    # C5 -> F#3, a tritone and an octave: the critic marks a leap beyond an octave, not this rule
+    assert not _augmented_or_diminished(_alto_after_c5(1, c_major), 1, 54)
+    assert not _augmented_or_diminished(_alto_after_c5(1, c_major), 1, 67)  # C5 -> G4, a fourth

@@ -129,8 +129,8 @@ class TokenSampler:
             if self.guard.allows(voices, token):
                 return token
             refused.append(token)
-        # the nucleus used up or MAX_REFUSALS draws refused: the likeliest id that neither makes parallels
-        # nor leaps a seventh or more (drawing from the tail wrote sevenths and chromatic notes)
+        # the nucleus used up or MAX_REFUSALS draws refused: the likeliest id the guard allows that does
+        # not leap a seventh or more either (drawing from the tail wrote sevenths and chromatic notes)
         for token in np.argsort(-np.asarray(logits), kind="stable")[:FALLBACK_IDS]:
             token = int(token)
             if token not in refused and np.isfinite(logits[token]) and self.guard.allows(voices, token, leaps=True):

@@ -323,7 +323,8 @@ class ChoraleGenerator:
                 if near and not reached:  # stopped short of the end it was drawn to reach: not known good
                     cadence_cost = UNREACHED_COST
                 moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached) if score else 0
-                marks = self._marks(held, since_step) if request.retries else 0
+                key = sampler.voices.key if sampler.voices is not None else None  # the guard's, when guarded
+                marks = self._marks(held, since_step, key) if request.retries else 0
                 rank = (score is None, cadence_cost, marks, moving)  # a draw that does not decode: worst
                 if best is None or rank < best[0]:
                     best = (rank, candidate, reached, kinds, final_step)
@@ -397,13 +398,15 @@ class ChoraleGenerator:
             first = first or (f"{cadence.kind} missed", step)
         return first or ("none missed", end)
 
-    def _marks(self, score: Score | None, since_step: int) -> float:
+    def _marks(self, score: Score | None, since_step: int, key: Key | None = None) -> float:
         """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,
         which a piece still being written always breaks), judged with two bars before as context,
-        each weighed by how rarely Bach breaks its rule (:func:`midistyle.music.harmony.mark_weights`)."""
+        each weighed by how rarely Bach breaks its rule (:func:`midistyle.music.harmony.mark_weights`).
+        ``key``: the key the critic spells in (default: its estimate from that window)."""
         if score is None:
             return 0.0
         window = score.notes_starting_between(since_step - 2 * score.steps_per_bar, score.num_steps)
+        window = window.replace(key=key) if key is not None else window
         weights = mark_weights()
         return sum(weights[mark.rule] for mark in critique(window).marks
                    if mark.rule not in ENDING_RULES and mark.step >= since_step)

@@ -101,9 +101,9 @@ SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the no
 # one step after a choice that left no way out. Scoring the whole next chord instead (its likelihood and
 # every rule) was tried on valid and not kept: clashes rose from 1.14 to 1.62 per 100 beats.
 LOOKAHEAD_WITH_WRITTEN_VOICES = True  # the default of decode_harmony(lookahead=None)
-LOOKAHEAD_CHOICES = 8  # the best candidates at a step that may be read ahead
+LOOKAHEAD_CHOICES = 8  # the best candidates at a step that are read ahead (the others keep their score)
 LOOKAHEAD_STEPS = 8  # the next chord: the next melody or written onset within a half note
-LOOKAHEAD_DEAD_END = 20.0  # a candidate after which no next chord keeps the voices in order
+LOOKAHEAD_DEAD_END_PENALTY = 20.0  # a candidate after which no next chord keeps the voices in order
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,9 @@ def decode_harmony(
         The key the result is written in, which the harmony critic spells its notes in (for the
         cross-relation check); default ``placement.key``.
     lookahead : bool or None, keyword-only
-        The joint decoder scores its best candidates at a step with the best chord that can follow
-        at the next onset (``LOOKAHEAD_*``); None (default): when some voice is written (``fixed``).
+        The joint decoder takes from its best candidates at a step the parallels that every chord
+        it could choose at the next onset would make (``LOOKAHEAD_*``); None (default):
+        ``LOOKAHEAD_WITH_WRITTEN_VOICES`` where some voice is written (``given_steps``).
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
@@ -418,57 +419,69 @@ class _Decoder:
 
     def _looking_ahead(self, t: int, starters: list[int], combos: np.ndarray, score: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``LOOKAHEAD_CHOICES`` best candidates at step t, each less the parallels it leaves no way
-        around at the next step where the melody or a written voice moves (within ``LOOKAHEAD_STEPS``):
-        the cheapest parallel cost among the chords the decoded voices could choose there, as
-        :meth:`run` would choose them (``LOOKAHEAD_DEAD_END`` when no chord keeps the voices in order).
+        """The candidates at step t, the ``LOOKAHEAD_CHOICES`` best of them less the parallels each
+        leaves no way around at the next step where the melody or a written voice moves (within
+        ``LOOKAHEAD_STEPS``): the cheapest parallel cost among the chords the decoded voices could
+        choose there, as :meth:`run` would choose them (``LOOKAHEAD_DEAD_END_PENALTY`` when no chord
+        keeps the voices in order).
 
-        Only a dead end costs: a candidate with a parallel-free way on keeps its score, so the chord
-        chosen changes only where the best one leads into parallels a written voice cannot avoid. At
-        temperature 0 the candidates are read best first and the reading stops once no later one can
-        win (its score is already below the best found): the same choice, fewer next chords scored.
+        Only a dead end costs: a candidate with a parallel-free way on keeps its score, so the
+        choice changes only where a likely one leads into parallels that written voices leave no
+        way around. At temperature 0 the best are read in order and the reading stops once no
+        later one can win (its score is already below the best found): the same choice, fewer next
+        chords scored.
 
-        Returns (combos, score) for those candidates, shape=(K, 3) and (K,).
+        Returns
+        -------
+        (np.ndarray, np.ndarray)
+            ``combos`` unchanged, shape=(N, 3), and the scores with those costs, shape=(N,).
         """
-        top = np.argsort(-score, kind="stable")[:LOOKAHEAD_CHOICES]
-        combos, score = combos[top], score[top].copy()
         following = next((u for u in range(t + 1, min(t + 1 + LOOKAHEAD_STEPS, len(self.log_p)))
-                          if self.melody[u] >= 0 and (self.melody_onsets[u] or self.fixed_onsets[u].any())), None)
+                          if self.melody[u] >= 0
+                          and (self.melody_onsets[u] or (self.fixed_onsets[u] & self.given[u]).any())), None)
         if following is None or self.melody[following - 1] < 0:
             return combos, score
         decoded = [v for v in self.free if not self.given[following, v]]
         if not decoded:
             return combos, score
+        score = score.copy()
         best_so_far = -np.inf
-        for index, combo in enumerate(combos):
-            if self.temperature <= 0 and score[index] <= best_so_far:  # sorted: no later candidate can win
-                score[index:] = -np.inf
+        for index in np.argsort(-score, kind="stable")[:LOOKAHEAD_CHOICES]:
+            if self.temperature <= 0 and score[index] <= best_so_far:  # read best first: none later can win
                 break
-            score[index] -= self._dead_end_cost(t, following, combo, decoded)
+            score[index] -= self._dead_end_cost(t, following, combos[index], decoded)
             best_so_far = max(best_so_far, score[index])
         return combos, score
 
     def _dead_end_cost(self, t: int, following: int, combo: np.ndarray, decoded: list[int]) -> float:
         """The cheapest parallel cost at step ``following`` after the decoded voices take ``combo``
-        (alto, tenor, bass rows) at step t and hold it until then; the decoder's state is left as it was."""
-        saved = (list(self.current), self.previous.copy(), self.last_beat.copy(), list(self.written_before))
+        (alto, tenor, bass rows) at step t and hold it until then, with the decoder's state as
+        :meth:`run` will have it there; the state is left as it was."""
+        saved = (self.current, self.previous, self.last_beat, self.written_before)
         before = [int(row) for row in combo]  # what sounds just before the next step ...
         for v in range(HARMONY_VOICES):
             if self.given[following - 1, v]:  # ... written voices as written there
                 before[v] = int(self.fixed_rows[following - 1, v])
         self.previous = np.array([self.melody[following - 1], *before])
         passed = [u for u in range(t, following) if self.beats[u]]
-        if passed:  # a beat passed: the chord sounding on it is this one
-            self.last_beat = np.array([self.melody[passed[-1]], *before])
-        self.current = [int(self.fixed_rows[following, v]) if self.given[following, v] else before[v]
-                        for v in range(HARMONY_VOICES)]
-        self.written_before = [-1] * HARMONY_VOICES
+        if passed:  # a beat passed: the chord sounding on it is this one, written voices as written there
+            self.last_beat = np.array([self.melody[passed[-1]], *(
+                int(self.fixed_rows[passed[-1], v]) if self.given[passed[-1], v] else int(combo[v])
+                for v in range(HARMONY_VOICES))])
+        self.current, self.written_before = [], [-1] * HARMONY_VOICES
+        for v in range(HARMONY_VOICES):
+            if self.given[following, v]:
+                self.current.append(int(self.fixed_rows[following, v]))
+            elif self.given[following - 1, v]:  # a free stretch starts: its first note follows the written one
+                self.current.append(-1)
+                self.written_before[v] = before[v]
+            else:
+                self.current.append(before[v])
         try:
             ahead = self._joint_scores(following, self._starters(following, decoded))
         finally:
-            self.current, self.previous, self.last_beat, self.written_before = (
-                saved[0], saved[1], saved[2], saved[3])
-        return float(ahead[2].min()) if ahead is not None else LOOKAHEAD_DEAD_END
+            self.current, self.previous, self.last_beat, self.written_before = saved
+        return float(ahead[2].min()) if ahead is not None else LOOKAHEAD_DEAD_END_PENALTY
 
     def _joint_scores(self, t: int, starters: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Every allowed candidate tuple at step t, its score and the part of that score that is

@@ -10,11 +10,13 @@ what sounded just before: the harmony critic's ``parallel_fifths`` and ``paralle
 (:func:`midistyle.music.motion.perfect_motion`, the function the critic uses). Fifths and octaves
 by contrary motion are left alone: Bach writes them (0.41 per 100 beats in his train chorales).
 
-Once the caller gives it the key the music is in (``VoiceState.key``; the chorale generator sets
-the key heard so far before each stretch), the guard also refuses the two rules the critic spells
-in that key: a new note sounding one letter with two accidentals against another voice (a
-simultaneous cross-relation, F against F#), and a voice moving by an augmented or diminished
-interval from the note it has just ended (:func:`midistyle.music.keys.is_augmented_or_diminished`).
+Once the caller gives it a key (``VoiceState.key``; the chorale generator sets its estimate from
+the music so far before each stretch, and judges its retries in that key too), the guard also
+refuses the two rules the critic spells in that key: a new note sounding one letter with two
+accidentals against another voice (a simultaneous cross-relation, F against F#), and a voice
+moving by an augmented or diminished interval from the note it has just ended
+(:func:`midistyle.music.keys.is_augmented_or_diminished`; a seventh or a leap beyond an octave is
+the critic's leap rule instead).
 With parallels alone refused, the generator wrote these at 3.6 and 1.8 times Bach's rates.
 
 The sampler (:class:`midistyle.models.chorale_sampling.TokenSampler`) draws again without the
@@ -41,7 +43,7 @@ from midistyle.music.motion import PARALLEL_FIFTHS, PARALLEL_OCTAVES, leap_rule,
 from midistyle.music.score import Key
 
 MAX_REFUSALS = 16  # ids drawn again in one step before the sampler looks past its draws
-FALLBACK_IDS = 64  # then the likeliest ids it looks through for one without parallels or 7th leaps
+FALLBACK_IDS = 64  # then the likeliest ids it looks through for one the guard allows, without 7th leaps
 UNITS_PER_WHOLE = 64  # time in 1/16 of a quarter, so that a position of any beat (4 per beat) is whole
 
 
@@ -65,9 +67,9 @@ class VoiceState:
     notes : dict of int -> list of [onset, pitch, end]
         The last two notes of each voice (``end`` -1 until its duration is read).
     key : Key or None
-        The key notes are spelled in (the caller's estimate of the piece's key, as the critic will
-        read it); with one, the guard also refuses cross-relations and augmented or diminished
-        melodic intervals (:meth:`ParallelGuard.allows`).
+        The key notes are spelled in (the caller's estimate, from the music so far, of the key the
+        critic will read); with one, the guard also refuses cross-relations and augmented or
+        diminished melodic intervals (:meth:`ParallelGuard.allows`).
     """
 
     bar_start: int = 0
@@ -87,7 +89,8 @@ class VoiceState:
 
 
 class ParallelGuard:
-    """Follows REMI tokens (BPE ids) and says which ids would write parallel fifths or octaves.
+    """Follows REMI tokens (BPE ids) and says which ids would write parallel fifths or octaves (and,
+    once ``VoiceState.key`` is set, cross-relations or augmented or diminished steps).
 
     Parameters
     ----------
@@ -223,13 +226,17 @@ def _cross_relation(state: VoiceState, voice: int, pitch: int) -> bool:
 
 def _augmented_or_diminished(state: VoiceState, voice: int, pitch: int) -> bool:
     """Whether ``voice`` moves to ``pitch`` by an augmented or diminished interval from the note it
-    has just ended (a rest between them breaks the line, as the critic reads it)."""
+    has just ended, as the critic reads it: a rest between them breaks the line, and a seventh or a
+    leap beyond an octave is marked as that instead."""
     onset = state.bar_start + state.position
     earlier = [n for n in state.notes.get(voice, []) if n[0] < onset]
     if not earlier:
         return False
     _, before, end = earlier[-1]
-    return before != pitch and (end < 0 or end == onset) and _spelled_awkward(before, pitch, state.key)
+    # a note overlapping this one is trimmed to end here (make_monophonic), so it too leads into it;
+    # a seventh or a leap beyond an octave is the critic's leap rule, not this one
+    return before != pitch and (end < 0 or end >= onset) and leap_rule(before, np.array([pitch]))[0] == 0 \
+        and _spelled_awkward(before, pitch, state.key)
 
 
 _spelled_awkward = functools.lru_cache(maxsize=16384)(is_augmented_or_diminished)  # asked per drawn pitch
@@ -237,6 +244,7 @@ _spelled_awkward = functools.lru_cache(maxsize=16384)(is_augmented_or_diminished
 
 @functools.lru_cache(maxsize=32)
 def _letters(key: Key) -> tuple[int, ...]:
+    """The letter (0 = C … 6 = B) each pitch class is spelled with in ``key``, shape (12,)."""
     return letters_in_key(key.sharps, key.mode)
 
 
