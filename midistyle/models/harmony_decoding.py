@@ -202,7 +202,8 @@ def decode_harmony(
     lookahead : bool or None, keyword-only
         The joint decoder takes from its best candidates at a step the parallels that every chord
         it could choose at the next onset would make (``LOOKAHEAD_*``); None (default):
-        ``LOOKAHEAD_WITH_WRITTEN_VOICES`` where some voice is written (``given_steps``).
+        ``LOOKAHEAD_WITH_WRITTEN_VOICES`` where some voice is written (``given_steps``) and the
+        decoder does not sample (temperature 0).
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
@@ -230,8 +231,8 @@ def decode_harmony(
     state.tonic_row_class = ((9 if placement.minor else 0) - LOWEST_PITCH) % 12  # A or C in the model's rows
     if SPELL_IN_KEY:
         state.spell_as(spelling_key or placement.key, placement)
-    if lookahead is None:
-        lookahead = LOOKAHEAD_WITH_WRITTEN_VOICES and bool(np.asarray(given_steps, bool).any())
+    if lookahead is None:  # sampling, as reharmonize does, it changed no regenerated span and took 2.8x the time
+        lookahead = LOOKAHEAD_WITH_WRITTEN_VOICES and temperature <= 0 and bool(np.asarray(given_steps, bool).any())
     state.lookahead = method == "joint" and lookahead
     if method == "joint":
         state.plan_cadences(phrase_ends)
@@ -429,7 +430,7 @@ class _Decoder:
         choice changes only where a likely one leads into parallels that written voices leave no
         way around. At temperature 0 the best are read in order and the reading stops once no
         later one can win (its score is already below the best found): the same choice, fewer next
-        chords scored.
+        chords scored. Sampling (temperature > 0), each of the best is read.
 
         Returns
         -------
