@@ -48,7 +48,7 @@ def test_each_candidate_carries_its_own_cache(generator, prompt):
 def test_a_candidate_stops_when_asked_and_keeps_the_cache_of_where_it_stopped(generator, prompt):
     start, asked = len(prompt), []
 
-    def first_row_once(tokens):  # rows are asked in order: the first long enough stops, no other
+    def first_row_once(tokens, voices=None):  # rows are asked in order: the first long enough stops, no other
         if len(tokens) >= start + 8 and not asked:
             asked.append(True)
             return True

@@ -66,7 +66,7 @@ def test_a_batched_draw_that_stops_early_keeps_its_own_state(kind):
     model = build_model(ChoraleConfig(model=kind, **TINY))
     prompt, asked = [1, 4, 9, 7], []
 
-    def first_row_once(tokens):
+    def first_row_once(tokens, voices=None):
         if len(tokens) >= len(prompt) + 4 and not asked:
             asked.append(True)
             return True

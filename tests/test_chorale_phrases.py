@@ -142,7 +142,11 @@ def test_every_fermata_chord_sounds_in_all_four_voices_and_the_piece_fills_its_b
     opening = cut_at_step(bach, bach.anacrusis_steps + 2 * bach.steps_per_bar).replace(
         fermata_steps=tuple(s for s in bach.fermata_steps if s < bach.anacrusis_steps + 2 * bach.steps_per_bar))
     assert len(opening.fermata_steps) == 2
-    for result in (generator.generate(bars=12, prompt=opening, seed=4), generator.generate(bars=16, seed=3)):
+    prompted, free = generator.generate(bars=12, prompt=opening, seed=4), generator.generate(bars=16, seed=3)
+    # the line lists the prompt's fermatas with the plan's, and cadences only for the ends written here
+    assert "cadences after the prompt: " in prompted.describe() and "cadences: " in free.describe()
+    assert len(prompted.cadences) == len(prompted.plan.ends) - 2
+    for result in (prompted, free):
         score, plan = result.score, result.plan
         assert score.fermata_steps == plan.ends and score.num_steps == plan.end_step
         for end in plan.ends:

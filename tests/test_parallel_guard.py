@@ -167,3 +167,24 @@ def test_awkward_steps_are_read_as_the_critic_reads_them_after_an_overlap_and_pa
     # C5 -> F#3, a tritone and an octave: the critic marks a leap beyond an octave, not this rule
     assert not _augmented_or_diminished(_alto_after_c5(1, c_major), 1, 54)
     assert not _augmented_or_diminished(_alto_after_c5(1, c_major), 1, 67)  # C5 -> G4, a fourth
+
+
+def test_the_guard_knows_how_far_the_tokens_have_got_as_decoding_them_does(generator, guard, test_chorales):
+    # the sampler stops a draw just past a phrase end by this reading, instead of decoding every 4 tokens
+    from midistyle.models.parallel_guard import UNITS_PER_WHOLE
+
+    tokenizer = generator.tokenizer
+    units_per_step = UNITS_PER_WHOLE // 4 // tokenizer.config.steps_per_quarter
+    sampler = TokenSampler(generator.model, [tokenizer.bos_id], rng=np.random.default_rng(3), temperature=1.0,
+                           banned_tokens=(tokenizer.eos_id, tokenizer.pad_id))
+    drawn = [sampler.next_token() for _ in range(160)]  # the network's own orders, unguarded
+    sequences = [tokenizer.encode(c) for c in test_chorales[:6]] + [[tokenizer.bos_id, *drawn]]
+    checked = 0
+    for ids in sequences:
+        state = guard.start([])
+        for length, token in enumerate(ids, start=1):
+            guard.advance(state, token)
+            if length % 3 == 0:
+                assert state.next_onset_step(units_per_step) == tokenizer.next_onset_step(ids[:length]), length
+                checked += 1
+    assert checked > 500

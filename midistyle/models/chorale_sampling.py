@@ -143,8 +143,9 @@ class TokenSampler:
     def draw_candidates(self, count: int, max_tokens: int, *, should_stop=None, check_every: int = 4) -> list:
         """``count`` continuations of the current state drawn side by side, one batched step per token.
 
-        Each continuation takes up to ``max_tokens`` tokens, fewer when ``should_stop(tokens)``
-        (asked every ``check_every`` tokens) says so. Row by row, a step's tokens are sampled with
+        Each continuation takes up to ``max_tokens`` tokens, fewer when ``should_stop(tokens,
+        voices)`` (asked every ``check_every`` tokens; ``voices`` is the guard's state of that
+        continuation, None without a guard) says so. Row by row, a step's tokens are sampled with
         this sampler's rng in order, so one candidate draws exactly what ``next_token`` would.
         The sampler keeps its tokens; its window slides first if the candidates would not fit in it
         (as :meth:`make_room` does), and its rng has moved on.
@@ -178,7 +179,7 @@ class TokenSampler:
                         self.guard.advance(voices[index], row[-1])
             if should_stop is not None and drawn % check_every == 0:
                 for index, row in enumerate(rows):
-                    if kept_caches[index] is None and should_stop(row):
+                    if kept_caches[index] is None and should_stop(row, voices[index]):
                         kept_caches[index] = self.model.cache_row(cache, index)  # all of ``row`` but its last
                 if all(kept is not None for kept in kept_caches):
                     break
@@ -193,7 +194,7 @@ class TokenSampler:
             self.restore(start)
             for drawn in range(1, max_tokens + 1):
                 self.next_token()
-                if should_stop is not None and drawn % check_every == 0 and should_stop(self.tokens):
+                if should_stop is not None and drawn % check_every == 0 and should_stop(self.tokens, self.voices):
                     break
             candidates.append(self.snapshot())
         self.restore(start)

@@ -39,7 +39,7 @@ from midistyle.errors import InputError
 from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
-from midistyle.models.parallel_guard import ParallelGuard
+from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key
@@ -97,8 +97,9 @@ class GeneratedChorale:
         else:
             ending = f"no draw ended V-I on the tonic: it ends with a {last} cadence"
         held = f"; {self.held_changes} notes changed to hold the fermata chords" if self.held_changes else ""
-        return (f"{self.plan.bars} bars, {self.plan.describe()}; cadences: {', '.join(self.cadences)}; "
-                f"{ending}{held}")
+        after_prompt = " after the prompt" if len(self.cadences) < len(self.plan.ends) else ""  # its own ends
+        return (f"{self.plan.bars} bars, {self.plan.describe()}; cadences{after_prompt}: "
+                f"{', '.join(self.cadences)}; {ending}{held}")
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,12 @@ class ChoraleGenerator:
         best = None
         # a phrase end near: stop each draw just past it, so a redraw rewrites only the way to it
         near = pending and plan is not None and pending[0] - since_step <= NEAR_END_BARS * plan.steps_per_bar
-        def past_the_end(tokens: list[int]) -> bool:
-            return self.tokenizer.next_onset_step(tokens) > pending[0] + 1
+        units_per_step = UNITS_PER_WHOLE // 4 // self.tokenizer.config.steps_per_quarter
+
+        def past_the_end(tokens: list[int], voices: VoiceState | None) -> bool:  # the guard's reading is free
+            written_to = voices.next_onset_step(units_per_step) if voices is not None \
+                else self.tokenizer.next_onset_step(tokens)
+            return written_to > pending[0] + 1
 
         limit = max(request.retries, FINAL_DRAWS_FACTOR * request.cadence_draws) + 1
         draw, satisfied = 0, False

@@ -82,6 +82,15 @@ class VoiceState:
     notes: dict[int, list[list[int]]] = field(default_factory=dict)
     key: Key | None = None
 
+    def next_onset_step(self, units_per_step: int) -> int:
+        """The step after the last note onset read (0 before any): what
+        :meth:`midistyle.music.tokens.ScoreTokenizer.next_onset_step` reads from the tokens, without
+        decoding them; ``units_per_step`` is ``UNITS_PER_WHOLE // 4 // steps_per_quarter``."""
+        # a note counts once its duration is read, as miditok builds it
+        onsets = [next((n[0] for n in reversed(notes) if n[2] >= 0), -1) for notes in self.notes.values()]
+        last = max(onsets, default=-1)
+        return last // units_per_step + 1 if last >= 0 else 0
+
     def copy(self) -> VoiceState:
         return VoiceState(self.bar_start, self.bar_length, self.position, self.beat, self.positions_per_beat,
                           self.voice, self.bars_seen, {v: [list(n) for n in notes] for v, notes in self.notes.items()},
