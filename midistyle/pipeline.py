@@ -414,8 +414,9 @@ def generate_chorale_files(
     Each is ``bars`` bars (default 16) or ``phrases`` phrases long, in phrases closed by cadences
     under fermatas (the MusicXML carries them). All chorales are generated before the first file
     is written. ``retries`` is the number of voice-leading retries per stretch of tokens;
-    ``parallel_guard`` draws a token again when it would write parallel fifths or octaves (both
-    off: the network alone between phrase ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
+    ``parallel_guard`` draws a token again when it would write parallel fifths or octaves, a
+    cross-relation or an augmented or diminished step (both off: the network alone between phrase
+    ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
     """
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.music.score import Key

@@ -9,7 +9,7 @@ from midistyle.cli import main
 from midistyle.errors import InputError
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import critique
-from midistyle.music.io import read_score
+from midistyle.music.io import read_score, write_score
 from midistyle.music.keys import estimate_key
 from midistyle.music.phrase_plan import PHRASE_LENGTHS_PATH, PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, make_voices
@@ -181,3 +181,16 @@ def test_meters_without_bachs_own_table_borrow_one_and_end_inside_their_last_bar
 def test_other_places_for_the_final_chord_are_never_inside_a_prompt():
     plan = _plan(0, bars=4, kept_ends=(PICKUP + BAR,), start_step=PICKUP + 3 * BAR + 2 * BEAT)
     assert all(step >= PICKUP + 3 * BAR + 2 * BEAT for step in (plan.final_step, *plan.final_choices))
+
+
+def test_a_prompt_that_fills_the_bars_asked_for_is_one_line_exit_2(tmp_path, capsys, test_chorales):
+    from midistyle.models.compose import cut_at_step
+
+    bach = test_chorales[0]
+    opening = cut_at_step(bach, bach.anacrusis_steps + 4 * bach.steps_per_bar)
+    write_score(opening, tmp_path / "opening.musicxml")
+    assert main(["chorale", "--prompt", str(tmp_path / "opening.musicxml"), "--bars", "2",
+                 "-o", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "leaves no room after the prompt" in error
+    assert not (tmp_path / "out").exists()

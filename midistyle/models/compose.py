@@ -295,6 +295,7 @@ class ChoraleGenerator:
         since_step = _next_onset(so_far)
         if sampler.voices is not None and so_far is not None:  # the guard spells in the key heard so far
             sampler.voices.key = estimate_key(so_far)
+        key = sampler.voices.key if sampler.voices is not None else None  # the retries judge in it too
         sampler.temperature = request.temperature
         if pending and plan is not None:  # the first half of a phrase may be sampled hotter
             phrase_start = max([e + plan.beat_steps for e in plan.ends if e < pending[0]], default=0)
@@ -328,7 +329,6 @@ class ChoraleGenerator:
                 if near and not reached:  # stopped short of the end it was drawn to reach: not known good
                     cadence_cost = UNREACHED_COST
                 moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached) if score else 0
-                key = sampler.voices.key if sampler.voices is not None else None  # the guard's, when guarded
                 marks = self._marks(held, since_step, key) if request.retries else 0
                 rank = (score is None, cadence_cost, marks, moving)  # a draw that does not decode: worst
                 if best is None or rank < best[0]:
@@ -346,7 +346,13 @@ class ChoraleGenerator:
 
     def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator) -> PhrasePlan | None:
         """Draw tokens until the meter and pickup are known (a note in the second full bar), then the
-        plan, its phrase ends after what is written already (None when no plan fits)."""
+        plan, its phrase ends after what is written already (None when no second bar is drawn).
+
+        Raises
+        ------
+        InputError
+            When no plan fits the request (a prompt that fills the bars asked for).
+        """
         for _ in range(FIRST_BAR_TOKENS // 8):
             score = self._decoded(sampler.tokens)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
@@ -358,8 +364,8 @@ class ChoraleGenerator:
                     return plan_phrases(score.time_signature, score.steps_per_bar, beat, score.anacrusis_steps,
                                         rng=plan_rng, bars=request.bars, phrases=request.phrases,
                                         kept_ends=request.kept_ends, start_step=max(start, request.start_step))
-                except InputError:
-                    return None
+                except InputError as error:  # the request leaves no room for a plan: drawing again won't help
+                    raise InputError(f"no phrase plan fits: {error}") from None
             for _ in range(8):
                 sampler.next_token()
         return None

@@ -110,6 +110,7 @@ class ParallelGuard:
     def __init__(self, tokenizer):
         vocab = tokenizer.miditok_tokenizer
         self._parts = [_parse(part) for part in _base_tokens(vocab, tokenizer.vocab_size)]  # id -> ((kind, value), ...)
+        self._writes_note = [any(kind == "Pitch" for kind, _ in parts) for parts in self._parts]  # id -> bool
         self._positions_per_beat = int(vocab.config.max_num_pos_per_beat)
 
     def start(self, tokens) -> VoiceState:
@@ -128,11 +129,10 @@ class ParallelGuard:
         """Whether id ``token`` writes no parallel fifth or octave after ``state`` (left unchanged),
         and, when ``state.key`` is set, no cross-relation nor augmented or diminished melodic
         interval; with ``leaps``, no melodic leap of a seventh or beyond an octave either."""
-        parts = self._parts[token]
-        if not any(kind == "Pitch" for kind, _ in parts):
+        if not self._writes_note[token]:
             return True
         trial = state.copy()
-        for kind, value in parts:
+        for kind, value in self._parts[token]:
             if kind == "Pitch" and trial.voice >= 0:
                 if _makes_parallel(trial, trial.voice, value) or (leaps and _awkward_leap(trial, trial.voice, value)):
                     return False
