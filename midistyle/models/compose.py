@@ -355,6 +355,8 @@ class ChoraleGenerator:
         """
         for _ in range(FIRST_BAR_TOKENS // 8):
             score = self._decoded(sampler.tokens)
+            if sampler.voices is not None and score is not None:  # the guard spells in the key heard so far
+                sampler.voices.key = estimate_key(score)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
                 beat = beat_steps(score)
                 start = max(request.start_step, _next_onset(score) + beat)

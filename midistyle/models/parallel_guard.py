@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from midistyle.music.keys import is_augmented_or_diminished, letters_in_key
+from midistyle.music.keys import is_augmented_or_diminished, key_of_tonic, letters_in_key
 from midistyle.music.motion import PARALLEL_FIFTHS, PARALLEL_OCTAVES, leap_rule, perfect_motion
 from midistyle.music.score import Key
 
@@ -220,15 +220,15 @@ def _awkward_leap(state: VoiceState, voice: int, pitch: int) -> bool:
 
 def _cross_relation(state: VoiceState, voice: int, pitch: int) -> bool:
     """Whether ``pitch`` starting now in ``voice`` sounds one letter with two accidentals against a
-    note another voice sounds now (F against F#, spelled in ``state.key`` as the critic spells it)."""
+    note another voice sounds now (F against F#), spelled as the critic spells it in ``state.key``
+    or in a key the finished piece may be read in instead (:func:`_spellings`)."""
     onset = state.bar_start + state.position
-    letters = _letters(state.key)
     for other, notes in state.notes.items():
         if other == voice or not notes:
             continue
         start, other_pitch, end = notes[-1]
         if start <= onset and (end < 0 or end > onset) and (pitch - other_pitch) % 12 in (1, 11) \
-                and letters[pitch % 12] == letters[other_pitch % 12]:
+                and any(letters[pitch % 12] == letters[other_pitch % 12] for letters in _spellings(state.key)):
             return True
     return False
 
@@ -252,9 +252,20 @@ _spelled_awkward = functools.lru_cache(maxsize=16384)(is_augmented_or_diminished
 
 
 @functools.lru_cache(maxsize=32)
-def _letters(key: Key) -> tuple[int, ...]:
-    """The letter (0 = C … 6 = B) each pitch class is spelled with in ``key``, shape (12,)."""
-    return letters_in_key(key.sharps, key.mode)
+def _spellings(key: Key) -> tuple[tuple[int, ...], ...]:
+    """The letter (0 = C … 6 = B) each pitch class is spelled with, shape (12,), in ``key`` and in
+    the keys the finished piece may be read in instead: its parallel, dominant and subdominant (each
+    with the fewest accidentals, as :func:`midistyle.music.keys.estimate_key` names keys).
+
+    The key comes from the music so far, and the critic reads the finished piece in the key of the
+    whole: a piece heard in C# minor at bar 3 may be read in Db major, where Db against D is a
+    cross-relation that C# against D was not (3 of the 5 the guard let through in 40 pieces; a
+    dominant's spelling, 1 more).
+    """
+    tonic = key.tonic_pitch_class
+    keys = (key, key_of_tonic(tonic, "minor" if key.mode == "major" else "major"),
+            key_of_tonic(tonic + 7, key.mode), key_of_tonic(tonic + 5, key.mode))
+    return tuple(dict.fromkeys(letters_in_key(k.sharps, k.mode) for k in keys))
 
 
 def _makes_parallel(state: VoiceState, voice: int, pitch: int) -> bool:
