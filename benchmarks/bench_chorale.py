@@ -3,7 +3,8 @@
 Sets, each 16 bars, seeds 0..99 (6 with ``--quick``), default sampling (temperature 0.8, top-p 0.95):
 
 * ``phrases`` — the shipped model as ``midistyle chorale`` runs it: a phrase plan drawn from Bach's,
-  cadences sought at every phrase end, the final chord V-I on a held tonic, the parallel guard
+  cadences sought at every phrase end, the final chord a perfect V-I on a held tonic (both chords in
+  root position, the soprano on the tonic), the parallel guard
   (a token that would write parallel fifths or octaves is drawn again) and the voice-leading
   retries (3);
 * ``phrases, no retries`` — the same with ``--retries 0`` (the guard still on);
@@ -51,9 +52,13 @@ def _phrase_rows(sets: dict) -> list[dict]:
     from midistyle.music.harmony import critique, pooled_cadence_shares
     from midistyle.music.metrics import beat_steps
 
-    rows = {"fermatas per piece": {}, "phrase beats (25/50/75 %)": {}, "phrase ends closed by a cadence": {}}
+    rows = {"fermatas per piece": {}, "phrase beats (25/50/75 %)": {}, "phrase ends closed by a cadence": {},
+            "ends with a perfect authentic cadence on the tonic": {}}
     kinds = {}
     for name, scores in sets.items():
+        finals = [critique(s).cadences[-1] for s in scores]  # V-I, both in root position, soprano on the tonic
+        rows["ends with a perfect authentic cadence on the tonic"][name] = round(
+            float(np.mean([c.perfect and c.on_tonic for c in finals])), 3)
         lengths = []
         for score in scores:
             ends = sorted(set(score.fermata_steps) | {score.voices[0].notes[-1].onset_step})
@@ -121,8 +126,8 @@ def run(quick: bool = False) -> list[dict]:
         planned = [r for r in results if r.plan is not None]
         rows.append({"what": f"generation, {name}", "pieces": len(results), "failed": failures,
                      "mean attempts": round(sum(r.attempts for r in results) / len(results), 2),
-                     "ends V-I on the tonic (sampler)": round(sum(r.ending_closed for r in planned) / len(results), 3)
-                     if planned else "",
+                     "ends with a perfect V-I on the tonic (sampler)":
+                         round(sum(r.ending_closed for r in planned) / len(results), 3) if planned else "",
                      "notes changed to hold fermatas per piece": round(
                          sum(r.held_changes for r in planned) / len(planned), 1) if planned else "",
                      "rules above 1.5 x Bach": ", ".join(above[name])})

@@ -84,7 +84,20 @@ def test_cadence_at_names_v_i_at_a_planned_end():
     score = _score([[(0, 74, 8), (8, 72, 8)], [(0, 67, 8), (8, 67, 8)], [(0, 59, 8), (8, 64, 8)],
                     [(0, 43, 8), (8, 48, 8)]], steps=16)
     cadence = cadence_at(score, 8, Key(0, "major"))
-    assert cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position
+    assert cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position and cadence.perfect
+
+
+@pytest.mark.parametrize("bass, soprano, why", [
+    ((47, 48), (74, 72), "V6-I: the bass rises from the leading tone"),
+    ((43, 60), (74, 72), "the bass leaps up an eleventh"),
+    ((43, 48), (74, 76), "the soprano ends on the third"),
+])
+def test_a_v_i_that_a_teacher_would_not_call_perfect_is_not(bass, soprano, why):
+    score = _score([[(0, soprano[0], 8), (8, soprano[1], 8)], [(0, 67, 8), (8, 67, 8)],
+                    [(0, 59, 8), (8, 64, 8)], [(0, bass[0], 8), (8, bass[1], 8)]], steps=16)
+    cadence = cadence_at(score, 8, Key(0, "major"))
+    assert cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position, why
+    assert not cadence.perfect, why
 
 
 def test_no_cadence_is_read_where_the_music_has_stopped():
@@ -114,7 +127,7 @@ def test_a_generated_chorale_has_its_planned_fermatas_and_ends_v_i_on_a_held_ton
         assert len(result.cadences) == len(plan.ends)
         judged = critique(score)
         assert not [m for m in judged.marks if m.rule in ("ending_not_tonic", "ending_not_held")]
-        assert judged.cadences[-1].kind == "authentic"
+        assert judged.cadences[-1].kind == "authentic" and judged.cadences[-1].perfect  # V-I, soprano on the tonic
         for end in plan.ends[:-1]:  # every voice holds the fermata chord a beat
             assert not [n for v in score.voices for n in v.notes if end < n.onset_step < end + plan.beat_steps]
 

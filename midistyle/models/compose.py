@@ -10,8 +10,9 @@ made. A sample that does not decode to four voices reaching its final chord is d
 (:mod:`midistyle.music.phrase_plan`): where the fermatas fall, and the final chord in the last bar.
 Tokens come in stretches of 32; a stretch that reaches a planned phrase end stops just past it and
 is drawn again until the end closes with a cadence (read by the harmony critic's
-:func:`midistyle.music.cadences.cadence_at`), the final one V-I on the root-position tonic. The
-fermata chords are then held and the piece ends on its final chord at a bar line.
+:func:`midistyle.music.cadences.cadence_at`), the final one a perfect authentic cadence (V-I, both
+in root position, the soprano on the tonic). The fermata chords are then held and the piece ends on
+its final chord at a bar line.
 
 **Voice leading.** With ``voice_leading_retries`` > 0 (the default is 3) a stretch that adds marks
 of the harmony critic (:mod:`midistyle.music.harmony`, at every onset: parallels, clashes,
@@ -56,8 +57,11 @@ CADENCE_DRAWS = 16  # draws of a stretch that reaches a phrase end, until it clo
 FINAL_DRAWS_FACTOR = 2  # the final cadence may take twice as many
 LAST_PHRASE_TRIES = 4  # and when none of those draws ends on V-I, the last phrase is written again
 # How much a draw's cadence costs: Bach's commonest (authentic, half, phrygian: 86 % of his phrase
-# ends) nothing, the rarer ones a little, no cadence (or a final one that is not V-I on the tonic) most.
-CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1}
+# ends) nothing, the rarer ones a little, no cadence (or a final one that is not a perfect V-I on the tonic) most.
+# A final V-I on the tonic that is not perfect (V inverted, the bass not 5-1, the soprano off the
+# tonic) is kept only when no draw closes with a perfect one.
+IMPERFECT_FINAL = "authentic imperfect"
+CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1, IMPERFECT_FINAL: 2}
 MISSED_COST = 3
 UNREACHED_COST = 2  # a draw meant to reach a phrase end that stops short of it
 NEAR_END_BARS = 2  # a phrase end this close to where a stretch starts ends the stretch just past it
@@ -71,7 +75,8 @@ class GeneratedChorale:
 
     ``plan`` is the phrase plan it followed (None with ``phrase_plan=False``); ``cadences`` names the
     cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
-    ``ending_closed`` says whether the final one is V-I on the root-position tonic; ``held_changes``
+    ``ending_closed`` says whether the final one is a perfect authentic cadence on the tonic (V-I,
+    both in root position, the soprano on the tonic); ``held_changes``
     counts the notes lengthened, moved or removed to hold the fermata chords.
     """
 
@@ -93,7 +98,8 @@ class GeneratedChorale:
         if self.ending_closed:
             ending = "ends V-I on the tonic"
         elif last == "authentic":
-            ending = "no draw ended V-I on the tonic in root position: its last V-I is elsewhere"
+            ending = ("no draw ended with a perfect V-I on the tonic (both in root position, the soprano "
+                      "on the tonic): it ends with another authentic cadence")
         else:
             ending = f"no draw ended V-I on the tonic: it ends with a {last} cadence"
         held = f"; {self.held_changes} notes changed to hold the fermata chords" if self.held_changes else ""
@@ -168,7 +174,7 @@ class ChoraleGenerator:
             Instead of ``bars``: this many phrases (1-32), lengths drawn from Bach's.
         cadence_draws : int, keyword-only
             Draws of a stretch of tokens that reaches a phrase end, until one closes it with a cadence
-            (the final one with V-I on a root-position tonic).
+            (the final one with a perfect authentic cadence on the tonic).
         phrase_plan : bool, keyword-only
             False: the generator before phrase plans (no fermatas; cut after ``bars`` bars).
         opening_temperature : float or None, keyword-only
@@ -250,8 +256,8 @@ class ChoraleGenerator:
         A stretch is drawn again while it adds critic marks (up to ``retries`` times) and, when it
         reaches a phrase end, until that end closes with a cadence (up to ``cadence_draws`` times,
         twice that at the final chord); the draw with the cheapest cadences, then the lightest marks,
-        then the fewest notes moving under a fermata, is kept. When the final chord is still not V-I
-        on the tonic, the last phrase is written again from its start (up to ``LAST_PHRASE_TRIES``).
+        then the fewest notes moving under a fermata, is kept. When the final chord still does not
+        close a perfect V-I on the tonic, the last phrase is written again from its start (up to ``LAST_PHRASE_TRIES``).
         """
         plan = self._start(sampler, request, plan_rng) if request.follow_plan else None
         if request.follow_plan and plan is None:
@@ -266,7 +272,7 @@ class ChoraleGenerator:
                 last_phrase = (sampler.snapshot(), list(cadences))  # where the last phrase starts
             _, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
             pending = [end for end in pending if end not in reached]
-            cadences += [kind.removesuffix(" missed") for kind in kinds]
+            cadences += [kind.split()[0] for kind in kinds]  # "authentic imperfect", "half missed": the kind
             if plan is not None and plan.final_step in reached:
                 tries += 1
                 cost = CADENCE_COST.get(kinds[reached.index(plan.final_step)], MISSED_COST)  # the final's own
@@ -381,13 +387,15 @@ class ChoraleGenerator:
         return score if score.num_voices == 4 else None
 
     def _cadence(self, score: Score | None, end: int, plan: PhrasePlan) -> tuple[str, int]:
-        """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase,
-        and the step it closes at.
+        """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase
+        (:data:`IMPERFECT_FINAL` for a final V-I on the tonic that is not perfect), and the step it
+        closes at.
 
-        An inner end takes any named cadence (key: the music so far). The final chord must be V-I on
-        the root-position tonic of the finished piece's key, judged on the piece as it will be
-        written (cut and held), so the critic reading the result agrees; it is sought at the planned
-        step, then at the plan's other places for it.
+        An inner end takes any named cadence (key: the music so far). The final chord must close a
+        perfect authentic cadence (:attr:`midistyle.music.cadences.Cadence.perfect`: V-I, both in
+        root position, the soprano on the tonic) on the tonic of the finished piece's key, judged on
+        the piece as it will be written (cut and held), so the critic reading the result agrees; it
+        is sought at the planned step, then at the plan's other places for it.
         """
         if score is None:
             return "none missed", end
@@ -406,8 +414,10 @@ class ChoraleGenerator:
                 cadence = cadence_at(ending, step, estimate_key(ending))
             except ValueError:
                 continue
-            if cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position:
+            if cadence.perfect and cadence.on_tonic:
                 return cadence.kind, step
+            if cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position:
+                first = first if first and first[0] == IMPERFECT_FINAL else (IMPERFECT_FINAL, step)
             first = first or (f"{cadence.kind} missed", step)
         return first or ("none missed", end)
 
