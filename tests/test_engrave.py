@@ -1,5 +1,6 @@
 """Sheet music: verovio's SVG, PDF and PNG of real chorales, and what the MusicXML we give it says."""
 
+import re
 import subprocess
 import sys
 import threading
@@ -102,3 +103,20 @@ def test_silent_beats_are_written_as_rests_and_the_notes_read_back_unchanged(tmp
     assert rests == [[(1.0, 2.0)], []]  # beats 2-3 of the soprano's bar
     back = read_score(write_score(score, tmp_path / "gap.musicxml"))
     assert [v.notes for v in back.voices] == [v.notes for v in score.voices]
+
+
+def test_the_tempo_marks_note_is_drawn_in_png_and_pdf_not_left_to_a_font_cairo_lacks(test_chorales, tmp_path):
+    from midistyle.music.engrave import music_text_as_paths
+
+    svg = engrave_svg(test_chorales[0].replace(tempo_qpm=100.0), EngraveConfig(long_page=True))[0]
+    # verovio writes the quarter note of "♩ = 100" as a music-font character (Unicode private use)
+    assert re.search("[\ue000-\uf8ff]", svg)
+    drawn = music_text_as_paths(svg)
+    assert not re.search("[\ue000-\uf8ff]", drawn)  # no character left for CairoSVG to draw as a box
+    assert drawn.count("<path") == svg.count("<path") + 1 and ">100</tspan>" in drawn
+    # the outline sits where the text began, and the text now starts past it
+    text_x = float(re.search(r'class="tempo">\s*<text x="([\d.]+)"', svg)[1])
+    moved = re.search(r'class="tempo">\s*<g transform="translate\(([\d.]+),[\d.]+\)[^"]*">.*?<text x="([\d.]+)"',
+                      drawn, re.S)
+    assert float(moved[1]) == text_x and float(moved[2]) > text_x
+    engrave(test_chorales[0].replace(tempo_qpm=100.0), tmp_path / "tempo.png")  # cairo reads it

@@ -12,8 +12,10 @@ path itself, so every toolkit here is made with ``toolkit(False)`` and ``setReso
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -138,7 +140,7 @@ def engrave(source: Score | str | os.PathLike, out_path: str | os.PathLike, *,
         if suffix == ".svg":
             temporary.write_text(stack_pages(pages))
         elif suffix == ".png":
-            svg = stack_pages(pages)
+            svg = music_text_as_paths(stack_pages(pages))
             _cairosvg().svg2png(bytestring=svg.encode(), write_to=str(temporary),
                                 output_width=_png_width(svg, out_path), background_color="white")
         else:
@@ -183,10 +185,58 @@ def _pdf(pages: list[str], target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="midistyle-pdf-") as folder:
         for index, page in enumerate(pages):
             page_path = Path(folder) / f"page{index}.pdf"
-            cairosvg.svg2pdf(bytestring=page.encode(), write_to=str(page_path))
+            cairosvg.svg2pdf(bytestring=music_text_as_paths(page).encode(), write_to=str(page_path))
             writer.append(str(page_path))
         with open(target, "wb") as handle:
             writer.write(handle)
+
+
+_MUSIC_TEXT = re.compile(  # a text whose first run is in the music font: the note of a tempo mark
+    r'<text x="(?P<x>-?[\d.]+)" y="(?P<y>-?[\d.]+)"(?P<attributes>[^>]*)>(?P<before>\s*(?:<tspan[^>]*>\s*)*)'
+    r'<tspan font-family="(?P<font>[A-Za-z]+)" font-size="(?P<size>[\d.]+)px">(?P<glyphs>[\ue000-\uf8ff]+)</tspan>')
+
+
+def music_text_as_paths(svg: str) -> str:
+    """``svg`` with the music-font characters verovio writes as text (the note in "♩ = 120") drawn
+    as outlines instead, shape unchanged otherwise.
+
+    Browsers draw those characters with the font verovio embeds in the SVG (``@font-face``), but
+    CairoSVG ignores embedded fonts, so the PNG and PDF showed an empty box. Each glyph comes from
+    verovio's own outline for it (``data/<font>/<code>.xml``, 1000 units per em) at the text's
+    size; the rest of the text moves right by the glyphs' advance.
+    """
+    def outline(match: re.Match) -> str:
+        size = float(match["size"])
+        drawn, advance = [], 0.0
+        for glyph in match["glyphs"]:
+            shape = _glyph(match["font"], f"{ord(glyph):04X}")
+            if shape is None:
+                return match[0]  # a glyph verovio has no outline for: leave the text as it was
+            path, width = shape
+            drawn.append(f'<g transform="translate({advance:g},0)">{path}</g>')
+            advance += width
+        x, y, scale = float(match["x"]), float(match["y"]), size / 1000
+        shapes = f'<g transform="translate({x:g},{y:g}) scale({scale:g})">{"".join(drawn)}</g>'
+        return (f'{shapes}<text x="{x + advance * scale:g}" y="{match["y"]}"{match["attributes"]}>'
+                f'{match["before"]}<tspan font-size="{match["size"]}px"></tspan>')
+
+    return _MUSIC_TEXT.sub(outline, svg)
+
+
+@functools.lru_cache(maxsize=64)
+def _glyph(font: str, code: str) -> tuple[str, float] | None:
+    """verovio's outline of one music-font glyph as SVG (y up, 1000 units per em) and its advance."""
+    import verovio
+
+    data = Path(verovio.__file__).parent / "data"
+    try:
+        outline = (data / font / f"{code}.xml").read_text()
+        boxes = (data / f"{font}.xml").read_text()
+    except OSError:
+        return None
+    advance = re.search(rf'<g c="{code}"[^>]*h-a-x="([\d.]+)"', boxes)
+    path = re.search(r"<path[^>]*/>", outline)
+    return (path[0], float(advance[1])) if advance and path else None
 
 
 def stack_pages(pages: list[str]) -> str:
