@@ -207,3 +207,33 @@ def test_a_prompt_that_fills_the_bars_asked_for_is_one_line_exit_2(tmp_path, cap
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "leaves no room after the prompt" in error
     assert not (tmp_path / "out").exists()
+
+
+def test_the_home_key_is_the_signatures_major_or_relative_minor_as_the_music_says():
+    from midistyle.music.keys import home_key
+
+    g_minor = [[(0, 67, 8), (8, 70, 8), (16, 74, 8), (24, 66, 4), (28, 67, 4)], [(0, 62, 32)], [(0, 58, 32)],
+               [(0, 43, 16), (16, 50, 8), (24, 43, 8)]]
+    written = _score(g_minor, steps=32)
+    assert home_key(written.replace(key=Key(-2, "major"))) == Key(-2, "minor")  # a signature without its mode
+    assert home_key(written.replace(key=Key(-2, "minor"))) == Key(-2, "minor")
+    assert home_key(written.replace(key=None)) is None
+    bb_major = _score([[(0, 70, 8), (8, 74, 8), (16, 77, 16)], [(0, 65, 32)], [(0, 62, 32)], [(0, 46, 32)]], steps=32)
+    assert home_key(bb_major.replace(key=Key(-2, "major"))) == Key(-2, "major")
+
+
+def test_a_continuation_ends_in_its_prompts_key(generator, test_chorales):
+    from midistyle.models.compose import cut_at_step
+    from midistyle.music.score import pitch_class_of
+
+    bach = next(c for c in test_chorales if c.title == "bwv420")  # in A minor
+    opening = cut_at_step(bach, bach.anacrusis_steps + 2 * bach.steps_per_bar)
+
+    def final_root(result):
+        return pitch_class_of(critique(result.score).cadences[-1].chords[1].split()[0])
+
+    drifted = generator.generate(bars=8, seed=14, prompt=opening, keep_prompt_key=False)
+    assert final_root(drifted) == 0 and drifted.score.key == Key(0, "major")  # it ended in C major
+    kept = generator.generate(bars=8, seed=14, prompt=opening)
+    assert final_root(kept) == 9 and kept.score.key == Key(0, "minor") and kept.ending_closed
+    assert "(A minor)" in kept.describe()

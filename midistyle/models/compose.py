@@ -43,7 +43,7 @@ from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_
 from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
-from midistyle.music.keys import estimate_key
+from midistyle.music.keys import estimate_key, home_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, Voice
@@ -96,7 +96,7 @@ class GeneratedChorale:
             return ""
         last = self.cadences[-1] if self.cadences else "none"
         if self.ending_closed:
-            ending = "ends V-I on the tonic"
+            ending = f"ends V-I on the tonic ({self.score.key})" if self.score.key else "ends V-I on the tonic"
         elif last == "authentic":
             ending = ("no draw ended with a perfect V-I on the tonic (both in root position, the soprano "
                       "on the tonic): it ends with another authentic cadence")
@@ -121,6 +121,7 @@ class _Request:
     kept_ends: tuple[int, ...]
     start_step: int
     follow_plan: bool
+    home_key: Key | None = None  # the prompt's key: the final cadence closes on its tonic
 
 
 class ChoraleGenerator:
@@ -163,6 +164,7 @@ class ChoraleGenerator:
         cadence_draws: int = CADENCE_DRAWS,
         phrase_plan: bool = True,
         use_cache: bool = True,
+        keep_prompt_key: bool = True,
     ) -> GeneratedChorale:
         """One chorale in phrases, ending with a cadence on a held final chord.
 
@@ -186,6 +188,10 @@ class ChoraleGenerator:
             Draw a token again when it would write parallel fifths or octaves, a cross-relation or
             an augmented or diminished step (:mod:`midistyle.models.parallel_guard`); False with
             ``voice_leading_retries=0`` leaves the network alone between phrase ends.
+        keep_prompt_key : bool, keyword-only
+            With a prompt that has a key signature, end on the tonic of its key
+            (:func:`midistyle.music.keys.home_key`) and write the piece in that key; False: end on
+            the tonic of whatever key the finished piece is in, as without a prompt.
         """
         if phrases is not None:
             if bars is not None:
@@ -217,7 +223,7 @@ class ChoraleGenerator:
                            opening_temperature if opening_temperature is not None else temperature,
                            prompt.fermatas_on_grid(grid) if prompt is not None else (),
                            round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
-                           phrase_plan)
+                           phrase_plan, home_key(prompt) if prompt is not None and keep_prompt_key else None)
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
@@ -238,7 +244,7 @@ class ChoraleGenerator:
                 score = transpose_to_key(score, target_key, notes)
             # the key the critic reads it in, so the MusicXML has its signature and spells its
             # chromatic notes by it (D# leading to E in E minor, not E-flat)
-            score = score if score.key is not None else score.replace(key=estimate_key(score))
+            score = score if score.key is not None else score.replace(key=request.home_key or estimate_key(score))
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
@@ -328,7 +334,7 @@ class ChoraleGenerator:
                 held = hold_phrase_ends(score, plan, written_to=_next_onset(score))[0] \
                     if score is not None and plan is not None else score  # as it will be written
                 reached = [end for end in pending if _next_onset(score) > end + 1]
-                judged = [self._cadence(score, end, plan) for end in reached]
+                judged = [self._cadence(score, end, plan, request.home_key) for end in reached]
                 kinds = [kind for kind, _ in judged]
                 final_step = next((step for end, (_, step) in zip(reached, judged) if end == plan.final_step), None)
                 cadence_cost = sum(CADENCE_COST.get(kind, MISSED_COST) for kind in kinds)
@@ -386,16 +392,18 @@ class ChoraleGenerator:
             return None
         return score if score.num_voices == 4 else None
 
-    def _cadence(self, score: Score | None, end: int, plan: PhrasePlan) -> tuple[str, int]:
+    def _cadence(self, score: Score | None, end: int, plan: PhrasePlan, home: Key | None = None
+                 ) -> tuple[str, int]:
         """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase
         (:data:`IMPERFECT_FINAL` for a final V-I on the tonic that is not perfect), and the step it
         closes at.
 
         An inner end takes any named cadence (key: the music so far). The final chord must close a
         perfect authentic cadence (:attr:`midistyle.music.cadences.Cadence.perfect`: V-I, both in
-        root position, the soprano on the tonic) on the tonic of the finished piece's key, judged on
-        the piece as it will be written (cut and held), so the critic reading the result agrees; it
-        is sought at the planned step, then at the plan's other places for it.
+        root position, the soprano on the tonic) on the tonic of ``home`` (the prompt's key) or,
+        without one, of the finished piece's key, judged on the piece as it will be written (cut and
+        held), so the critic reading the result agrees; it is sought at the planned step, then at
+        the plan's other places for it.
         """
         if score is None:
             return "none missed", end
@@ -411,7 +419,7 @@ class ChoraleGenerator:
                 continue
             ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step))[0]
             try:
-                cadence = cadence_at(ending, step, estimate_key(ending))
+                cadence = cadence_at(ending, step, home or estimate_key(ending))
             except ValueError:
                 continue
             if cadence.perfect and cadence.on_tonic:
