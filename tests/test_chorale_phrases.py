@@ -237,3 +237,28 @@ def test_a_continuation_ends_in_its_prompts_key(generator, test_chorales):
     kept = generator.generate(bars=8, seed=14, prompt=opening)
     assert final_root(kept) == 9 and kept.score.key == Key(0, "minor") and kept.ending_closed
     assert "(A minor)" in kept.describe()
+
+
+def test_a_voice_rests_after_a_fermata_chord_but_not_inside_a_phrase():
+    # alto: a rest inside the first phrase (steps 4-6) and one after its fermata chord (12-16);
+    # tenor: a rest before from_step (a prompt's), kept as written
+    soprano = [(0, 67, 8), (8, 69, 8), (16, 71, 8), (24, 72, 8)]
+    alto = [(0, 64, 4), (6, 62, 2), (8, 64, 4), (16, 67, 8), (24, 67, 8)]
+    tenor = [(0, 60, 2), (3, 59, 5), (8, 60, 8), (16, 62, 8), (24, 64, 8)]
+    bass = [(0, 48, 8), (8, 45, 8), (16, 43, 8), (24, 48, 8)]
+    plan = PhrasePlan((8, 24), 32, "4/4, pickup 0", BAR, BEAT, 0)
+    held, _ = hold_phrase_ends(_score([soprano, alto, tenor, bass], steps=32), plan, from_step=3)
+    alto_held = [(n.onset_step, n.end_step) for n in held.voices[1].notes]
+    assert alto_held[:2] == [(0, 6), (6, 8)]  # held over the rest inside the phrase
+    assert (8, 12) in alto_held and (16, 24) in alto_held  # the breath after the fermata chord stays
+    assert [(n.onset_step, n.end_step) for n in held.voices[2].notes][:2] == [(0, 2), (3, 8)]
+
+
+def test_generated_chorales_rest_only_after_a_fermata(generator):
+    for seed in (1, 3, 4):  # each had the whole choir silent for a beat inside a phrase
+        score = generator.generate(bars=16, seed=seed).score
+        for voice in score.voices:
+            for note, following in zip(voice.notes, voice.notes[1:]):
+                if note.end_step < following.onset_step:
+                    after_fermata = any(note.onset_step <= end < note.end_step for end in score.fermata_steps)
+                    assert after_fermata, (seed, voice.name, note)

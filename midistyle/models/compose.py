@@ -239,7 +239,7 @@ class ChoraleGenerator:
             score, trimmed = make_monophonic(score)
             held = 0
             if plan is not None:
-                score, held = hold_phrase_ends(score, plan)
+                score, held = hold_phrase_ends(score, plan, from_step=request.start_step)
             if target_key is not None:
                 score = transpose_to_key(score, target_key, notes)
             # the key the critic reads it in, so the MusicXML has its signature and spells its
@@ -331,10 +331,10 @@ class ChoraleGenerator:
                                                  check_every=NEAR_END_CHECK_TOKENS)
             for candidate in candidates:
                 score = self._decoded(candidate[0])
-                held = hold_phrase_ends(score, plan, written_to=_next_onset(score))[0] \
+                held = hold_phrase_ends(score, plan, written_to=_next_onset(score), from_step=request.start_step)[0] \
                     if score is not None and plan is not None else score  # as it will be written
                 reached = [end for end in pending if _next_onset(score) > end + 1]
-                judged = [self._cadence(score, end, plan, request.home_key) for end in reached]
+                judged = [self._cadence(score, end, plan, request) for end in reached]
                 kinds = [kind for kind, _ in judged]
                 final_step = next((step for end, (_, step) in zip(reached, judged) if end == plan.final_step), None)
                 cadence_cost = sum(CADENCE_COST.get(kind, MISSED_COST) for kind in kinds)
@@ -392,18 +392,17 @@ class ChoraleGenerator:
             return None
         return score if score.num_voices == 4 else None
 
-    def _cadence(self, score: Score | None, end: int, plan: PhrasePlan, home: Key | None = None
-                 ) -> tuple[str, int]:
+    def _cadence(self, score: Score | None, end: int, plan: PhrasePlan, request: _Request) -> tuple[str, int]:
         """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase
         (:data:`IMPERFECT_FINAL` for a final V-I on the tonic that is not perfect), and the step it
         closes at.
 
         An inner end takes any named cadence (key: the music so far). The final chord must close a
         perfect authentic cadence (:attr:`midistyle.music.cadences.Cadence.perfect`: V-I, both in
-        root position, the soprano on the tonic) on the tonic of ``home`` (the prompt's key) or,
-        without one, of the finished piece's key, judged on the piece as it will be written (cut and
-        held), so the critic reading the result agrees; it is sought at the planned step, then at
-        the plan's other places for it.
+        root position, the soprano on the tonic) on the tonic of ``request.home_key`` (the prompt's
+        key) or, without one, of the finished piece's key, judged on the piece as it will be written
+        (cut and held), so the critic reading the result agrees; it is sought at the planned step,
+        then at the plan's other places for it.
         """
         if score is None:
             return "none missed", end
@@ -417,9 +416,10 @@ class ChoraleGenerator:
         for step in (plan.final_step, *plan.final_choices):
             if _next_onset(score) <= step + 1:  # not written yet: its chord may be incomplete
                 continue
-            ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step))[0]
+            ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step),
+                                      from_step=request.start_step)[0]
             try:
-                cadence = cadence_at(ending, step, home or estimate_key(ending))
+                cadence = cadence_at(ending, step, request.home_key or estimate_key(ending))
             except ValueError:
                 continue
             if cadence.perfect and cadence.on_tonic:
