@@ -56,7 +56,8 @@ def _phrase_rows(sets: dict) -> list[dict]:
             "ends with a perfect authentic cadence on the tonic": {}}
     kinds = {}
     for name, scores in sets.items():
-        finals = [critique(s).cadences[-1] for s in scores]  # V-I, both in root position, soprano on the tonic
+        found = [critique(s) for s in scores]
+        finals = [c.cadences[-1] for c in found]  # V-I, both in root position, the soprano on the tonic
         rows["ends with a perfect authentic cadence on the tonic"][name] = round(
             float(np.mean([c.perfect and c.on_tonic for c in finals])), 3)
         lengths = []
@@ -65,7 +66,7 @@ def _phrase_rows(sets: dict) -> list[dict]:
             lengths += list(np.diff([score.anacrusis_steps - beat_steps(score), *ends]) / beat_steps(score))
         rows["fermatas per piece"][name] = round(float(np.mean([len(s.fermata_steps) for s in scores])), 2)
         rows["phrase beats (25/50/75 %)"][name] = " / ".join(f"{q:g}" for q in np.percentile(lengths, [25, 50, 75]))
-        shares = pooled_cadence_shares([critique(s) for s in scores])
+        shares = pooled_cadence_shares(found)
         rows["phrase ends closed by a cadence"][name] = round(1 - shares["cadence_none"], 3)
         kinds[name] = shares
     out = [{"what": what, **values} for what, values in rows.items()]
@@ -128,7 +129,7 @@ def run(quick: bool = False) -> list[dict]:
                      "mean attempts": round(sum(r.attempts for r in results) / len(results), 2),
                      "ends with a perfect V-I on the tonic (sampler)":
                          round(sum(r.ending_closed for r in planned) / len(results), 3) if planned else "",
-                     "notes changed to hold fermatas per piece": round(
+                     "notes changed to hold fermatas or fill rests per piece": round(
                          sum(r.held_changes for r in planned) / len(planned), 1) if planned else "",
                      "rules above 1.5 x Bach": ", ".join(above[name])})
     return rows

@@ -89,7 +89,7 @@ def test_cadence_at_names_v_i_at_a_planned_end():
 
 @pytest.mark.parametrize("bass, soprano, why", [
     ((47, 48), (74, 72), "V6-I: the bass rises from the leading tone"),
-    ((43, 60), (74, 72), "the bass leaps up an eleventh"),
+    ((43, 60), (74, 72), "the bass leaps up an eleventh (the critic's leap beyond an octave)"),
     ((43, 48), (74, 76), "the soprano ends on the third"),
 ])
 def test_a_v_i_that_a_teacher_would_not_call_perfect_is_not(bass, soprano, why):
@@ -237,21 +237,27 @@ def test_a_continuation_ends_in_its_prompts_key(generator, test_chorales):
     kept = generator.generate(bars=8, seed=14, prompt=opening)
     assert final_root(kept) == 9 and kept.score.key == Key(0, "minor") and kept.ending_closed
     assert "(A minor)" in kept.describe()
+    # moved to another tonic, it is written in the moved key (its mode kept) and still ends on its tonic
+    moved = generator.generate(bars=8, seed=14, prompt=opening, key="D major")
+    assert moved.score.key == Key(-1, "minor") and final_root(moved) == 2
+    assert moved.score.voices[0].notes[0].pitch == kept.score.voices[0].notes[0].pitch + 5
 
 
 def test_a_voice_rests_after_a_fermata_chord_but_not_inside_a_phrase():
     # alto: a rest inside the first phrase (steps 4-6) and one after its fermata chord (12-16);
-    # tenor: a rest before from_step (a prompt's), kept as written
+    # tenor: a rest before from_step (a prompt's), kept as written, and one across the fermata at 8
     soprano = [(0, 67, 8), (8, 69, 8), (16, 71, 8), (24, 72, 8)]
     alto = [(0, 64, 4), (6, 62, 2), (8, 64, 4), (16, 67, 8), (24, 67, 8)]
-    tenor = [(0, 60, 2), (3, 59, 5), (8, 60, 8), (16, 62, 8), (24, 64, 8)]
+    tenor = [(0, 60, 2), (3, 59, 3), (10, 60, 6), (16, 62, 8), (24, 64, 8)]
     bass = [(0, 48, 8), (8, 45, 8), (16, 43, 8), (24, 48, 8)]
     plan = PhrasePlan((8, 24), 32, "4/4, pickup 0", BAR, BEAT, 0)
     held, _ = hold_phrase_ends(_score([soprano, alto, tenor, bass], steps=32), plan, from_step=3)
     alto_held = [(n.onset_step, n.end_step) for n in held.voices[1].notes]
     assert alto_held[:2] == [(0, 6), (6, 8)]  # held over the rest inside the phrase
     assert (8, 12) in alto_held and (16, 24) in alto_held  # the breath after the fermata chord stays
-    assert [(n.onset_step, n.end_step) for n in held.voices[2].notes][:2] == [(0, 2), (3, 8)]
+    # the note after the rest across the fermata starts when the held beat ends; the B before it is not
+    # held under the fermata chord
+    assert [(n.onset_step, n.end_step) for n in held.voices[2].notes][:3] == [(0, 2), (3, 6), (12, 16)]
 
 
 def test_generated_chorales_rest_only_after_a_fermata(generator):

@@ -11,8 +11,10 @@ made. A sample that does not decode to four voices reaching its final chord is d
 Tokens come in stretches of 32; a stretch that reaches a planned phrase end stops just past it and
 is drawn again until the end closes with a cadence (read by the harmony critic's
 :func:`midistyle.music.cadences.cadence_at`), the final one a perfect authentic cadence (V-I, both
-in root position, the soprano on the tonic). The fermata chords are then held and the piece ends on
-its final chord at a bar line.
+in root position, the soprano on the tonic), on the tonic of the prompt's key when there is a
+prompt (:func:`midistyle.music.keys.home_key`). The fermata chords are then held, a voice that
+falls silent inside a phrase holds its note to its next one (Bach's voices rest after fermatas),
+and the piece ends on its final chord at a bar line.
 
 **Voice leading.** With ``voice_leading_retries`` > 0 (the default is 3) a stretch that adds marks
 of the harmony critic (:mod:`midistyle.music.harmony`, at every onset: parallels, clashes,
@@ -20,8 +22,9 @@ unexplained dissonances, leaps…) is drawn again from the same point (the cache
 many times, keeping the draw whose marks weigh least, each mark weighed by how rarely Bach breaks
 its rule (:func:`midistyle.music.harmony.mark_weights`: a parallel octave outweighs several
 overlaps). Before that, with ``parallel_guard`` (the default), a token that would write parallel
-fifths or octaves, or (in the key heard so far) a cross-relation or an augmented or diminished
-step, is drawn again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
+fifths or octaves, or (in the key heard so far, from the first bar on) a cross-relation (spelled
+also in that key's parallel, dominant and subdominant) or an augmented or diminished step, is drawn
+again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
 are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
 ``parallel_guard=False`` leaves the network alone between phrase ends, and ``phrase_plan=False``
 gives the generator as it was before phrase plans.
@@ -43,7 +46,7 @@ from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_
 from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState
 from midistyle.music.cadences import cadence_at
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
-from midistyle.music.keys import estimate_key, home_key
+from midistyle.music.keys import estimate_key, home_key, key_of_tonic
 from midistyle.music.metrics import beat_steps
 from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, Voice
@@ -55,11 +58,11 @@ CHECK_EVERY_TOKENS = 32
 REDRAW_BATCH = 4  # redraws of a stretch drawn side by side: four cost 1.9 times one on the ONNX step
 CADENCE_DRAWS = 16  # draws of a stretch that reaches a phrase end, until it closes with a cadence
 FINAL_DRAWS_FACTOR = 2  # the final cadence may take twice as many
-LAST_PHRASE_TRIES = 4  # and when none of those draws ends on V-I, the last phrase is written again
+LAST_PHRASE_TRIES = 4  # and when none of those draws ends on a perfect V-I, the last phrase is written again
 # How much a draw's cadence costs: Bach's commonest (authentic, half, phrygian: 86 % of his phrase
 # ends) nothing, the rarer ones a little, no cadence (or a final one that is not a perfect V-I on the tonic) most.
-# A final V-I on the tonic that is not perfect (V inverted, the bass not 5-1, the soprano off the
-# tonic) is kept only when no draw closes with a perfect one.
+# A final V-I (or vii-I) on the tonic that is not perfect (V inverted or a leading-tone chord, the bass
+# not 5-1, the soprano off the tonic) is kept only when no draw closes with a perfect one.
 IMPERFECT_FINAL = "authentic imperfect"
 CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1, IMPERFECT_FINAL: 2}
 MISSED_COST = 3
@@ -77,7 +80,8 @@ class GeneratedChorale:
     cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
     ``ending_closed`` says whether the final one is a perfect authentic cadence on the tonic (V-I,
     both in root position, the soprano on the tonic); ``held_changes``
-    counts the notes lengthened, moved or removed to hold the fermata chords.
+    counts the notes lengthened, moved or removed to hold the fermata chords or fill a rest inside a
+    phrase.
     """
 
     score: Score
@@ -96,13 +100,14 @@ class GeneratedChorale:
             return ""
         last = self.cadences[-1] if self.cadences else "none"
         if self.ending_closed:
-            ending = f"ends V-I on the tonic ({self.score.key})" if self.score.key else "ends V-I on the tonic"
+            ending = "ends with a perfect V-I on the tonic" + (f" ({self.score.key})" if self.score.key else "")
         elif last == "authentic":
             ending = ("no draw ended with a perfect V-I on the tonic (both in root position, the soprano "
                       "on the tonic): it ends with another authentic cadence")
         else:
             ending = f"no draw ended V-I on the tonic: it ends with a {last} cadence"
-        held = f"; {self.held_changes} notes changed to hold the fermata chords" if self.held_changes else ""
+        held = f"; {self.held_changes} notes changed to hold the fermata chords or fill rests" \
+            if self.held_changes else ""
         after_prompt = " after the prompt" if len(self.cadences) < len(self.plan.ends) else ""  # its own ends
         return (f"{self.plan.bars} bars, {self.plan.describe()}; cadences{after_prompt}: "
                 f"{', '.join(self.cadences)}; {ending}{held}")
@@ -241,7 +246,7 @@ class ChoraleGenerator:
             if plan is not None:
                 score, held = hold_phrase_ends(score, plan, from_step=request.start_step)
             if target_key is not None:
-                score = transpose_to_key(score, target_key, notes)
+                score = transpose_to_key(score, target_key, notes, request.home_key)
             # the key the critic reads it in, so the MusicXML has its signature and spells its
             # chromatic notes by it (D# leading to E in E minor, not E-flat)
             score = score if score.key is not None else score.replace(key=request.home_key or estimate_key(score))
@@ -286,7 +291,7 @@ class ChoraleGenerator:
                     best_ending = (cost, sampler.snapshot(), list(cadences), final_step)
                 if cost == 0 or last_phrase is None or tries >= LAST_PHRASE_TRIES:
                     break
-                sampler.restore(last_phrase[0])  # no V-I at the end: write the last phrase again
+                sampler.restore(last_phrase[0])  # no perfect V-I at the end: write the last phrase again
                 pending, cadences = [plan.final_step], list(last_phrase[1])
                 continue
             if plan is None and self._bars_so_far(sampler.tokens) > request.bars:
@@ -519,15 +524,21 @@ def make_monophonic(score: Score) -> tuple[Score, int]:
     return score.replace(voices=tuple(voices)), changed
 
 
-def transpose_to_key(score: Score, key: Key, notes: list[str]) -> Score:
-    """Move the score so its detected tonic becomes ``key``'s (-6..+5 semitones); the mode stays."""
+def transpose_to_key(score: Score, key: Key, notes: list[str], written_in: Key | None = None) -> Score:
+    """Move the score so its tonic becomes ``key``'s (-6..+5 semitones), and write it in that key;
+    the mode stays. ``written_in``: the key it is in (a prompt's home key), else the detected one
+    (and, when the modes differ, no key: the caller estimates it on the moved piece)."""
     from midistyle.models.harmonizer_data import detect_key
 
-    merged = score.replace(voices=(Voice("all", tuple(n for v in score.voices for n in v.notes)),))
-    detected = detect_key(merged)
-    shift = (key.tonic_pitch_class - detected.tonic_pitch_class + 6) % 12 - 6
+    known = written_in is not None
+    if not known:
+        merged = score.replace(voices=(Voice("all", tuple(n for v in score.voices for n in v.notes)),))
+        written_in = detect_key(merged)
+    shift = (key.tonic_pitch_class - written_in.tonic_pitch_class + 6) % 12 - 6
     moved = score.transpose(shift)
-    if detected.mode != key.mode:
-        notes.append(f"generated in {detected}; moved by {shift:+d} semitones, its mode kept")
-        return moved
+    if written_in.mode != key.mode:
+        notes.append(f"generated in {written_in}; moved by {shift:+d} semitones, its mode kept")
+        # a detected key may be read otherwise in the moved piece: the caller estimates it again
+        return moved.replace(key=key_of_tonic(written_in.tonic_pitch_class + shift, written_in.mode)) if known \
+            else moved
     return moved.replace(key=key)

@@ -11,12 +11,13 @@ what sounded just before: the harmony critic's ``parallel_fifths`` and ``paralle
 by contrary motion are left alone: Bach writes them (0.41 per 100 beats in his train chorales).
 
 Once the caller gives it a key (``VoiceState.key``; the chorale generator sets its estimate from
-the music so far before each stretch, and judges its retries in that key too), the guard also
-refuses the two rules the critic spells in that key: a new note sounding one letter with two
-accidentals against another voice (a simultaneous cross-relation, F against F#), and a voice
-moving by an augmented or diminished interval from the note it has just ended
-(:func:`midistyle.music.keys.is_augmented_or_diminished`; a seventh or a leap beyond an octave is
-the critic's leap rule instead).
+the music so far, from the first bar on and before each stretch, and judges its retries in that key
+too), the guard also refuses the two rules the critic spells in a key: a new note sounding one
+letter with two accidentals against another voice (a simultaneous cross-relation, F against F#,
+spelled in that key or in its parallel, dominant or subdominant, since the finished piece may be
+read in one of those: :func:`_spellings`), and a voice moving by an augmented or diminished interval
+from the note it has just ended, in that key (:func:`midistyle.music.keys.is_augmented_or_diminished`;
+a seventh or a leap beyond an octave is the critic's leap rule instead).
 With parallels alone refused, the generator wrote these at 3.6 and 1.8 times Bach's rates.
 
 The sampler (:class:`midistyle.models.chorale_sampling.TokenSampler`) draws again without the

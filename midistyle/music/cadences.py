@@ -34,8 +34,9 @@ CADENCE_KINDS = ("authentic", "half", "plagal", "deceptive", "phrygian", "none")
 DOMINANT_QUALITIES = ("major", "dominant seventh")
 LEADING_TONE_QUALITIES = ("diminished", "diminished seventh", "half-diminished seventh")
 CADENTIAL_BASS_MOVES = (1, 2, 5, 7, 10, 11)  # semitones mod 12: a step, a fourth or a fifth either way
-PERFECT_BASS_MOVES = (5, -7)  # semitones, V to I: up a fourth or down a fifth (239 of the 242 final cadences
-# from a root-position dominant in Bach's train chorales; the other 3 move by a step or not at all)
+PERFECT_BASS_MOVES = (5, -7)  # semitones, root-position V to I: up a fourth or down a fifth, not by a
+# compound leap of an eleventh or twelfth (the critic's leap beyond an octave); Bach's train chorales end
+# V-I from a root-position V 239 times, every one by one of these two
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ class Cadence:
         The phrase end is marked by a fermata (else it is the end of the piece only).
     perfect : bool
         A perfect authentic cadence: Y is a major triad or dominant seventh on its root in the bass,
-        the bass falls a fifth or rises a fourth to X's root, and the soprano ends on X's root (V-I
-        as Bach ends 0.73 of his train chorales; the rest mostly end on a half or Phrygian close).
+        the bass falls a fifth or rises a fourth to X's root (not by a compound leap), and the
+        soprano (the first voice) ends on X's root: V-I as Bach ends 0.73 of his train chorales.
     """
 
     step: int
@@ -115,7 +116,7 @@ def find_cadences(score: Score, slices: Slices, chords: ChordLabels, score_key: 
                               and (bass_x - bass_y) % 12 in CADENTIAL_BASS_MOVES)
         perfect = bool(kind == "authentic" and root_position and chords.quality(previous) in DOMINANT_QUALITIES
                        and bass_y != REST and bass_y % 12 == chords.roots[previous]
-                       and bass_x - bass_y in PERFECT_BASS_MOVES and _soprano(slices, k) % 12 == x_root)
+                       and bass_x - bass_y in PERFECT_BASS_MOVES and _soprano(slices, k) in range(x_root, 128, 12))
         cadences.append(Cadence(step, bar, round(position, 3), kind,
                                 (chords.name(previous) if previous is not None else "no chord", chords.name(k)),
                                 bool(root_position), cadential_bass, x_root == score_key.tonic_pitch_class,
@@ -189,8 +190,8 @@ def _kind(chords: ChordLabels, y: int | None, x: int, bass_y: int, bass_x: int, 
 
 
 def _soprano(slices: Slices, i: int) -> int:
-    sounding = [int(p) for p in slices.pitches[i] if p != REST]
-    return max(sounding) if sounding else REST
+    """The first voice's pitch at slice ``i`` (REST when it is silent)."""
+    return int(slices.pitches[i][0]) if len(slices.pitches[i]) else REST
 
 
 def _bass(slices: Slices, i: int) -> int:

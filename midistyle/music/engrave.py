@@ -156,8 +156,6 @@ def _png_width(svg: str, out_path: Path) -> int:
     InputError
         When the score is too long to read on one PNG page.
     """
-    import re
-
     match = re.search(r'<svg[^>]*width="([\d.]+)px"[^>]*height="([\d.]+)px"', svg)
     if not match:
         return PNG_WIDTH_PX
@@ -203,9 +201,12 @@ def music_text_as_paths(svg: str) -> str:
     Browsers draw those characters with the font verovio embeds in the SVG (``@font-face``), but
     CairoSVG ignores embedded fonts, so the PNG and PDF showed an empty box. Each glyph comes from
     verovio's own outline for it (``data/<font>/<code>.xml``, 1000 units per em) at the text's
-    size; the rest of the text moves right by the glyphs' advance.
+    size; the rest of the text moves right by the glyphs' advance. Centred or right-aligned text
+    (a ``text-anchor``) is left as it is: where its glyphs fall depends on the width of the whole.
     """
     def outline(match: re.Match) -> str:
+        if "text-anchor" in match["attributes"]:
+            return match[0]
         size = float(match["size"])
         drawn, advance = [], 0.0
         for glyph in match["glyphs"]:
@@ -215,9 +216,9 @@ def music_text_as_paths(svg: str) -> str:
             path, width = shape
             drawn.append(f'<g transform="translate({advance:g},0)">{path}</g>')
             advance += width
-        x, y, scale = float(match["x"]), float(match["y"]), size / 1000
-        shapes = f'<g transform="translate({x:g},{y:g}) scale({scale:g})">{"".join(drawn)}</g>'
-        return (f'{shapes}<text x="{x + advance * scale:g}" y="{match["y"]}"{match["attributes"]}>'
+        scale = size / 1000
+        shapes = f'<g transform="translate({match["x"]},{match["y"]}) scale({scale!r})">{"".join(drawn)}</g>'
+        return (f'{shapes}<text x="{float(match["x"]) + advance * scale:.3f}" y="{match["y"]}"{match["attributes"]}>'
                 f'{match["before"]}<tspan font-size="{match["size"]}px"></tspan>')
 
     return _MUSIC_TEXT.sub(outline, svg)

@@ -47,7 +47,9 @@ def home_key(score: Score) -> Key | None:
     None without a signature.
 
     On Bach's train chorales, read from their first two bars, this is the root of the final chord
-    in 206 of 272 (the key his files declare, 211; :func:`estimate_key` of the two bars, 171).
+    in 206 of 272 (the key his files declare, 211; :func:`estimate_key` of the two bars, 171). A
+    modal signature (a Dorian tune written with one flat fewer) is read as the major or minor key
+    of that signature, so its tonic is missed.
     """
     if score.key is None:
         return None
@@ -59,7 +61,7 @@ def home_key(score: Score) -> Key | None:
         return major
     fits = [np.corrcoef(np.roll(profile, k.tonic_pitch_class), histogram)[0, 1]
             for k, profile in ((major, _MAJOR_PROFILE), (minor, _MINOR_PROFILE))]
-    return major if fits[0] >= fits[1] else minor
+    return minor if fits[1] > fits[0] else major  # a flat histogram (no correlation either way): major
 
 
 def _pitch_class_histogram(score: Score) -> np.ndarray:

@@ -250,12 +250,14 @@ def hold_phrase_ends(score: Score, plan: PhrasePlan, *, written_to: int | None =
 
 
 def _fill_rests(notes: list[Note], ends: tuple[int, ...], from_step: int) -> tuple[list[Note], int]:
-    """One voice's notes with each rest from ``from_step`` on that does not follow a phrase's last
-    chord (a note sounding at one of ``ends``) filled by holding the note before it."""
+    """One voice's notes with each rest from ``from_step`` on that lies inside a phrase filled by
+    holding the note before it. A rest after a phrase's last chord (the note before it sounds at one
+    of ``ends``) is left, and so is a rest across a phrase end (holding the note before it would
+    sound the chord before the fermata under it)."""
     out, changed = list(notes), 0
     for i, (note, following) in enumerate(zip(notes, notes[1:])):
         resting = note.end_step < following.onset_step and note.end_step >= from_step
-        if resting and not any(note.onset_step <= end < note.end_step for end in ends):
+        if resting and not any(note.onset_step <= end < following.onset_step for end in ends):
             out[i] = dataclasses.replace(note, duration_steps=following.onset_step - note.onset_step)
             changed += 1
     return out, changed
