@@ -7,7 +7,7 @@ import pytest
 
 from midistyle.cli import main
 from midistyle.errors import InputError
-from midistyle.music.cadences import cadence_at
+from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import critique
 from midistyle.music.io import read_score, write_score
 from midistyle.music.keys import estimate_key
@@ -209,17 +209,13 @@ def test_a_prompt_that_fills_the_bars_asked_for_is_one_line_exit_2(tmp_path, cap
     assert not (tmp_path / "out").exists()
 
 
-def test_the_home_key_is_the_signatures_major_or_relative_minor_as_the_music_says():
-    from midistyle.music.keys import home_key
-
-    g_minor = [[(0, 67, 8), (8, 70, 8), (16, 74, 8), (24, 66, 4), (28, 67, 4)], [(0, 62, 32)], [(0, 58, 32)],
-               [(0, 43, 16), (16, 50, 8), (24, 43, 8)]]
-    written = _score(g_minor, steps=32)
-    assert home_key(written.replace(key=Key(-2, "major"))) == Key(-2, "minor")  # a signature without its mode
-    assert home_key(written.replace(key=Key(-2, "minor"))) == Key(-2, "minor")
-    assert home_key(written.replace(key=None)) is None
-    bb_major = _score([[(0, 70, 8), (8, 74, 8), (16, 77, 16)], [(0, 65, 32)], [(0, 62, 32)], [(0, 46, 32)]], steps=32)
-    assert home_key(bb_major.replace(key=Key(-2, "major"))) == Key(-2, "major")
+def test_the_home_key_is_the_key_of_the_first_chord():
+    g_minor = [[(0, 67, 8), (8, 70, 8)], [(0, 62, 16)], [(0, 58, 16)], [(0, 43, 8), (8, 50, 8)]]
+    assert home_key(_score(g_minor, steps=16)) == Key(-2, "minor")
+    a_major_first = [[(0, 73, 8), (8, 74, 8)], [(0, 64, 16)], [(0, 57, 8), (8, 59, 8)], [(0, 45, 8), (8, 50, 8)]]
+    assert home_key(_score(a_major_first, steps=16)) == Key(3, "major")  # even with C major written on it
+    no_triad = [[(0, 67, 8)], [(0, 65, 8)], [(0, 59, 8)], [(0, 55, 8)]]  # a dominant seventh
+    assert home_key(_score(no_triad, steps=8)) is None
 
 
 def test_a_continuation_ends_in_its_prompts_key(generator, test_chorales):
@@ -232,7 +228,7 @@ def test_a_continuation_ends_in_its_prompts_key(generator, test_chorales):
     def final_root(result):
         return pitch_class_of(critique(result.score).cadences[-1].chords[1].split()[0])
 
-    drifted = generator.generate(bars=8, seed=14, prompt=opening, keep_prompt_key=False)
+    drifted = generator.generate(bars=8, seed=14, prompt=opening, keep_home_key=False)
     assert final_root(drifted) == 0 and drifted.score.key == Key(0, "major")  # it ended in C major
     kept = generator.generate(bars=8, seed=14, prompt=opening)
     assert final_root(kept) == 9 and kept.score.key == Key(0, "minor") and kept.ending_closed

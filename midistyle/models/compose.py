@@ -11,8 +11,9 @@ made. A sample that does not decode to four voices reaching its final chord is d
 Tokens come in stretches of 32; a stretch that reaches a planned phrase end stops just past it and
 is drawn again until the end closes with a cadence (read by the harmony critic's
 :func:`midistyle.music.cadences.cadence_at`), the final one a perfect authentic cadence (V-I, both
-in root position, the soprano on the tonic), on the tonic of the prompt's key when there is a
-prompt (:func:`midistyle.music.keys.home_key`). The fermata chords are then held, a voice that
+in root position, the soprano on the tonic), with a prompt on the root of its first chord
+(:func:`midistyle.music.cadences.home_key`; Bach ends 0.90 of his chorales so), the piece written in
+that key. The fermata chords are then held, a voice that
 falls silent inside a phrase holds its note to its next one (Bach's voices rest after fermatas),
 and the piece ends on its final chord at a bar line.
 
@@ -44,9 +45,9 @@ from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
 from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState
-from midistyle.music.cadences import cadence_at
+from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
-from midistyle.music.keys import estimate_key, home_key, key_of_tonic
+from midistyle.music.keys import estimate_key, key_of_tonic
 from midistyle.music.metrics import beat_steps
 from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, Voice
@@ -63,8 +64,12 @@ LAST_PHRASE_TRIES = 4  # and when none of those draws ends on a perfect V-I, the
 # ends) nothing, the rarer ones a little, no cadence (or a final one that is not a perfect V-I on the tonic) most.
 # A final V-I (or vii-I) on the tonic that is not perfect (V inverted or a leading-tone chord, the bass
 # not 5-1, the soprano off the tonic) is kept only when no draw closes with a perfect one.
+# A perfect V-I on the tonic of the finished piece's key, when that is not the key the piece opened
+# in, is kept over it.
 IMPERFECT_FINAL = "authentic imperfect"
-CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1, IMPERFECT_FINAL: 2}
+AWAY_FINAL = "authentic away"
+CADENCE_COST = {"authentic": 0, "half": 0, "phrygian": 0, "plagal": 1, "deceptive": 1,
+                AWAY_FINAL: 1, IMPERFECT_FINAL: 2}
 MISSED_COST = 3
 UNREACHED_COST = 2  # a draw meant to reach a phrase end that stops short of it
 NEAR_END_BARS = 2  # a phrase end this close to where a stretch starts ends the stretch just past it
@@ -79,7 +84,8 @@ class GeneratedChorale:
     ``plan`` is the phrase plan it followed (None with ``phrase_plan=False``); ``cadences`` names the
     cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
     ``ending_closed`` says whether the final one is a perfect authentic cadence on the tonic (V-I,
-    both in root position, the soprano on the tonic); ``held_changes``
+    both in root position, the soprano on the tonic); ``opened_in`` is the key of its first chord
+    (:func:`midistyle.music.cadences.home_key`) when it ends in another; ``held_changes``
     counts the notes lengthened, moved or removed to hold the fermata chords or fill a rest inside a
     phrase.
     """
@@ -93,6 +99,7 @@ class GeneratedChorale:
     cadences: tuple[str, ...] = ()
     ending_closed: bool = False
     held_changes: int = 0
+    opened_in: Key | None = None
 
     def describe(self) -> str:
         """What the piece's phrases did, in one line (empty without a plan)."""
@@ -101,6 +108,8 @@ class GeneratedChorale:
         last = self.cadences[-1] if self.cadences else "none"
         if self.ending_closed:
             ending = "ends with a perfect V-I on the tonic" + (f" ({self.score.key})" if self.score.key else "")
+            if self.opened_in is not None:
+                ending += f", not in {self.opened_in}, the key it opened in"
         elif last == "authentic":
             ending = ("no draw ended with a perfect V-I on the tonic (both in root position, the soprano "
                       "on the tonic): it ends with another authentic cadence")
@@ -126,7 +135,7 @@ class _Request:
     kept_ends: tuple[int, ...]
     start_step: int
     follow_plan: bool
-    home_key: Key | None = None  # the prompt's key: the final cadence closes on its tonic
+    home_key: Key | None = None  # the key of a prompt's first chord: the final cadence closes on its tonic
 
 
 class ChoraleGenerator:
@@ -169,7 +178,7 @@ class ChoraleGenerator:
         cadence_draws: int = CADENCE_DRAWS,
         phrase_plan: bool = True,
         use_cache: bool = True,
-        keep_prompt_key: bool = True,
+        keep_home_key: bool = True,
     ) -> GeneratedChorale:
         """One chorale in phrases, ending with a cadence on a held final chord.
 
@@ -193,10 +202,11 @@ class ChoraleGenerator:
             Draw a token again when it would write parallel fifths or octaves, a cross-relation or
             an augmented or diminished step (:mod:`midistyle.models.parallel_guard`); False with
             ``voice_leading_retries=0`` leaves the network alone between phrase ends.
-        keep_prompt_key : bool, keyword-only
-            With a prompt that has a key signature, end on the tonic of its key
-            (:func:`midistyle.music.keys.home_key`) and write the piece in that key; False: end on
-            the tonic of whatever key the finished piece is in, as without a prompt.
+        keep_home_key : bool, keyword-only
+            With a prompt that opens on a major or minor triad, end on its root (the key of
+            :func:`midistyle.music.cadences.home_key`) and write the piece in that key, or, when no
+            draw does, with a perfect V-I on the finished piece's own tonic; False: end on the tonic
+            of whatever key the finished piece is in, as without a prompt.
         """
         if phrases is not None:
             if bars is not None:
@@ -228,7 +238,7 @@ class ChoraleGenerator:
                            opening_temperature if opening_temperature is not None else temperature,
                            prompt.fermatas_on_grid(grid) if prompt is not None else (),
                            round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
-                           phrase_plan, home_key(prompt) if prompt is not None and keep_prompt_key else None)
+                           phrase_plan, home_key(prompt) if prompt is not None and keep_home_key else None)
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
@@ -236,7 +246,10 @@ class ChoraleGenerator:
                                    banned_tokens=(self.tokenizer.eos_id, self.tokenizer.pad_id), use_cache=use_cache,
                                    guard=self._guard() if parallel_guard else None)
             plan_rng = np.random.default_rng([seed, attempt])
-            tokens, plan, cadences, closed = self._sample(sampler, request, plan_rng)
+            tokens, plan, cadences, final_kind, home = self._sample(sampler, request, plan_rng)
+            closed = final_kind in ("authentic", AWAY_FINAL)  # perfect, on the tonic of the key it is written in
+            opened_in = home if final_kind == AWAY_FINAL else None
+            home = None if final_kind == AWAY_FINAL else home  # it ended elsewhere: written in its own key
             score, problem = self._decode(tokens, request, plan)
             if problem:
                 notes.append(f"attempt {attempt}: {problem}; sampled again")
@@ -246,11 +259,12 @@ class ChoraleGenerator:
             if plan is not None:
                 score, held = hold_phrase_ends(score, plan, from_step=request.start_step)
             if target_key is not None:
-                score = transpose_to_key(score, target_key, notes, request.home_key)
+                score = transpose_to_key(score, target_key, notes, home)
             # the key the critic reads it in, so the MusicXML has its signature and spells its
             # chromatic notes by it (D# leading to E in E minor, not E-flat)
-            score = score if score.key is not None else score.replace(key=request.home_key or estimate_key(score))
-            return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held)
+            score = score if score.key is not None else score.replace(key=home or estimate_key(score))
+            return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held,
+                                    opened_in)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
     def _guard(self) -> ParallelGuard:
@@ -261,18 +275,21 @@ class ChoraleGenerator:
 
     # -- sampling ----------------------------------------------------------------------------------
     def _sample(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator
-                ) -> tuple[list[int], PhrasePlan | None, tuple[str, ...], bool]:
+                ) -> tuple[list[int], PhrasePlan | None, tuple[str, ...], str, Key | None]:
         """Stretches of tokens until the plan's final chord is written (EOS is never sampled).
 
         A stretch is drawn again while it adds critic marks (up to ``retries`` times) and, when it
         reaches a phrase end, until that end closes with a cadence (up to ``cadence_draws`` times,
         twice that at the final chord); the draw with the cheapest cadences, then the lightest marks,
         then the fewest notes moving under a fermata, is kept. When the final chord still does not
-        close a perfect V-I on the tonic, the last phrase is written again from its start (up to ``LAST_PHRASE_TRIES``).
+        close a perfect V-I on the tonic, the last phrase is written again from its start (up to
+        ``LAST_PHRASE_TRIES``). Returns the tokens, the plan, the cadences, the final cadence's kind as
+        :meth:`_cadence` names it, and the home key the final cadence was sought on (None: the
+        finished piece's own).
         """
         plan = self._start(sampler, request, plan_rng) if request.follow_plan else None
         if request.follow_plan and plan is None:
-            return sampler.tokens, None, (), False
+            return sampler.tokens, None, (), "none missed", None
         length = request.bars if request.bars is not None else 4 * request.phrases
         budget = len(sampler.tokens) + length * TOKENS_PER_BAR_BUDGET
         pending = [end for end in plan.ends if end >= request.start_step] if plan is not None else []
@@ -286,9 +303,10 @@ class ChoraleGenerator:
             cadences += [kind.split()[0] for kind in kinds]  # "authentic imperfect", "half missed": the kind
             if plan is not None and plan.final_step in reached:
                 tries += 1
-                cost = CADENCE_COST.get(kinds[reached.index(plan.final_step)], MISSED_COST)  # the final's own
+                final_kind = kinds[reached.index(plan.final_step)]
+                cost = CADENCE_COST.get(final_kind, MISSED_COST)  # the final's own
                 if best_ending is None or cost < best_ending[0]:
-                    best_ending = (cost, sampler.snapshot(), list(cadences), final_step)
+                    best_ending = (cost, sampler.snapshot(), list(cadences), final_step, final_kind)
                 if cost == 0 or last_phrase is None or tries >= LAST_PHRASE_TRIES:
                     break
                 sampler.restore(last_phrase[0])  # no perfect V-I at the end: write the last phrase again
@@ -300,7 +318,8 @@ class ChoraleGenerator:
             sampler.restore(best_ending[1])
             cadences = best_ending[2]
             plan = plan.with_final(best_ending[3])
-        return sampler.tokens, plan, tuple(cadences), best_ending is not None and best_ending[0] == 0
+        final_kind = best_ending[4] if best_ending is not None else "none missed"
+        return sampler.tokens, plan, tuple(cadences), final_kind, request.home_key
 
     def _draw_stretch(self, sampler: TokenSampler, pending: list[int], plan: PhrasePlan | None,
                       request: _Request) -> tuple[int, list[int], list[str], int | None]:
@@ -399,15 +418,16 @@ class ChoraleGenerator:
 
     def _cadence(self, score: Score | None, end: int, plan: PhrasePlan, request: _Request) -> tuple[str, int]:
         """The cadence at a planned phrase end, suffixed " missed" when it does not close the phrase
-        (:data:`IMPERFECT_FINAL` for a final V-I on the tonic that is not perfect), and the step it
-        closes at.
+        (:data:`AWAY_FINAL` for a perfect final V-I on another tonic than the opening's,
+        :data:`IMPERFECT_FINAL` for one on the tonic that is not perfect), and the step it closes at.
 
         An inner end takes any named cadence (key: the music so far). The final chord must close a
         perfect authentic cadence (:attr:`midistyle.music.cadences.Cadence.perfect`: V-I, both in
-        root position, the soprano on the tonic) on the tonic of ``request.home_key`` (the prompt's
+        root position, the soprano on the tonic) on the tonic of ``request.home_key`` (the opening's
         key) or, without one, of the finished piece's key, judged on the piece as it will be written
         (cut and held), so the critic reading the result agrees; it is sought at the planned step,
-        then at the plan's other places for it.
+        then at the plan's other places for it. When none closes at home, a perfect V-I on the
+        finished piece's own tonic is the next best (a piece that modulated and stayed).
         """
         if score is None:
             return "none missed", end
@@ -417,22 +437,30 @@ class ChoraleGenerator:
             except ValueError:
                 return "none missed", end
             return (cadence.kind if cadence.kind != "none" else "none missed"), end
-        first = None
+        fallback = None  # (cost, kind, step) of the best ending that is not perfect at home
         for step in (plan.final_step, *plan.final_choices):
             if _next_onset(score) <= step + 1:  # not written yet: its chord may be incomplete
                 continue
             ending = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(step),
                                       from_step=request.start_step)[0]
+            own_key = estimate_key(ending)
             try:
-                cadence = cadence_at(ending, step, request.home_key or estimate_key(ending))
+                cadence = cadence_at(ending, step, request.home_key or own_key)
+                away = cadence_at(ending, step, own_key) if request.home_key not in (None, own_key) else cadence
             except ValueError:
                 continue
             if cadence.perfect and cadence.on_tonic:
                 return cadence.kind, step
-            if cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position:
-                first = first if first and first[0] == IMPERFECT_FINAL else (IMPERFECT_FINAL, step)
-            first = first or (f"{cadence.kind} missed", step)
-        return first or ("none missed", end)
+            if away.perfect and away.on_tonic:  # a perfect V-I, on the finished piece's tonic instead
+                kind = AWAY_FINAL
+            elif cadence.kind == "authentic" and cadence.on_tonic and cadence.root_position:
+                kind = IMPERFECT_FINAL
+            else:
+                kind = f"{cadence.kind} missed"
+            cost = CADENCE_COST.get(kind, MISSED_COST)
+            if fallback is None or cost < fallback[0]:
+                fallback = (cost, kind, step)
+        return fallback[1:] if fallback else ("none missed", end)
 
     def _marks(self, score: Score | None, since_step: int, key: Key | None = None) -> float:
         """The harmony critic's marks at onsets from ``since_step`` on (every rule but the ending's,

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from midistyle.music.chords import ChordLabels, Slices, label_chords, onset_slices
+from midistyle.music.keys import key_of_tonic
 from midistyle.music.metrics import REST, beat_steps
 from midistyle.music.score import Key, Score
 
@@ -142,6 +143,22 @@ def cadence_at(score: Score, step: int, score_key: Key) -> Cadence:
         raise ValueError(f"{', '.join(resting) or 'every voice'} rests at step {step}")
     slices = onset_slices(window)
     return find_cadences(window, slices, label_chords(slices), score_key)[-1]
+
+
+def home_key(score: Score) -> Key | None:
+    """The key a chorale opens in, and where Bach ends it: its first chord's root as the tonic,
+    major or minor as that chord is (None when the first chord is no major or minor triad).
+
+    The final chord's root is the first chord's in 244 of Bach's 272 train chorales (0.90); the
+    tonic of the key his files declare, 211; of the key the opening two bars correlate with best
+    (:func:`midistyle.music.keys.estimate_key`), 171.
+    """
+    slices = onset_slices(score)
+    chords = label_chords(slices)
+    first = next((i for i in range(len(slices.steps)) if chords.roots[i] >= 0), None)
+    if first is None or chords.quality(first) not in ("major", "minor"):
+        return None
+    return key_of_tonic(int(chords.roots[first]), chords.quality(first))
 
 
 def _chord_before(chords: ChordLabels, slices: Slices, on_beat: np.ndarray, phrase_start: int, k: int,

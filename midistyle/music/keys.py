@@ -40,30 +40,6 @@ def estimate_key(score: Score) -> Key:
     return best
 
 
-def home_key(score: Score) -> Key | None:
-    """The key a score's written signature says it is in: its own key when that is minor, else
-    the major key or the relative minor on its signature, whichever the music correlates with
-    better (a file may give a signature without a mode, and a reader then calls it major).
-    None without a signature.
-
-    On Bach's train chorales, read from their first two bars, this is the root of the final chord
-    in 206 of 272 (the key his files declare, 211; :func:`estimate_key` of the two bars, 171). A
-    modal signature (a Dorian tune written with one flat fewer) is read as the major or minor key
-    of that signature, so its tonic is missed.
-    """
-    if score.key is None:
-        return None
-    if score.key.mode == "minor":
-        return score.key
-    histogram = _pitch_class_histogram(score)
-    major, minor = Key(score.key.sharps, "major"), Key(score.key.sharps, "minor")
-    if not histogram.any():
-        return major
-    fits = [np.corrcoef(np.roll(profile, k.tonic_pitch_class), histogram)[0, 1]
-            for k, profile in ((major, _MAJOR_PROFILE), (minor, _MINOR_PROFILE))]
-    return minor if fits[1] > fits[0] else major  # a flat histogram (no correlation either way): major
-
-
 def _pitch_class_histogram(score: Score) -> np.ndarray:
     """Note durations (steps) summed per pitch class, shape (12,)."""
     histogram = np.zeros(12)
