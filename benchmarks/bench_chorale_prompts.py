@@ -2,8 +2,8 @@
 
 Every Bach test chorale's first two bars (after the pickup) are a prompt; the generator writes 8 bars
 from each (seed = the chorale's index), with the shipped defaults and with ``keep_home_key=False``
-(the final cadence on the tonic of whatever key the finished piece is in, as before). Then 34 free
-chorales of 8 bars (seeds 0..33), which end in the key the finished piece is in. Beside them, Bach's
+(the final cadence on the tonic of whatever key the finished piece is in, as before). Then as many
+free chorales of 8 bars (seeds from 0), which end in the key the finished piece is in. Beside them, Bach's
 own endings of the same chorales, through the same code. The home key is
 :func:`midistyle.music.cadences.home_key`: the key of the first chord (the prompt's, or the piece's
 own); the tonic of the key each piece is written in is shown too.

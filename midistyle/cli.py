@@ -273,8 +273,8 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     chorale.add_argument("--seed", type=int, default=0, help="random seed; chorale i uses seed + i - 1")
     chorale.add_argument("--prompt", default=None,
-                         help="MIDI or MusicXML opening to continue; with a key signature, the piece "
-                              "ends in its key (then --key transposes it)")
+                         help="MIDI or MusicXML opening to continue; the piece aims to end on the root "
+                              "of its first chord (then --key moves it)")
     chorale.add_argument("--retries", type=int, default=3,
                          help="redraws of a stretch that adds harmony-critic marks, 0-10 (default 3)")
     chorale.add_argument("--no-parallel-guard", dest="parallel_guard", action="store_false",

@@ -84,8 +84,9 @@ class GeneratedChorale:
     ``plan`` is the phrase plan it followed (None with ``phrase_plan=False``); ``cadences`` names the
     cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
     ``ending_closed`` says whether the final one is a perfect authentic cadence on the tonic (V-I,
-    both in root position, the soprano on the tonic); ``opened_in`` is the key of its first chord
-    (:func:`midistyle.music.cadences.home_key`) when it ends in another; ``held_changes``
+    both in root position, the soprano on the tonic); ``opened_in`` is the key of a prompt's first
+    chord (:func:`midistyle.music.cadences.home_key`) when the piece closes perfectly in another
+    instead; ``held_changes``
     counts the notes lengthened, moved or removed to hold the fermata chords or fill a rest inside a
     phrase.
     """
@@ -205,8 +206,9 @@ class ChoraleGenerator:
         keep_home_key : bool, keyword-only
             With a prompt that opens on a major or minor triad, end on its root (the key of
             :func:`midistyle.music.cadences.home_key`) and write the piece in that key, or, when no
-            draw does, with a perfect V-I on the finished piece's own tonic; False: end on the tonic
-            of whatever key the finished piece is in, as without a prompt.
+            draw does, with a perfect V-I on the finished piece's own tonic, written in its own key
+            (as is a piece whose ending missed both); False: end on the tonic of whatever key the
+            finished piece is in, as without a prompt.
         """
         if phrases is not None:
             if bars is not None:
@@ -249,7 +251,7 @@ class ChoraleGenerator:
             tokens, plan, cadences, final_kind, home = self._sample(sampler, request, plan_rng)
             closed = final_kind in ("authentic", AWAY_FINAL)  # perfect, on the tonic of the key it is written in
             opened_in = home if final_kind == AWAY_FINAL else None
-            home = None if final_kind == AWAY_FINAL else home  # it ended elsewhere: written in its own key
+            ends_home = home is not None and final_kind in ("authentic", IMPERFECT_FINAL)  # on the home tonic
             score, problem = self._decode(tokens, request, plan)
             if problem:
                 notes.append(f"attempt {attempt}: {problem}; sampled again")
@@ -258,11 +260,15 @@ class ChoraleGenerator:
             held = 0
             if plan is not None:
                 score, held = hold_phrase_ends(score, plan, from_step=request.start_step)
+            # the key the critic reads it in, so the MusicXML has its signature and spells its chromatic
+            # notes by it (D# leading to E in E minor, not E-flat): the home key when it ends there, else
+            # the finished piece's, as its final cadence was judged
+            written_in = home if ends_home else estimate_key(score) if final_kind == AWAY_FINAL else None
             if target_key is not None:
-                score = transpose_to_key(score, target_key, notes, home)
-            # the key the critic reads it in, so the MusicXML has its signature and spells its
-            # chromatic notes by it (D# leading to E in E minor, not E-flat)
-            score = score if score.key is not None else score.replace(key=home or estimate_key(score))
+                score, shift = transpose_to_key(score, target_key, notes, written_in)
+                written_in = score.key
+                opened_in = key_of_tonic(opened_in.tonic_pitch_class + shift, opened_in.mode) if opened_in else None
+            score = score.replace(key=written_in or estimate_key(score))
             return GeneratedChorale(score, attempt, len(tokens), trimmed, notes, plan, cadences, closed, held,
                                     opened_in)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
@@ -552,10 +558,12 @@ def make_monophonic(score: Score) -> tuple[Score, int]:
     return score.replace(voices=tuple(voices)), changed
 
 
-def transpose_to_key(score: Score, key: Key, notes: list[str], written_in: Key | None = None) -> Score:
+def transpose_to_key(score: Score, key: Key, notes: list[str], written_in: Key | None = None
+                     ) -> tuple[Score, int]:
     """Move the score so its tonic becomes ``key``'s (-6..+5 semitones), and write it in that key;
-    the mode stays. ``written_in``: the key it is in (a prompt's home key), else the detected one
-    (and, when the modes differ, no key: the caller estimates it on the moved piece)."""
+    the mode stays. ``written_in``: the key it is in (as its final cadence was judged), else the
+    detected one (and, when the modes differ, no key: the caller estimates it on the moved piece).
+    Returns the moved score and the shift in semitones."""
     from midistyle.models.harmonizer_data import detect_key
 
     known = written_in is not None
@@ -567,6 +575,6 @@ def transpose_to_key(score: Score, key: Key, notes: list[str], written_in: Key |
     if written_in.mode != key.mode:
         notes.append(f"generated in {written_in}; moved by {shift:+d} semitones, its mode kept")
         # a detected key may be read otherwise in the moved piece: the caller estimates it again
-        return moved.replace(key=key_of_tonic(written_in.tonic_pitch_class + shift, written_in.mode)) if known \
-            else moved
-    return moved.replace(key=key)
+        written = key_of_tonic(written_in.tonic_pitch_class + shift, written_in.mode)
+        return (moved.replace(key=written) if known else moved), shift
+    return moved.replace(key=key), shift
