@@ -32,6 +32,7 @@ def test_check_writes_marks_as_json_and_on_the_sheet_music(tmp_path, capsys):
     assert [(m["bar"], m["beat"], m["voices"]) for m in fifths] == [(1, 2.0, ["Soprano", "Bass"])]
     assert found["rates"]["parallel_fifths"] == pytest.approx(100 * 1 / 4)
     assert {"rule", "bar", "beat", "voices"} <= set(found["marks"][0])
+    assert all("perfect" in cadence for cadence in found["cadences"])
     svg = out_svg.read_text()
     assert svg.count(">P5<") == 4  # the four notes of the fifths are labelled
     assert "#d00000" in svg.lower()
@@ -45,7 +46,9 @@ def test_a_clean_score_runs_with_exit_0_and_no_marks(tmp_path, capsys):
         [Note(0, 48, 4), Note(4, 53, 4), Note(8, 55, 4), Note(12, 48, 4)]]))
     source = write_score(clean, tmp_path / "clean.mid")
     assert main(["check", str(source)]) == 0
-    assert "0 marks" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "0 marks" in printed
+    assert "cadences: bar 1 perfect authentic" in printed  # V-I in root position, the soprano on the tonic
 
 
 def test_two_staves_of_two_voices_are_read_as_soprano_alto_tenor_bass(tmp_path):

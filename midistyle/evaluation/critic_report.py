@@ -22,7 +22,8 @@ def format_critique(critique: Critique, bach: dict) -> str:
             lines.append(f"{mark.bar:>4} {mark.beat:>5g}  {RULES[mark.rule][:40]:<40} "
                          f"{'/'.join(v[:1] for v in mark.voices):<16} {mark.detail}")
     lines.append("")
-    lines.append("cadences: " + (", ".join(f"bar {c.bar} {c.kind}{' (fermata)' if c.at_fermata else ''}"
+    lines.append("cadences: " + (", ".join(f"bar {c.bar} {'perfect ' if c.perfect else ''}{c.kind}"
+                                          f"{' (fermata)' if c.at_fermata else ''}"
                                           for c in critique.cadences) or "none"))
     lines.append("")
     lines.append(f"{'rule':<44} {'marks':>5} {'per 100 beats':>13} {'Bach':>6}")
