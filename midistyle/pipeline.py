@@ -441,6 +441,9 @@ def generate_chorale_files(
             for suffix in (".mid", ".musicxml"):
                 refuse_overwriting_input(prompt, out_dir / f"chorale_{index:02d}{suffix}")
     opening = read_score(prompt) if prompt is not None else None
+    if opening is not None and opening.num_voices != 4:
+        raise InputError(f"{prompt}: the prompt has {opening.num_voices} voice(s); a chorale opening needs four "
+                         "(soprano, alto, tenor, bass)")
     generator = ChoraleGenerator.load(weights)
     results = [generator.generate(bars=bars, phrases=phrases, key=key, temperature=temperature, top_k=top_k,
                                   top_p=top_p, seed=seed + index, prompt=opening, voice_leading_retries=retries,

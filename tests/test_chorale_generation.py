@@ -66,8 +66,9 @@ def test_cli_chorale_retries_0_is_the_network_alone(tmp_path, capsys):
     ("args", "problem"),
     [(["--retries", "-1"], "--retries -1"), (["--key", "H major"], "not like 'D major'"), (["--bars", "0"], "--bars 0"),
      (["--prompt", "{data}/corrupted.mid"], "not a readable MIDI"), (["--prompt", "{long}"], "context"),
+     (["--prompt", "{data}/melody_only.mid"], "a chorale opening needs four"),
      (["--top-p", "1.5"], "top_p=1.5"), (["--top-k", "0"], "top_k=0")],
-    ids=["retries", "key", "bars", "corrupt-prompt", "long-prompt", "top-p", "top-k"],
+    ids=["retries", "key", "bars", "corrupt-prompt", "long-prompt", "melody-prompt", "top-p", "top-k"],
 )
 def test_cli_chorale_bad_input_exits_2(args, problem, data_dir, all_chorales, tmp_path, capsys):
     longest = max(all_chorales, key=lambda c: c.num_notes)
