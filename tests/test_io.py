@@ -120,3 +120,56 @@ def test_a_score_with_triplets_is_read_back_as_written_and_a_plain_one_on_16ths(
     plain = Score(make_voices([[Note(0, 72, 2), Note(2, 74, 6)], [Note(0, 48, 8)]]), time_signature=(2, 4))
     back = read_score_as_written(write_score(plain, tmp_path / f"p.{extension}"))
     assert back.steps_per_quarter == 4 and _notes(back) == _notes(plain)
+
+
+def _misprinted_accidentals(path):
+    """Notes of a written MusicXML file whose accidental a reader would mark wrong, as
+    ``(bar, step, octave, problem)``: an alteration that the key signature and the bar so far do
+    not give, yet printed without its sign; or a sign printed on a note the key signature already
+    gives (not altered earlier in the bar, not a courtesy after the previous bar altered it)."""
+    import xml.etree.ElementTree as ElementTree
+
+    order_of_sharps = "FCGDAEB"
+    wrong, fifths = [], 0
+    for part in ElementTree.parse(path).getroot().iter("part"):
+        bar_before: dict = {}
+        for measure in part.iter("measure"):
+            if measure.find("attributes/key/fifths") is not None:
+                fifths = int(measure.find("attributes/key/fifths").text)
+            letters = order_of_sharps if fifths > 0 else order_of_sharps[::-1]
+            signature = {letters[i]: (1 if fifths > 0 else -1) for i in range(abs(fifths))}
+            in_bar: dict = {}
+            for element in measure.iter("note"):
+                written = element.find("pitch")
+                if written is None:
+                    continue
+                step, octave = written.find("step").text, written.find("octave").text
+                alter = round(float(written.find("alter").text)) if written.find("alter") is not None else 0
+                printed = element.find("accidental") is not None
+                tied_over = any(t.get("type") == "stop" for t in element.findall("tie"))
+                current = in_bar.get((step, octave), signature.get(step, 0))
+                if not tied_over and alter != current and not printed:
+                    wrong.append((measure.get("number"), step, octave, "sign missing"))
+                courtesy = any(s == step and a != alter for (s, _), a in bar_before.items())
+                if (not tied_over and printed and alter == signature.get(step, 0) and alter != 0
+                        and (step, octave) not in in_bar and not courtesy):
+                    wrong.append((measure.get("number"), step, octave, "sign the key already gives"))
+                in_bar[(step, octave)] = alter
+            bar_before = in_bar
+    return wrong
+
+
+def test_written_accidentals_follow_the_key_signature_and_the_bar(sample_chorales, tmp_path):
+    # A flat key with the last note held over a bar line: music21's writer took the tie for
+    # accidentals already made and printed every flat of the key and no natural.
+    held_over = [(0, 58, 4), (4, 62, 2), (6, 62, 4), (10, 65, 2), (12, 65, 4), (16, 70, 2), (18, 70, 4),
+                 (22, 77, 2), (24, 75, 8), (32, 72, 10), (42, 67, 6), (48, 72, 12), (60, 74, 4), (64, 75, 8),
+                 (72, 77, 8), (80, 75, 16)]
+    scores = list(sample_chorales)
+    for meter in [(6, 8), (3, 4)]:
+        notes = [Note(onset, pitch, length, 80) for onset, pitch, length in held_over]
+        scores.append(Score(voices=make_voices([notes]), steps_per_quarter=4, time_signature=meter,
+                            key=Key(-4, "major"), title=f"A-flat {meter}"))
+    for score in scores:
+        path = write_score(score, tmp_path / "written.musicxml")
+        assert _misprinted_accidentals(path) == [], score.title

@@ -280,5 +280,10 @@ def _voice_to_part(voice: Voice, score: Score) -> stream.Part:
             measures[0].insert(0, key.Key(score.key.tonic_name, score.key.mode))
         if voice is score.voices[0]:  # the tempo is printed once, over the top staff, in whole beats
             measures[0].insert(0, tempo.MetronomeMark(number=round(score.tempo_qpm), referent=1.0))
+    # Accidentals are worked out here, against the key, rather than left to the writer: makeTies
+    # marks a note tied over a bar line as already spelled, and music21's writer then skips the
+    # whole part, printing every flat of the key and no natural (seen in A-flat, with the last note
+    # held over the bar line).
+    measured.makeAccidentals(inPlace=True)
     measured.partName = voice.name
     return measured
