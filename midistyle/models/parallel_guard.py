@@ -110,7 +110,7 @@ class ParallelGuard:
 
     def __init__(self, tokenizer):
         vocab = tokenizer.miditok_tokenizer
-        self._parts = [_parse(part) for part in _base_tokens(vocab, tokenizer.vocab_size)]  # id -> ((kind, value), ...)
+        self._parts = token_parts(tokenizer)  # id -> ((kind, value), ...)
         self._writes_note = [any(kind == "Pitch" for kind, _ in parts) for parts in self._parts]  # id -> bool
         self._positions_per_beat = int(vocab.config.max_num_pos_per_beat)
 
@@ -142,6 +142,12 @@ class ParallelGuard:
                     return False
             _feed(trial, kind, value)
         return True
+
+
+def token_parts(tokenizer) -> list[tuple[tuple[str, object], ...]]:
+    """For each id of ``tokenizer`` (a :class:`midistyle.music.tokens.ScoreTokenizer`), the REMI
+    tokens it stands for, parsed: ``(("Program", 0), ("Pitch", 60), ("Duration", (1, 0, 4)))``."""
+    return [_parse(part) for part in _base_tokens(tokenizer.miditok_tokenizer, tokenizer.vocab_size)]
 
 
 def _base_tokens(vocab, size: int) -> list[tuple[str, ...]]:
