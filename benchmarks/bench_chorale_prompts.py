@@ -3,10 +3,13 @@
 Every Bach test chorale's first two bars (after the pickup) are a prompt; the generator writes 8 bars
 from each (seed = the chorale's index), with the shipped defaults and with ``keep_home_key=False``
 (the final cadence on the tonic of whatever key the finished piece is in, as before). Then as many
-free chorales of 8 bars (seeds from 0), which end in the key the finished piece is in. Beside them, Bach's
-own endings of the same chorales, through the same code. The home key is
+free chorales of 8 bars (seeds from 0), with the defaults (the opening drawn again until its first
+chord is its key's tonic, the last phrase steered home) and with ``keep_home_key=False`` (neither).
+Beside them, Bach's own endings of the same chorales, through the same code. The home key is
 :func:`midistyle.music.cadences.home_key`: the key of the first chord (the prompt's, or the piece's
-own); the tonic of the key each piece is written in is shown too.
+own); the tonic of the key each piece is written in is shown too, and whether the first chord is
+the tonic of the key of the first bar (:func:`midistyle.models.compose.opens_on_its_tonic`, read
+through the first note of the second full bar, as the generator reads a free opening).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 def run(quick: bool = False) -> list[dict]:
     from midistyle.data.chorales import load_chorales
-    from midistyle.models.compose import ChoraleGenerator, cut_at_step
+    from midistyle.models.compose import ChoraleGenerator, cut_at_step, opens_on_its_tonic
     from midistyle.music.cadences import home_key
     from midistyle.music.harmony import critique
 
@@ -27,16 +30,20 @@ def run(quick: bool = False) -> list[dict]:
     for label, keep in (("kept key (default)", True), ("key of the finished piece (before)", False)):
         sets[f"after his opening, {label}"] = [
             generator.generate(bars=8, seed=i, prompt=p, keep_home_key=keep).score for i, p in enumerate(prompts)]
-    sets["free (no prompt: the key of the finished piece)"] = [generator.generate(bars=8, seed=i).score
-                                                              for i in range(len(chorales))]
+    for label, keep in (("free, home: the opening's key (default)", True), ("free, the key of the finished piece "
+                                                                           "(before)", False)):
+        sets[label] = [generator.generate(bars=8, seed=i, keep_home_key=keep).score for i in range(len(chorales))]
     rows = []
     for label, scores in sets.items():
         openings = prompts if label.startswith("after") else scores
         homes = [home_key(s) for s in openings]
+        first_bars = [cut_at_step(s, s.anacrusis_steps + s.steps_per_bar + 1) for s in openings]  # as generated
+        on_tonic = [opens_on_its_tonic(bar) for bar in first_bars]
         finals = [critique(s.replace(key=home)).cadences[-1] if home else None for s, home in zip(scores, homes)]
         on_home = [f is not None and f.on_tonic for f in finals]  # read in the home key: its tonic is the root
         rows.append({"set": label, "pieces": len(scores),
                      "opening on a major or minor triad": round(float(np.mean([h is not None for h in homes])), 3),
+                     "opening on its key's tonic": round(float(np.mean(on_tonic)), 3),
                      "final chord on the opening's root": round(float(np.mean(on_home)), 3),
                      "perfect V-I there": round(float(np.mean(
                          [f is not None and f.perfect and on for f, on in zip(finals, on_home)])), 3),

@@ -10,7 +10,6 @@ from midistyle.errors import InputError
 from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import critique
 from midistyle.music.io import read_score, write_score
-from midistyle.music.keys import estimate_key
 from midistyle.music.phrase_plan import PHRASE_LENGTHS_PATH, PhrasePlan, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, make_voices
 
@@ -119,11 +118,11 @@ def generator():
 
 
 def test_a_generated_chorale_has_its_planned_fermatas_and_ends_v_i_on_a_held_tonic(generator):
-    for seed in (1, 5, 6):
+    for seed in (1, 5, 7):
         result = generator.generate(bars=8, seed=seed)
         score, plan = result.score, result.plan
         assert score.fermata_steps == plan.ends and plan.bars == 8
-        assert score.key == estimate_key(score.replace(key=None))  # written with its signature
+        assert score.key == home_key(score)  # ended where it opened, and written in that key
         assert score.num_steps == score.anacrusis_steps + 8 * score.steps_per_bar
         assert result.ending_closed and result.cadences[-1] == "authentic"
         assert len(result.cadences) == len(plan.ends)
@@ -285,3 +284,25 @@ def test_a_continuation_that_cannot_get_home_closes_perfectly_in_its_own_key_and
     moved = generator.generate(bars=8, seed=8, prompt=opening, key="C major")  # both keys move up a fourth
     assert moved.score.key == Key(0, "major") and moved.opened_in == Key(1, "major")
     assert critique(moved.score).cadences[-1].on_tonic and "not in G major" in moved.describe()
+
+
+def test_a_free_chorale_opens_on_its_tonic_chord_and_ends_on_it(generator):
+    # seeds whose pieces, without the rule, open on another chord and end in another key (tested)
+    from midistyle.models.compose import cut_at_step, opens_on_its_tonic
+
+    for seed in (3, 4):
+        for keep_home_key in (True, False):
+            score = generator.generate(bars=8, seed=seed, keep_home_key=keep_home_key).score
+            first_bar = cut_at_step(score, score.anacrusis_steps + score.steps_per_bar + 1)
+            final = critique(score.replace(key=home_key(score))).cadences[-1]
+            assert opens_on_its_tonic(first_bar) == keep_home_key, seed
+            assert (final.on_tonic and final.perfect) == keep_home_key, seed
+
+
+def test_the_home_key_bias_penalizes_notes_outside_the_key_and_favours_a_minor_leading_tone():
+    from midistyle.models.home_key_bias import home_key_bias
+
+    pitches = [(), (60,), (61,), (67, 72), (68,), (66,), (69, 61)]  # no note; C; C#; G+C; G#; F#; A+C#
+    assert list(home_key_bias(pitches, Key(0, "major"))) == [0, 0, -3, 0, -3, -3, -3]
+    # A minor: G and G# (natural and raised seventh), F# (raised sixth) are in; G# is favoured
+    assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, -3, 0, 3, 0, -3]

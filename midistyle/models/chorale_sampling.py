@@ -38,6 +38,9 @@ class TokenSampler:
     the model writes it in place, about 1 MB), so a caller can draw a stretch of tokens, judge it,
     and draw it again.
 
+    ``logit_bias`` (None, or shape=(V,)) is added to every step's logits before filtering; the
+    chorale generator sets it for the last phrase (:mod:`midistyle.models.home_key_bias`).
+
     With a ``guard`` (:class:`midistyle.models.parallel_guard.ParallelGuard`) a drawn token that it
     refuses is put aside and the token drawn again from what is left (see that module for when it
     looks past its draws, and when it keeps a refused one).
@@ -57,6 +60,7 @@ class TokenSampler:
         self.step = model.step_function() if use_cache else None
         self.tokens, self.window_start, self.cache = list(prompt), 0, None
         self.guard = guard
+        self.logit_bias: np.ndarray | None = None  # (V,), added to each step's logits
         self.voices = guard.start(self.tokens) if guard is not None else None  # what the guard follows
 
     def snapshot(self):
@@ -107,8 +111,11 @@ class TokenSampler:
         return token
 
     def _choose(self, logits: np.ndarray, voices=None) -> int:
-        """One token from logits (V,): banned tokens removed, filtered, sampled with this sampler's rng;
-        with a guard, tokens it refuses after ``voices`` are put aside and the token drawn again."""
+        """One token from logits (V,): the logit bias added, banned tokens removed, filtered, sampled
+        with this sampler's rng; with a guard, tokens it refuses after ``voices`` are put aside and
+        the token drawn again."""
+        if self.logit_bias is not None:
+            logits = logits + self.logit_bias  # a new array: the fallback below reads the biased logits
         if self.banned_tokens:
             logits = logits.copy()
             logits[list(self.banned_tokens)] = -np.inf

@@ -11,9 +11,11 @@ made. A sample that does not decode to four voices reaching its final chord is d
 Tokens come in stretches of 32; a stretch that reaches a planned phrase end stops just past it and
 is drawn again until the end closes with a cadence (read by the harmony critic's
 :func:`midistyle.music.cadences.cadence_at`), the final one a perfect authentic cadence (V-I, both
-in root position, the soprano on the tonic), with a prompt on the root of its first chord
+in root position, the soprano on the tonic), on the root of the opening's first chord
 (:func:`midistyle.music.cadences.home_key`; Bach ends 0.90 of his chorales so), the piece written in
-that key. The fermata chords are then held, a voice that
+that key. A free piece's first bar is drawn again until its first chord is the tonic of the key it
+is in (:func:`opens_on_its_tonic`), and the last phrase is written with the logits biased towards
+the home key (:mod:`midistyle.models.home_key_bias`). The fermata chords are then held, a voice that
 falls silent inside a phrase holds its note to its next one (Bach's voices rest after fermatas),
 and the piece ends on its final chord at a bar line.
 
@@ -43,13 +45,14 @@ import numpy as np
 from midistyle.errors import InputError
 from midistyle.models.chorale_config import ChoraleConfig
 from midistyle.models.chorale_sampling import TokenSampler
+from midistyle.models.home_key_bias import home_key_bias, pitches_per_id
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
-from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState
+from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState, token_parts
 from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key, key_of_tonic
 from midistyle.music.metrics import beat_steps
-from midistyle.music.phrase_plan import PhrasePlan, hold_phrase_ends, plan_phrases
+from midistyle.music.phrase_plan import PhrasePlan, has_bach_meter, hold_phrase_ends, plan_phrases
 from midistyle.music.score import Key, Note, Score, Voice
 from midistyle.music.tokens import ScoreTokenizer
 
@@ -75,6 +78,7 @@ UNREACHED_COST = 2  # a draw meant to reach a phrase end that stops short of it
 NEAR_END_BARS = 2  # a phrase end this close to where a stretch starts ends the stretch just past it
 NEAR_END_CHECK_TOKENS = 4  # looking every this many tokens
 FIRST_BAR_TOKENS = 160  # tokens drawn at most before the meter and pickup are known
+OPENING_DRAWS = 8  # a free piece's first bar drawn again until its first chord is its key's tonic, in Bach's meters
 
 
 @dataclass
@@ -84,7 +88,7 @@ class GeneratedChorale:
     ``plan`` is the phrase plan it followed (None with ``phrase_plan=False``); ``cadences`` names the
     cadence reached at each of its phrase ends, in order (``"none"`` where no draw made one);
     ``ending_closed`` says whether the final one is a perfect authentic cadence on the tonic (V-I,
-    both in root position, the soprano on the tonic); ``opened_in`` is the key of a prompt's first
+    both in root position, the soprano on the tonic); ``opened_in`` is the key of the opening's first
     chord (:func:`midistyle.music.cadences.home_key`) when the piece closes perfectly in another
     instead; ``held_changes``
     counts the notes lengthened, moved or removed to hold the fermata chords or fill a rest inside a
@@ -136,7 +140,8 @@ class _Request:
     kept_ends: tuple[int, ...]
     start_step: int
     follow_plan: bool
-    home_key: Key | None = None  # the key of a prompt's first chord: the final cadence closes on its tonic
+    home_key: Key | None = None  # the key of the opening's first chord (a free piece's: set once drawn)
+    seek_home: bool = True  # a free piece opens on its key's tonic chord and ends on it
 
 
 class ChoraleGenerator:
@@ -145,6 +150,7 @@ class ChoraleGenerator:
     def __init__(self, config: ChoraleConfig, model, tokenizer: ScoreTokenizer):
         self.config, self.model, self.tokenizer = config, model, tokenizer
         self._parallel_guard: ParallelGuard | None = None
+        self._pitches: list[tuple[int, ...]] | None = None
 
     @classmethod
     def load(cls, folder: str | os.PathLike | None = None) -> ChoraleGenerator:
@@ -204,11 +210,14 @@ class ChoraleGenerator:
             an augmented or diminished step (:mod:`midistyle.models.parallel_guard`); False with
             ``voice_leading_retries=0`` leaves the network alone between phrase ends.
         keep_home_key : bool, keyword-only
-            With a prompt that opens on a major or minor triad, end on its root (the key of
-            :func:`midistyle.music.cadences.home_key`) and write the piece in that key, or, when no
-            draw does, with a perfect V-I on the finished piece's own tonic, written in its own key
-            (as is a piece whose ending missed both); False: end on the tonic of whatever key the
-            finished piece is in, as without a prompt.
+            End on the root of the opening's first chord (the key of
+            :func:`midistyle.music.cadences.home_key`: a prompt's, or of a free piece's first bar,
+            which is drawn again, up to ``OPENING_DRAWS`` times, until its first chord is the tonic
+            of the key it is in), writing the last phrase towards that key
+            (:mod:`midistyle.models.home_key_bias`), and write the piece in that key; when no draw
+            ends there, end with a perfect V-I on the finished piece's own tonic, written in its own
+            key (as is a piece whose ending missed both). False: none of this; end on the tonic of
+            whatever key the finished piece is in.
         """
         if phrases is not None:
             if bars is not None:
@@ -240,7 +249,8 @@ class ChoraleGenerator:
                            opening_temperature if opening_temperature is not None else temperature,
                            prompt.fermatas_on_grid(grid) if prompt is not None else (),
                            round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
-                           phrase_plan, home_key(prompt) if prompt is not None and keep_home_key else None)
+                           phrase_plan, home_key(prompt) if prompt is not None and keep_home_key else None,
+                           keep_home_key)
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
@@ -273,6 +283,12 @@ class ChoraleGenerator:
                                     opened_in)
         raise InputError(f"no valid chorale in {max_attempts} attempts ({notes[-1]})")
 
+    def _pitches_per_id(self) -> list[tuple[int, ...]]:
+        """The pitches each token id writes (read once)."""
+        if self._pitches is None:
+            self._pitches = pitches_per_id(token_parts(self.tokenizer))
+        return self._pitches
+
     def _guard(self) -> ParallelGuard:
         """The parallel guard for this generator's tokenizer (built once)."""
         if self._parallel_guard is None:
@@ -296,6 +312,8 @@ class ChoraleGenerator:
         plan = self._start(sampler, request, plan_rng) if request.follow_plan else None
         if request.follow_plan and plan is None:
             return sampler.tokens, None, (), "none missed", None
+        if plan is not None and request.seek_home and request.start_step == 0:  # free: home is the opening's key
+            request = dataclasses.replace(request, home_key=home_key(self._decoded(sampler.tokens)))
         length = request.bars if request.bars is not None else 4 * request.phrases
         budget = len(sampler.tokens) + length * TOKENS_PER_BAR_BUDGET
         pending = [end for end in plan.ends if end >= request.start_step] if plan is not None else []
@@ -304,6 +322,8 @@ class ChoraleGenerator:
         while len(sampler.tokens) < budget:
             if plan is not None and pending == [plan.final_step] and last_phrase is None:
                 last_phrase = (sampler.snapshot(), list(cadences))  # where the last phrase starts
+                if request.home_key is not None:  # written towards home
+                    sampler.logit_bias = home_key_bias(self._pitches_per_id(), request.home_key)
             _, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
             pending = [end for end in pending if end not in reached]
             cadences += [kind.split()[0] for kind in kinds]  # "authentic imperfect", "half missed": the kind
@@ -395,11 +415,17 @@ class ChoraleGenerator:
         InputError
             When no plan fits the request (a prompt that fills the bars asked for).
         """
-        for _ in range(FIRST_BAR_TOKENS // 8):
+        opening, redraws = sampler.snapshot(), 0
+        for _ in range(FIRST_BAR_TOKENS // 8 * (1 + OPENING_DRAWS)):
             score = self._decoded(sampler.tokens)
             if sampler.voices is not None and score is not None:  # the guard spells in the key heard so far
                 sampler.voices.key = estimate_key(score)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
+                if request.seek_home and request.start_step == 0 and redraws < OPENING_DRAWS \
+                        and not (has_bach_meter(score.time_signature) and opens_on_its_tonic(score)):
+                    redraws += 1
+                    sampler.restore(opening)
+                    continue
                 beat = beat_steps(score)
                 start = max(request.start_step, _next_onset(score) + beat)
                 if request.bars is not None:  # a piece of a bar or two: its final chord may be written already
@@ -507,6 +533,14 @@ class ChoraleGenerator:
         if score.num_steps < end - score.steps_per_bar // 2:
             return None, f"only {(score.num_steps - score.anacrusis_steps) / score.steps_per_bar:.1f} bars"
         return cut_at_step(score, end), None
+
+
+def opens_on_its_tonic(opening: Score) -> bool:
+    """Whether an opening's first chord is the tonic triad of the key its notes correlate with
+    (:func:`midistyle.music.keys.estimate_key`): so Bach opens 0.70 of his train chorales, read as
+    the generator reads a free piece's, through the first note of the second full bar."""
+    home = home_key(opening)
+    return home is not None and home == estimate_key(opening)
 
 
 def _onsets_under(score: Score | None, end: int, beat: int) -> int:

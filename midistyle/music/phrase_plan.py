@@ -115,6 +115,11 @@ def _distribution(counts: dict[str, int], *, at_least: float = -math.inf) -> tup
     return values[keep], weights[keep] / weights[keep].sum()
 
 
+def has_bach_meter(time_signature: tuple[int, int]) -> bool:
+    """Whether Bach's phrase table counts chorales in this meter (4/4, 3/4, 3/2, 12/8)."""
+    return any(name.startswith(f"{time_signature[0]}/{time_signature[1]},") for name in bach_phrase_statistics())
+
+
 def _group(time_signature: tuple[int, int], pickup_beats: float) -> tuple[str, dict]:
     """The statistics for a meter: its own, else the best counted pickup of the same meter, else the
     default group; a group that lacks a table (one piece, one phrase) counts as missing."""

@@ -1,0 +1,60 @@
+"""Steering a chorale's last phrase home: logits biased against notes outside the key it opened in.
+
+The chorale model often modulates and stays: left alone, it ends 0.40 of its free pieces on the
+root of their first chord, where Bach ends 0.90 of his. While the generator writes the last phrase
+it adds :func:`home_key_bias` to every step's logits (``TokenSampler.logit_bias``): an id that writes
+a pitch class outside the home key's scale (in minor, the natural minor with the raised sixth and
+seventh) loses ``OFF_KEY_PENALTY``, and in minor an id that writes the raised leading tone gains
+``LEADING_TONE_BONUS``: the relative major's scale is the natural minor's, so without it a piece
+that opened in F minor drifted to A-flat major and cadenced there.
+
+Both values were chosen by a throwaway check, 40 free pieces of 16 bars (seeds 0-39, with the
+opening drawn again until it starts on its key's tonic chord): final chord on the opening's root
+0.40 with neither, 0.75 with 3 and 3 (penalty 3 and bonus 1.5: 0.75; the penalty alone, 20 pieces:
+0.70), for 9 % more time per piece.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from midistyle.music.keys import MAJOR_STEPS, NATURAL_MINOR_STEPS
+from midistyle.music.score import Key
+
+OFF_KEY_PENALTY = 3.0  # logits, per id writing a pitch class outside the home scale
+LEADING_TONE_BONUS = 3.0  # logits, per id writing the raised leading tone of a minor home key
+MINOR_STEPS = tuple(sorted(set(NATURAL_MINOR_STEPS) | {9, 11}))  # with the raised sixth and seventh
+
+
+def pitches_per_id(parts: list[tuple[tuple[str, object], ...]]) -> list[tuple[int, ...]]:
+    """The MIDI pitches each id writes, from :func:`midistyle.models.parallel_guard.token_parts`."""
+    return [tuple(int(value) for kind, value in tokens if kind == "Pitch") for tokens in parts]
+
+
+def home_key_bias(pitches: list[tuple[int, ...]], key: Key, *, off_key_penalty: float = OFF_KEY_PENALTY,
+                  leading_tone_bonus: float = LEADING_TONE_BONUS) -> np.ndarray:
+    """Logit offsets that favour ``key``, shape=(V,) for V ids.
+
+    Parameters
+    ----------
+    pitches : list of tuple of int
+        For each id, the pitches it writes (:func:`pitches_per_id`).
+    key : Key
+        The home key.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(V,), float64
+        ``-off_key_penalty`` for an id with a pitch outside the key's scale, ``+leading_tone_bonus``
+        for one writing a minor key's raised leading tone (and nothing outside the scale), else 0.
+    """
+    steps = MAJOR_STEPS if key.mode == "major" else MINOR_STEPS
+    scale = {(key.tonic_pitch_class + step) % 12 for step in steps}
+    leading_tone = (key.tonic_pitch_class + 11) % 12 if key.mode == "minor" else None
+    bias = np.zeros(len(pitches))
+    for token, written in enumerate(pitches):
+        if any(p % 12 not in scale for p in written):
+            bias[token] = -off_key_penalty
+        elif leading_tone is not None and any(p % 12 == leading_tone for p in written):
+            bias[token] = leading_tone_bonus
+    return bias
