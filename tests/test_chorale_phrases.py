@@ -118,11 +118,11 @@ def generator():
 
 
 def test_a_generated_chorale_has_its_planned_fermatas_and_ends_v_i_on_a_held_tonic(generator):
-    for seed in (1, 5, 7):
+    for seed in (1, 5, 8):
         result = generator.generate(bars=8, seed=seed)
         score, plan = result.score, result.plan
         assert score.fermata_steps == plan.ends and plan.bars == 8
-        assert score.key == home_key(score)  # ended where it opened, and written in that key
+        assert result.opened_in is None and score.key == home_key(score)  # ended where it opened, written in it
         assert score.num_steps == score.anacrusis_steps + 8 * score.steps_per_bar
         assert result.ending_closed and result.cadences[-1] == "authentic"
         assert len(result.cadences) == len(plan.ends)
@@ -290,7 +290,7 @@ def test_a_free_chorale_opens_on_its_tonic_chord_and_ends_on_it(generator):
     # seeds whose pieces, without the rule, open on another chord and end in another key (tested)
     from midistyle.models.compose import cut_at_step, opens_on_its_tonic
 
-    for seed in (3, 4):
+    for seed in (3, 9):  # 9 opens and ends in F minor
         for keep_home_key in (True, False):
             score = generator.generate(bars=8, seed=seed, keep_home_key=keep_home_key).score
             first_bar = cut_at_step(score, score.anacrusis_steps + score.steps_per_bar + 1)
@@ -302,7 +302,9 @@ def test_a_free_chorale_opens_on_its_tonic_chord_and_ends_on_it(generator):
 def test_the_home_key_bias_penalizes_notes_outside_the_key_and_favours_a_minor_leading_tone():
     from midistyle.models.home_key_bias import home_key_bias
 
-    pitches = [(), (60,), (61,), (67, 72), (68,), (66,), (69, 61)]  # no note; C; C#; G+C; G#; F#; A+C#
-    assert list(home_key_bias(pitches, Key(0, "major"))) == [0, 0, -3, 0, -3, -3, -3]
-    # A minor: G and G# (natural and raised seventh), F# (raised sixth) are in; G# is favoured
-    assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, -3, 0, 3, 0, -3]
+    pitches = [(), (60,), (61,), (67, 72), (68,), (66,), (69, 61), (70,), (63, 68)]
+    # no note; C; C#; G+C; G#; F#; A+C#; Bb; Eb+G#
+    assert list(home_key_bias(pitches, Key(0, "major"))) == [0, 0, -3, 0, -3, -3, -3, -3, -3]
+    # A minor: G and G# (natural and raised seventh), F# (raised sixth) and C# (the Picardy third) are
+    # in; G# is favoured, unless the id also writes a note outside the key
+    assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, 0, 0, 3, 0, 0, -3, -3]

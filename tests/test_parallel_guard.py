@@ -113,7 +113,7 @@ def test_a_batch_of_guarded_draws_draws_what_one_guarded_draw_draws(generator, g
 def test_chorales_sampled_with_the_guard_have_no_parallels_without_it_they_do(generator):
     def parallels(**options):
         found = 0
-        for seed in range(3):
+        for seed in range(4, 7):  # seeds whose pieces, unguarded, write parallels (checked)
             score = generator.generate(bars=4, seed=seed, voice_leading_retries=0, **options).score
             found += sum(m.rule in PARALLELS for m in critique(score).marks)
         return found

@@ -13,9 +13,10 @@ is drawn again until the end closes with a cadence (read by the harmony critic's
 :func:`midistyle.music.cadences.cadence_at`), the final one a perfect authentic cadence (V-I, both
 in root position, the soprano on the tonic), on the root of the opening's first chord
 (:func:`midistyle.music.cadences.home_key`; Bach ends 0.90 of his chorales so), the piece written in
-that key. A free piece's first bar is drawn again until its first chord is the tonic of the key it
-is in (:func:`opens_on_its_tonic`), and the last phrase is written with the logits biased towards
-the home key (:mod:`midistyle.models.home_key_bias`). The fermata chords are then held, a voice that
+that key. A free piece's first bar is drawn again (up to ``OPENING_DRAWS`` times) until it is in one
+of Bach's meters and its first chord is the tonic of the key it is in (:func:`opens_on_its_tonic`),
+and the last phrase, with or without a prompt, is written with the logits biased towards the home
+key (:mod:`midistyle.models.home_key_bias`). The fermata chords are then held, a voice that
 falls silent inside a phrase holds its note to its next one (Bach's voices rest after fermatas),
 and the piece ends on its final chord at a bar line.
 
@@ -141,7 +142,7 @@ class _Request:
     start_step: int
     follow_plan: bool
     home_key: Key | None = None  # the key of the opening's first chord (a free piece's: set once drawn)
-    seek_home: bool = True  # a free piece opens on its key's tonic chord and ends on it
+    seek_home: bool = True  # keep_home_key: end on the opening's first chord (a free one drawn to be its tonic)
 
 
 class ChoraleGenerator:
@@ -212,12 +213,14 @@ class ChoraleGenerator:
         keep_home_key : bool, keyword-only
             End on the root of the opening's first chord (the key of
             :func:`midistyle.music.cadences.home_key`: a prompt's, or of a free piece's first bar,
-            which is drawn again, up to ``OPENING_DRAWS`` times, until its first chord is the tonic
-            of the key it is in), writing the last phrase towards that key
+            which is drawn again, up to ``OPENING_DRAWS`` times, until it is in one of Bach's meters
+            and its first chord is the tonic of the key it is in; a free opening that never is has
+            no home key), writing the last phrase towards that key
             (:mod:`midistyle.models.home_key_bias`), and write the piece in that key; when no draw
             ends there, end with a perfect V-I on the finished piece's own tonic, written in its own
             key (as is a piece whose ending missed both). False: none of this; end on the tonic of
-            whatever key the finished piece is in.
+            whatever key the finished piece is in. Without a phrase plan there is no last phrase and
+            no home key.
         """
         if phrases is not None:
             if bars is not None:
@@ -313,7 +316,9 @@ class ChoraleGenerator:
         if request.follow_plan and plan is None:
             return sampler.tokens, None, (), "none missed", None
         if plan is not None and request.seek_home and request.start_step == 0:  # free: home is the opening's key
-            request = dataclasses.replace(request, home_key=home_key(self._decoded(sampler.tokens)))
+            opening = self._decoded(sampler.tokens)
+            if opening is not None and opens_on_its_tonic(opening):  # else its own key, as without seeking home
+                request = dataclasses.replace(request, home_key=home_key(opening))
         length = request.bars if request.bars is not None else 4 * request.phrases
         budget = len(sampler.tokens) + length * TOKENS_PER_BAR_BUDGET
         pending = [end for end in plan.ends if end >= request.start_step] if plan is not None else []
@@ -410,35 +415,64 @@ class ChoraleGenerator:
         """Draw tokens until the meter and pickup are known (a note in the second full bar), then the
         plan, its phrase ends after what is written already (None when no second bar is drawn).
 
+        A free piece seeking home draws its opening again, up to ``OPENING_DRAWS`` times, until it is
+        in one of the meters Bach's phrase table plans and its first chord is its key's tonic
+        (:func:`opens_on_its_tonic`); when none is, the first drawn in such a meter is kept.
+
         Raises
         ------
         InputError
             When no plan fits the request (a prompt that fills the bars asked for).
         """
-        opening, redraws = sampler.snapshot(), 0
-        for _ in range(FIRST_BAR_TOKENS // 8 * (1 + OPENING_DRAWS)):
+        free = request.seek_home and request.start_step == 0
+        start, fallback = sampler.snapshot(), None  # (snapshot, opening), one in Bach's meters if any was drawn
+        for draw in range(1 + (OPENING_DRAWS if free else 0)):
+            if draw:
+                sampler.restore(start)
+            score = self._first_bar(sampler)
+            if score is None:  # this draw did not reach a second bar
+                continue
+            in_bach_meter = has_bach_meter(score.time_signature)
+            if not free or (in_bach_meter and opens_on_its_tonic(score)):
+                return self._plan(score, request, plan_rng)
+            if fallback is None or (in_bach_meter and not has_bach_meter(fallback[1].time_signature)):
+                fallback = (sampler.snapshot(), score)
+        if fallback is None:
+            return None
+        sampler.restore(fallback[0])
+        return self._plan(fallback[1], request, plan_rng)
+
+    def _first_bar(self, sampler: TokenSampler) -> Score | None:
+        """Draw up to ``FIRST_BAR_TOKENS`` tokens, until a note starts in the second full bar; the four
+        voices decoded then (None when no such note is drawn)."""
+        for _ in range(FIRST_BAR_TOKENS // 8):
             score = self._decoded(sampler.tokens)
             if sampler.voices is not None and score is not None:  # the guard spells in the key heard so far
                 sampler.voices.key = estimate_key(score)
             if score is not None and _next_onset(score) > score.anacrusis_steps + score.steps_per_bar:
-                if request.seek_home and request.start_step == 0 and redraws < OPENING_DRAWS \
-                        and not (has_bach_meter(score.time_signature) and opens_on_its_tonic(score)):
-                    redraws += 1
-                    sampler.restore(opening)
-                    continue
-                beat = beat_steps(score)
-                start = max(request.start_step, _next_onset(score) + beat)
-                if request.bars is not None:  # a piece of a bar or two: its final chord may be written already
-                    start = min(start, score.anacrusis_steps + request.bars * score.steps_per_bar - beat)
-                try:
-                    return plan_phrases(score.time_signature, score.steps_per_bar, beat, score.anacrusis_steps,
-                                        rng=plan_rng, bars=request.bars, phrases=request.phrases,
-                                        kept_ends=request.kept_ends, start_step=max(start, request.start_step))
-                except InputError as error:  # the request leaves no room for a plan: drawing again won't help
-                    raise InputError(f"no phrase plan fits: {error}") from None
+                return score
             for _ in range(8):
                 sampler.next_token()
         return None
+
+    def _plan(self, opening: Score, request: _Request, plan_rng: np.random.Generator) -> PhrasePlan:
+        """The phrase plan for a piece that opens so, its phrase ends after what is written.
+
+        Raises
+        ------
+        InputError
+            When no plan fits the request (a prompt that fills the bars asked for).
+        """
+        beat = beat_steps(opening)
+        start = max(request.start_step, _next_onset(opening) + beat)
+        if request.bars is not None:  # a piece of a bar or two: its final chord may be written already
+            start = min(start, opening.anacrusis_steps + request.bars * opening.steps_per_bar - beat)
+        try:
+            return plan_phrases(opening.time_signature, opening.steps_per_bar, beat, opening.anacrusis_steps,
+                                rng=plan_rng, bars=request.bars, phrases=request.phrases,
+                                kept_ends=request.kept_ends, start_step=max(start, request.start_step))
+        except InputError as error:  # the request leaves no room for a plan: drawing again won't help
+            raise InputError(f"no phrase plan fits: {error}") from None
 
     def _decoded(self, tokens: list[int]) -> Score | None:
         """The four voices decoded so far (overlaps trimmed), or None while they do not decode."""
@@ -535,10 +569,14 @@ class ChoraleGenerator:
         return cut_at_step(score, end), None
 
 
-def opens_on_its_tonic(opening: Score) -> bool:
-    """Whether an opening's first chord is the tonic triad of the key its notes correlate with
-    (:func:`midistyle.music.keys.estimate_key`): so Bach opens 0.70 of his train chorales, read as
-    the generator reads a free piece's, through the first note of the second full bar."""
+def opens_on_its_tonic(score: Score) -> bool:
+    """Whether a piece's first chord is the tonic triad of the key of its opening (the pickup and
+    the first full bar, as :func:`midistyle.music.keys.estimate_key` reads them).
+
+    The generator asks it of a free opening once a note starts in the second full bar (every note
+    of the first is written by then, REMI writing bar by bar). Bach's train chorales: 0.70.
+    """
+    opening = score.notes_starting_between(0, score.anacrusis_steps + score.steps_per_bar - 1)
     home = home_key(opening)
     return home is not None and home == estimate_key(opening)
 

@@ -116,15 +116,21 @@ def _distribution(counts: dict[str, int], *, at_least: float = -math.inf) -> tup
 
 
 def has_bach_meter(time_signature: tuple[int, int]) -> bool:
-    """Whether Bach's phrase table counts chorales in this meter (4/4, 3/4, 3/2, 12/8)."""
-    return any(name.startswith(f"{time_signature[0]}/{time_signature[1]},") for name in bach_phrase_statistics())
+    """Whether Bach's phrase table plans pieces in this meter from their own statistics (4/4, 3/4,
+    3/2; his one 12/8 chorale has a single phrase, so 12/8 is planned with the default group)."""
+    return any(name.startswith(f"{time_signature[0]}/{time_signature[1]},") for name in _planned_groups())
+
+
+def _planned_groups() -> dict:
+    """Bach's phrase statistics per meter group, those with a whole table (not one piece, one phrase)."""
+    return {name: table for name, table in bach_phrase_statistics().items()
+            if all(key in table for key in ("first_end", "gaps", "final_beat_in_bar"))}
 
 
 def _group(time_signature: tuple[int, int], pickup_beats: float) -> tuple[str, dict]:
     """The statistics for a meter: its own, else the best counted pickup of the same meter, else the
     default group; a group that lacks a table (one piece, one phrase) counts as missing."""
-    statistics = {name: table for name, table in bach_phrase_statistics().items()
-                  if all(key in table for key in ("first_end", "gaps", "final_beat_in_bar"))}
+    statistics = _planned_groups()
     name = meter_group(time_signature, pickup_beats)
     if name in statistics:
         return name, statistics[name]
