@@ -8,8 +8,8 @@ chord is its key's tonic, the last phrase steered home) and with ``keep_home_key
 Beside them, Bach's own endings of the same chorales, through the same code. The home key is
 :func:`midistyle.music.cadences.home_key`: the key of the first chord (the prompt's, or the piece's
 own); the tonic of the key each piece is written in is shown too, and whether the first chord is
-the tonic of the key of the first bar (:func:`midistyle.models.compose.opens_on_its_tonic`, read
-through the first note of the second full bar, as the generator reads a free opening).
+the tonic of the key of the pickup and first full bar (:func:`midistyle.models.compose.opens_on_its_tonic`,
+as the generator reads a free opening).
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ def run(quick: bool = False) -> list[dict]:
     for label, scores in sets.items():
         openings = prompts if label.startswith("after") else scores
         homes = [home_key(s) for s in openings]
-        first_bars = [cut_at_step(s, s.anacrusis_steps + s.steps_per_bar + 1) for s in openings]  # as generated
-        on_tonic = [opens_on_its_tonic(bar) for bar in first_bars]
+        on_tonic = [opens_on_its_tonic(s) for s in openings]  # its pickup and first full bar
         finals = [critique(s.replace(key=home)).cadences[-1] if home else None for s, home in zip(scores, homes)]
         on_home = [f is not None and f.on_tonic for f in finals]  # read in the home key: its tonic is the root
         rows.append({"set": label, "pieces": len(scores),
