@@ -312,13 +312,11 @@ class ChoraleGenerator:
         :meth:`_cadence` names it, and the home key the final cadence was sought on (None: the
         finished piece's own).
         """
-        plan = self._start(sampler, request, plan_rng) if request.follow_plan else None
+        plan, free_home = self._start(sampler, request, plan_rng) if request.follow_plan else (None, None)
         if request.follow_plan and plan is None:
             return sampler.tokens, None, (), "none missed", None
-        if plan is not None and request.seek_home and request.start_step == 0:  # free: home is the opening's key
-            opening = self._decoded(sampler.tokens)
-            if opening is not None and opens_on_its_tonic(opening):  # else its own key, as without seeking home
-                request = dataclasses.replace(request, home_key=home_key(opening))
+        if free_home is not None:
+            request = dataclasses.replace(request, home_key=free_home)
         length = request.bars if request.bars is not None else 4 * request.phrases
         budget = len(sampler.tokens) + length * TOKENS_PER_BAR_BUDGET
         pending = [end for end in plan.ends if end >= request.start_step] if plan is not None else []
@@ -411,13 +409,15 @@ class ChoraleGenerator:
         sampler.restore(best[1])
         return best[0][1], best[2], best[3], best[4]
 
-    def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator) -> PhrasePlan | None:
+    def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator
+               ) -> tuple[PhrasePlan | None, Key | None]:
         """Draw tokens until the meter and pickup are known (a note in the second full bar), then the
         plan, its phrase ends after what is written already (None when no second bar is drawn).
 
         A free piece seeking home draws its opening again, up to ``OPENING_DRAWS`` times, until it is
         in one of the meters Bach's phrase table plans and its first chord is its key's tonic
-        (:func:`opens_on_its_tonic`); when none is, the first drawn in such a meter is kept.
+        (:func:`opens_on_its_tonic`); its home key is then that chord's, returned with the plan.
+        When no draw opens so, the first drawn in such a meter is kept, with no home key.
 
         Raises
         ------
@@ -433,14 +433,16 @@ class ChoraleGenerator:
             if score is None:  # this draw did not reach a second bar
                 continue
             in_bach_meter = has_bach_meter(score.time_signature)
-            if not free or (in_bach_meter and opens_on_its_tonic(score)):
-                return self._plan(score, request, plan_rng)
+            if not free:
+                return self._plan(score, request, plan_rng), None
+            if in_bach_meter and opens_on_its_tonic(score):
+                return self._plan(score, request, plan_rng), home_key(score)
             if fallback is None or (in_bach_meter and not has_bach_meter(fallback[1].time_signature)):
                 fallback = (sampler.snapshot(), score)
         if fallback is None:
-            return None
+            return None, None
         sampler.restore(fallback[0])
-        return self._plan(fallback[1], request, plan_rng)
+        return self._plan(fallback[1], request, plan_rng), None
 
     def _first_bar(self, sampler: TokenSampler) -> Score | None:
         """Draw up to ``FIRST_BAR_TOKENS`` tokens, until a note starts in the second full bar; the four
@@ -574,7 +576,8 @@ def opens_on_its_tonic(score: Score) -> bool:
     the first full bar, as :func:`midistyle.music.keys.estimate_key` reads them).
 
     The generator asks it of a free opening once a note starts in the second full bar (every note
-    of the first is written by then, REMI writing bar by bar). Bach's train chorales: 0.70.
+    of the first is written by then, REMI writing bar by bar). Bach's test chorales: 0.65
+    (``python -m benchmarks chorale_prompts``).
     """
     opening = score.notes_starting_between(0, score.anacrusis_steps + score.steps_per_bar - 1)
     home = home_key(opening)
