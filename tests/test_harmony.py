@@ -180,3 +180,11 @@ def test_lead_sheet_roots_are_spelled_so_the_chord_keeps_the_keys_letters():
     assert [s.figure for s in lead_sheet_symbols(chords)] == ["Eb", "Ab/C", "D#dim"]
     picardy = satb([66, 66], [62, 62], [57, 57], [50, 50], unit=16, key=Key.parse("D minor"))
     assert [s.figure for s in lead_sheet_symbols(picardy)] == ["D"]
+
+
+def test_a_lead_sheet_slash_follows_the_bass_part_not_a_tenor_crossing_under_it():
+    from midistyle.music.lead_sheet import lead_sheet_symbols
+
+    # bar 1: C major, the tenor's G2 under the bass's C3 (as bwv364's tenor E3 under its A3); bar 2: C/E
+    crossed = satb([72, 72], [64, 67], [43, 60], [48, 52], unit=16)
+    assert [s.figure for s in lead_sheet_symbols(crossed)] == ["C", "C/E"]

@@ -3,7 +3,7 @@
 The chord of each beat is the harmony critic's label (:func:`midistyle.music.chords.label_chords`) of
 the onset slice sounding at the beat, so suspensions stand for their resolution and passing tones do
 not count. A symbol is spelled in the score's key (``F#m``, ``Bb7``) with a slash bass when the bass
-is not the root (``D/F#``), as a lead sheet would print it; the root takes the letter whose chord
+voice's note is not the root (``D/F#``), as a lead sheet would print it; the root takes the letter whose chord
 needs the fewest accidentals beyond the key signature (E♭ major in C major, not D♯ major, whose third
 would be F𝄪). Used to turn Bach's own chorales into lead sheets the harmonizer must follow.
 """
@@ -40,8 +40,7 @@ def lead_sheet_symbols(score: Score) -> tuple[ChordSymbol, ...]:
         tones = CHORD_TEMPLATES[quality][0]
         root_letter = _root_letter(root, tones, score_key)
         figure = _named(root, root_letter) + SUFFIXES[quality]
-        sounding = slices.pitches[i][slices.pitches[i] >= 0]
-        bass = int(sounding.min()) % 12 if len(sounding) else root
+        bass = _bass_pitch_class(slices.pitches[i], root)
         if bass != root:
             intervals = [(root + t) % 12 for t in tones]
             figure += "/" + (_named(bass, (root_letter + 2 * intervals.index(bass)) % 7) if bass in intervals
@@ -49,6 +48,18 @@ def lead_sheet_symbols(score: Score) -> tuple[ChordSymbol, ...]:
         if not symbols or symbols[-1].figure != figure:
             symbols.append(parse_chord_symbol(figure, int(beat)))
     return tuple(symbols)
+
+
+def _bass_pitch_class(pitches: np.ndarray, root: int) -> int:
+    """The pitch class a slash names: the bass voice's note, shape of ``pitches`` (4,), soprano first,
+    -1 where a voice rests. A tenor crossing under the bass for an eighth (bwv364, bar 3: tenor E3
+    under the bass's A3) does not make an ``A/E``: the bass part is what a lead sheet's slash
+    follows, as :func:`midistyle.music.chord_symbols.chord_agreement` and the decoder read it. Where
+    the bass rests, the lowest sounding note; where nothing sounds, the root."""
+    if pitches[-1] >= 0:
+        return int(pitches[-1]) % 12
+    sounding = pitches[pitches >= 0]
+    return int(sounding.min()) % 12 if len(sounding) else root
 
 
 def _root_letter(root: int, tones: tuple[int, ...], score_key) -> int:
