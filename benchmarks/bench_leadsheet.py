@@ -14,7 +14,7 @@ Columns:
   voices (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``) were chosen here, so **given bass,
   test** repeats it on the held-out test split, and **given bass, test, unweighted** is the same
   with those weights off (factor 1, penalty 0), cross-relations spelled in the model's C major /
-  A minor (``SPELL_IN_KEY`` off) and no look ahead (``LOOKAHEAD_WITH_WRITTEN_VOICES`` off): the
+  A minor (``SPELL_IN_KEY`` off) and no look ahead (``LOOKAHEAD_WHEN_STEERED`` off): the
   decoder before them, the baseline;
 * **regenerated bars**: each valid chorale (Bach's) with alto, tenor and bass of bars 3-4 and of
   its last two full bars but one regenerated (seed 0): the marks within a beat of the span's edges
@@ -131,7 +131,7 @@ def _written_voice_weights(on: bool):
     neutral, cross-relations spelled in the model's C major / A minor, no look ahead."""
     from midistyle.models import harmony_decoding as decoding
 
-    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY", "LOOKAHEAD_WITH_WRITTEN_VOICES")
+    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY", "LOOKAHEAD_WHEN_STEERED")
     saved = {name: getattr(decoding, name) for name in names}
     if not on:
         for name, value in zip(names, (1.0, 0.0, False, False)):

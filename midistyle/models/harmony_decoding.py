@@ -32,8 +32,13 @@ Three decoders:
   reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``). A free
   stretch's first note is weighed as an interval from the written note before it, and its last
   notes against the written chord after it (parallels, leaps, voices of that chord overlapping them).
-  With written voices it also looks one chord ahead: a choice after which every chord the decoded
-  voices could take at the next onset makes parallels costs those parallels now (``LOOKAHEAD_*``).
+  With written voices, or chord symbols (which fix the next chord's tones and often its bass), it
+  also looks one chord ahead: a choice after which every chord the decoded voices could take at
+  the next onset makes parallels costs those parallels now (``LOOKAHEAD_*``); when that onset is
+  a phrase end, a way round the parallels that gives up the cadence's bonuses costs what it gives
+  up (the bass's eighth-note E3 between C and a cadence on D under a soprano B4-A4). Under a symbol a
+  phrase end's root-position triad is the symbol's chord on its root (a bare A-C over ``F7/A`` is
+  no A minor triad).
 
 ``greedy`` and ``sample`` add nothing the network did not say beyond the range and no-crossing
 rules above; with a generator trained on given voices they are run one voice at a time (see
@@ -101,7 +106,9 @@ SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the no
 # one (bwv177.5) came one step after such a choice; the other was the decoder's preference, not a dead end.
 # Scoring the whole next chord instead (its likelihood and every rule) was tried on valid and not kept:
 # clashes rose from 1.14 to 1.62 per 100 beats.
-LOOKAHEAD_WITH_WRITTEN_VOICES = True  # the default of decode_harmony(lookahead=None)
+# With chord symbols, on Bach's test lead sheets, one of the three parallel octaves left came after such a
+# choice (bwv354 bar 12: the E-flat minor chord's third in the bass, before a D-flat/F).
+LOOKAHEAD_WHEN_STEERED = True  # the default of decode_harmony(lookahead=None), with written voices or chord symbols
 LOOKAHEAD_CHOICES = 8  # the best candidates at a step that are read ahead (the others keep their score)
 LOOKAHEAD_STEPS = 8  # the next chord: the next melody or written onset within a half note
 LOOKAHEAD_DEAD_END_PENALTY = 20.0  # a candidate after which no next chord keeps the voices in order
@@ -203,8 +210,8 @@ def decode_harmony(
     lookahead : bool or None, keyword-only
         The joint decoder takes from its best candidates at a step the parallels that every chord
         it could choose at the next onset would make (``LOOKAHEAD_*``); None (default):
-        ``LOOKAHEAD_WITH_WRITTEN_VOICES`` where some voice is written (``given_steps``) and the
-        decoder does not sample (temperature 0).
+        ``LOOKAHEAD_WHEN_STEERED`` where some voice is written (``given_steps``) or chord symbols
+        are followed (``chords``), and the decoder does not sample (temperature 0).
     """
     if method not in ("joint", "greedy", "sample"):
         raise ValueError(f"method={method!r} must be 'joint', 'greedy' or 'sample'")
@@ -233,7 +240,8 @@ def decode_harmony(
     if SPELL_IN_KEY:
         state.spell_as(spelling_key or placement.key, placement)
     if lookahead is None:  # sampling, as reharmonize does, it changed no regenerated span and took 2.8x the time
-        lookahead = LOOKAHEAD_WITH_WRITTEN_VOICES and temperature <= 0 and bool(np.asarray(given_steps, bool).any())
+        lookahead = LOOKAHEAD_WHEN_STEERED and temperature <= 0 and (
+            bool(np.asarray(given_steps, bool).any()) or chords is not None)
     state.lookahead = method == "joint" and lookahead
     if method == "joint":
         state.plan_cadences(phrase_ends)
@@ -413,7 +421,7 @@ class _Decoder:
         scored = self._joint_scores(t, starters)
         if scored is None:
             return self._choose_greedy(t, starters)
-        combos, score, _ = scored
+        combos, score, _, _ = scored
         if self.lookahead:
             combos, score = self._looking_ahead(t, starters, combos, score)
         best = self._pick(np.arange(len(combos)), score)
@@ -458,7 +466,9 @@ class _Decoder:
     def _dead_end_cost(self, t: int, following: int, combo: np.ndarray, decoded: list[int]) -> float:
         """The cheapest parallel cost at step ``following`` after the decoded voices take ``combo``
         (alto, tenor, bass rows) at step t and hold it until then, with the decoder's state as
-        :meth:`run` will have it there; the state is left as it was."""
+        :meth:`run` will have it there; the state is left as it was. At a phrase end each next chord
+        also costs the cadence bonus it has below the best one's (a way round the parallels that is
+        no cadence is no way round)."""
         saved = (self.current, self.previous, self.last_beat, self.written_before)
         before = [int(row) for row in combo]  # what sounds just before the next step ...
         for v in range(HARMONY_VOICES):
@@ -483,12 +493,18 @@ class _Decoder:
             ahead = self._joint_scores(following, self._starters(following, decoded))
         finally:
             self.current, self.previous, self.last_beat, self.written_before = saved
-        return float(ahead[2].min()) if ahead is not None else LOOKAHEAD_DEAD_END_PENALTY
+        if ahead is None:
+            return LOOKAHEAD_DEAD_END_PENALTY
+        _, _, parallels, cadence = ahead
+        if following in self.cadences:  # a phrase end: avoiding the parallels may cost the cadence
+            return float((parallels + cadence.max() - cadence).min())
+        return float(parallels.min())
 
-    def _joint_scores(self, t: int, starters: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Every allowed candidate tuple at step t, its score and the part of that score that is
-        parallels (a cost, >= 0), shape=(N, 3), (N,) and (N,); None when no tuple keeps the voices
-        in order."""
+    def _joint_scores(self, t: int, starters: list[int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every allowed candidate tuple at step t, its score, the part of that score that is
+        parallels (a cost, >= 0) and the part that is the cadence's bonuses (>= 0), shape=(N, 3),
+        (N,), (N,) and (N,); None when no tuple keeps the voices in order."""
         # Candidate tuples over the starting voices; held voices keep their pitch.
         options = [
             self._candidates(v, t, self.ranges[v][1]) if v in starters else np.array([self.current[v]])
@@ -538,9 +554,9 @@ class _Decoder:
                     score = score - UNRESOLVED_PENALTY * (leap > 2)
                 if self.chords is not None and self.chords.root[t] >= 0:  # chord tones only: leaps it would not choose
                     score = score - AWKWARD_INTERVAL_PENALTY * _awkward(self.current[v], combos[:, v], self.minor)
-        score = score + self._cadence_score(t, pitches) + self._chord_score(t, pitches) \
-            + self._seam_score(t, pitches, starters)
-        return combos, score, parallel_cost
+        cadence = self._cadence_score(t, pitches)
+        score = score + cadence + self._chord_score(t, pitches) + self._seam_score(t, pitches, starters)
+        return combos, score, parallel_cost, cadence
 
     def _pair_weights(self, t: int, penalty: float) -> np.ndarray:
         """A rule's penalty for each pair of voices (soprano..bass), shape=(4, 4): ``penalty``, times
@@ -597,6 +613,8 @@ class _Decoder:
         bonus = np.zeros(len(pitches))
         if t in self.cadences:
             roots = _triad_roots(pitches)  # -1 where no root-position triad
+            if self.chords is not None and self.chords.root[t] >= 0:  # under a symbol, only its own chord is
+                roots = np.where(roots == self.chords.root[t], roots, -1)  # (a bare third over F7/A is no A minor)
             bass_move = (pitches[:, 3] - self.previous[3]) % 12 if self.previous[3] >= 0 else np.full(len(pitches), -1)
             triad = roots >= 0
             bonus += CADENCE_TRIAD_BONUS * triad
