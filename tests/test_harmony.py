@@ -66,6 +66,19 @@ def test_contrary_fifths_are_their_own_rule():
     assert "parallel_fifths" not in rules_of(score)
 
 
+def test_fifths_are_the_intervals_that_sound_when_voices_cross():
+    # bwv374 bar 17, regenerated: alto G3 under the tenor's C4 (a fourth) -> alto C4 over F3 (a fifth)
+    def alto_tenor(score):
+        return [m.rule for m in critique(score).marks if m.voices == ("Alto", "Tenor")]
+
+    fourth_to_fifth = satb([69, 69], [55, 60], [60, 53], [38, 41])
+    assert not {"parallel_fifths", "contrary_fifths_octaves"} & set(alto_tenor(fourth_to_fifth))
+    crossed_fourths = satb([72, 74], [55, 57], [60, 62], [48, 47])  # alto under tenor, fourths in parallel
+    assert "parallel_fifths" not in alto_tenor(crossed_fourths)
+    crossed_fifths = satb([72, 74], [53, 55], [60, 62], [48, 47])  # F3/C4 -> G3/D4 sound as fifths
+    assert "parallel_fifths" in alto_tenor(crossed_fifths)
+
+
 def test_hidden_octaves_in_the_outer_voices_need_a_leap_in_the_soprano():
     leaping = satb([76, 79, 79], [67, 71, 71], [60, 62, 62], [48, 55, 55])  # E5->G5 leap, C3->G3: octave
     stepping = satb([77, 79, 79], [69, 71, 71], [60, 62, 62], [50, 55, 55])  # F5->G5 step

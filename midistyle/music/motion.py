@@ -28,16 +28,22 @@ def perfect_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
         For upper voice ``u`` < lower voice ``l``: ``PARALLEL_FIFTHS``, ``PARALLEL_OCTAVES``
         (unisons and compounds included) or ``CONTRARY_PERFECTS`` (the same perfect interval reached
         by contrary motion); ``NO_MOTION`` elsewhere.
+
+    Notes
+    -----
+    The interval is the one that sounds, whichever voice is on top: an alto G3 under a tenor C4 is
+    a fourth, not a fifth (the alto's pitch class seven above the tenor's), so crossed fourths are
+    not fifths, and a fifth that sounds with the voices crossed is one.
     """
     before, after = np.atleast_2d(before), np.atleast_2d(after)
     n, v = after.shape
     codes = np.zeros((n, v, v), np.int8)
     for u, lower in itertools.combinations(range(v), 2):
         a0, b0, a1, b1 = before[:, u], before[:, lower], after[:, u], after[:, lower]
-        first = (a0 - b0) % 12
+        first = np.abs(a0 - b0) % 12  # as it sounds: crossed voices too
         sounding = (a0 != REST) & (b0 != REST) & (a1 != REST) & (b1 != REST)
         moving = (a1 != a0) & (b1 != b0)
-        same = ((first == 0) | (first == 7)) & ((a1 - b1) % 12 == first)
+        same = ((first == 0) | (first == 7)) & (np.abs(a1 - b1) % 12 == first)
         parallel = np.sign(a1 - a0) == np.sign(b1 - b0)
         kind = np.where(parallel, np.where(first == 0, PARALLEL_OCTAVES, PARALLEL_FIFTHS), CONTRARY_PERFECTS)
         codes[:, u, lower] = np.where(sounding & moving & same, kind, NO_MOTION)
