@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--critic-rates", action="store_true",
                        help="measure Bach's rate of every harmony-critic rule on each split "
                             "(midistyle/music/bach_critic_rates.json) instead; seconds")
+    build.add_argument("--train-bars", action="store_true",
+                       help="hash every bar of the train split, which generated chorales may not quote more than "
+                            "two of in a row (midistyle/music/bach_train_bars.npy) instead; seconds")
     build.add_argument("--phrase-lengths", action="store_true",
                        help="count where Bach's phrases end on the train split, which generated chorales' "
                             "phrase plans are drawn from (midistyle/music/bach_phrase_lengths.json) instead; seconds")
@@ -560,6 +563,12 @@ def _run_data_build(args: argparse.Namespace) -> None:
 
         table = build_phrase_lengths(args.out)
         print(json.dumps({group: counts["pieces"]["all"] for group, counts in table["groups"].items()}, indent=1))
+        return
+
+    if args.train_bars:
+        from midistyle.data.train_bars import build_train_bars
+
+        print(f"{len(build_train_bars(args.out))} distinct bars of the train split hashed")
         return
 
     if args.critic_rates:

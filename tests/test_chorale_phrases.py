@@ -307,3 +307,22 @@ def test_the_home_key_bias_penalizes_notes_outside_the_key_and_favours_a_minor_l
     # A minor: G and G# (natural and raised seventh), F# (raised sixth) and C# (the Picardy third) are
     # in; G# is favoured, unless the id also writes a note outside the key
     assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, 0, 0, 3, 0, 0, -3, -3]
+
+
+def test_the_committed_train_bars_are_the_train_splits():
+    from midistyle.data.train_bars import train_bar_hashes_from_dataset
+    from midistyle.music.bar_quotes import train_bar_hashes
+
+    assert train_bar_hashes() == frozenset(int(h) for h in train_bar_hashes_from_dataset())
+
+
+def test_a_chorale_quotes_no_more_than_two_bars_of_bachs_train_chorales(generator, monkeypatch):
+    from midistyle.data.chorales import load_chorales
+    from midistyle.evaluation.chorale_report import longest_copied_run, training_bar_set
+    from midistyle.models import compose
+
+    known = training_bar_set(load_chorales("train"))
+    # seed 64 of the chorale benchmark opened with pickup, bar 1 and bar 2 each found in training
+    assert longest_copied_run(generator.generate(bars=16, seed=64).score, known) <= 2
+    monkeypatch.setattr(compose, "MAX_QUOTED_BARS", 99)
+    assert longest_copied_run(generator.generate(bars=16, seed=64).score, known) == 3

@@ -32,6 +32,11 @@ again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
 are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
 ``parallel_guard=False`` leaves the network alone between phrase ends, and ``phrase_plan=False``
 gives the generator as it was before phrase plans.
+
+**Quotation.** A draw of a stretch that completes a run of more than ``MAX_QUOTED_BARS`` (2)
+consecutive bars each found, note for note at some transposition, in Bach's train chorales
+(:mod:`midistyle.music.bar_quotes`) ranks below every draw that does not, and is drawn again as
+long as the stretch's draws last (after a prompt, only the new bars count).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.home_key_bias import home_key_bias, pitches_per_id
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
 from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState, token_parts
+from midistyle.music.bar_quotes import MAX_QUOTED_BARS, bar_signatures, longest_known_run, train_bar_hashes
 from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key, key_of_tonic
@@ -395,7 +401,8 @@ class ChoraleGenerator:
                     cadence_cost = UNREACHED_COST
                 moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached) if score else 0
                 marks = self._marks(held, since_step, key) if request.retries else 0
-                rank = (score is None, cadence_cost, marks, moving)  # a draw that does not decode: worst
+                quotes = self._quotes(held, max(request.start_step, 0), since_step)
+                rank = (score is None, quotes, cadence_cost, marks, moving)  # a draw that does not decode: worst
                 if best is None or rank < best[0]:
                     best = (rank, candidate, reached, kinds, final_step)
                 final = plan is not None and plan.final_step in reached
@@ -403,11 +410,11 @@ class ChoraleGenerator:
                 enough_for_marks = draw >= request.retries or marks == 0
                 enough_for_cadences = (score is not None and cadence_cost == 0) or draw >= draws_allowed
                 draw += 1
-                if enough_for_marks and enough_for_cadences:
+                if enough_for_marks and enough_for_cadences and not quotes:
                     satisfied = True
                     break
         sampler.restore(best[1])
-        return best[0][1], best[2], best[3], best[4]
+        return best[0][2], best[2], best[3], best[4]
 
     def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator
                ) -> tuple[PhrasePlan | None, Key | None]:
@@ -542,6 +549,24 @@ class ChoraleGenerator:
         weights = mark_weights()
         return sum(weights[mark.rule] for mark in critique(window).marks
                    if mark.rule not in ENDING_RULES and mark.step >= since_step)
+
+    @staticmethod
+    def _quotes(score: Score | None, start_step: int, since_step: int) -> bool:
+        """Whether a bar completed since ``since_step`` ends a run of more than ``MAX_QUOTED_BARS``
+        consecutive whole bars (from ``start_step`` on: after a prompt) each found in Bach's train
+        chorales (:mod:`midistyle.music.bar_quotes`). A run completed before is not this draw's."""
+        if score is None:
+            return False
+        lines = score.bar_lines()
+        ends = lines[1:] + [score.num_steps]
+        written_to = _next_onset(score)
+        whole = [i for i, (line, end) in enumerate(zip(lines, ends)) if line >= start_step and end <= written_to]
+        new = [k for k, i in enumerate(whole) if ends[i] > since_step]
+        if not new or len(whole) <= MAX_QUOTED_BARS:
+            return False
+        signatures = bar_signatures(score)
+        window = [signatures[i] for i in whole[max(new[0] - MAX_QUOTED_BARS, 0):]]
+        return longest_known_run(window, train_bar_hashes(), hashed=True) > MAX_QUOTED_BARS
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:
