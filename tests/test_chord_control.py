@@ -183,6 +183,15 @@ def test_bachs_test_lead_sheets_are_followed_without_the_parallel_octaves_they_h
     assert octaves("bwv354") == [12]
 
 
+def test_a_span_after_crossed_voices_joins_without_a_mark_at_its_edge(valid, shipped):
+    from midistyle.models.reharmonize import reharmonize
+
+    # bwv374 bars 17-18: Bach's alto G3 under his tenor C4 before the span, uncrossed in it (a fourth
+    # to a fifth, once read as contrary fifths: the one span of the benchmark's 68 with a new seam mark)
+    chorale = next(c for c in valid if c.title == "bwv374")
+    assert reharmonize(shipped, chorale, 17, 18, seed=0).new_seam_marks == 0
+
+
 def test_a_regenerated_span_changes_only_inside_and_joins_cleanly(valid, shipped):
     from midistyle.models.reharmonize import reharmonize
 
