@@ -269,6 +269,17 @@ def test_cli_harmonize_writes_ranked_samples_and_musicxml(data_dir, tmp_path, ca
     assert score.num_voices == 4
 
 
+@pytest.mark.parametrize("key, warned", [("Ab major", True), ("A major", True), ("G major", False), ("B minor", False)])
+def test_cli_harmonize_warns_when_the_given_key_does_not_fit_the_melody(key, warned, data_dir, tmp_path, capsys):
+    # melody_only.mid is in G major (a quarter of it outside A major's scale: its G naturals)
+    out = tmp_path / "keyed.mid"
+    assert main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(out), "--key", key]) == 0
+    printed = capsys.readouterr().out
+    assert f"key: {key}" in printed
+    assert (f"warning: --key {key} does not fit this melody" in printed) == warned, printed
+    assert out.exists()
+
+
 def test_cli_harmonize_greedy_decoder_says_so(data_dir, tmp_path, capsys):
     out = tmp_path / "greedy.mid"
     assert main(["harmonize", str(data_dir / "melody_only.mid"), "-o", str(out), "--decoder", "greedy"]) == 0

@@ -40,6 +40,22 @@ def estimate_key(score: Score) -> Key:
     return best
 
 
+def scale_of(score_key: Key) -> frozenset[int]:
+    """The key's scale as pitch classes; minor with its raised sixth and seventh (melodic and harmonic)."""
+    tonic = score_key.tonic_pitch_class
+    steps = MAJOR_STEPS if score_key.mode == "major" else NATURAL_MINOR_STEPS + (9, 11)
+    return frozenset((tonic + step) % 12 for step in steps)
+
+
+def share_outside_scale(score: Score, score_key: Key) -> float:
+    """The share of the notes' duration on pitch classes outside ``score_key``'s scale (0 for no notes)."""
+    histogram = _pitch_class_histogram(score)
+    total = histogram.sum()
+    if not total:
+        return 0.0
+    return float(sum(histogram[pc] for pc in range(12) if pc not in scale_of(score_key)) / total)
+
+
 def _pitch_class_histogram(score: Score) -> np.ndarray:
     """Note durations (steps) summed per pitch class, shape (12,)."""
     histogram = np.zeros(12)
