@@ -8,7 +8,7 @@ Sets, each 16 bars, seeds 0..99 (6 with ``--quick``), default sampling (temperat
   (a token that would write parallel fifths or octaves is drawn again) and the voice-leading
   retries (3);
 * ``phrases, no retries`` — the same with ``--retries 0`` (the guard still on);
-* ``network alone`` — ``--retries 0 --no-parallel-guard``: the network alone between phrase ends;
+* ``network alone`` — ``--retries 0 --no-parallel-guard --allow-quotes``: the network alone between phrase ends;
 * ``before phrases`` — the generator before phrase plans (retries 3, cut after 16 bars, no fermatas,
   no guard);
 * rows for training runs found in ``runs/`` (gitignored): ``runs/chorale_transformer``, the
@@ -88,7 +88,7 @@ def run(quick: bool = False) -> list[dict]:
     test, train = load_chorales("test"), load_chorales("train")
     shipped = ChoraleGenerator.load()
     runs = {"phrases": (shipped, {}), "phrases, no retries": (shipped, {"voice_leading_retries": 0}),
-            "network alone": (shipped, {"voice_leading_retries": 0, "parallel_guard": False}),
+            "network alone": (shipped, {"voice_leading_retries": 0, "parallel_guard": False, "avoid_quotes": False}),
             "before phrases": (shipped, {"phrase_plan": False, "parallel_guard": False})}
     if (ROOT / "runs" / "chorale_transformer" / "config.json").exists():
         runs["maximum likelihood, phrases"] = (ChoraleGenerator.load(ROOT / "runs" / "chorale_transformer"), {})

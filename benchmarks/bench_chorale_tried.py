@@ -41,7 +41,8 @@ def run(quick: bool = False) -> list[dict]:
         if not (path / "config.json").exists():
             continue
         generator = ChoraleGenerator.load(path)
-        scores = [generator.generate(bars=16, seed=seed, voice_leading_retries=0, parallel_guard=False).score
+        scores = [generator.generate(bars=16, seed=seed, voice_leading_retries=0, parallel_guard=False,
+                                     avoid_quotes=False).score
                   for seed in (SEEDS[:3] if quick else SEEDS)]
         report = json.loads((path / "training_report.json").read_text())
         rows.append({"run": label,

@@ -283,7 +283,11 @@ def _parser() -> argparse.ArgumentParser:
     chorale.add_argument("--no-parallel-guard", dest="parallel_guard", action="store_false",
                          help="let the network write parallel fifths and octaves, cross-relations and "
                               "augmented or diminished steps (by default a token that would write one is "
-                              "drawn again); with --retries 0, the network alone between phrase ends")
+                              "drawn again); with --retries 0 and --allow-quotes, the network alone between "
+                              "phrase ends")
+    chorale.add_argument("--allow-quotes", dest="avoid_quotes", action="store_false",
+                         help="let a piece quote more than two bars in a row of Bach's train chorales (by default "
+                              "a stretch that would is drawn again)")
     chorale.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chorale.set_defaults(run=_run_chorale)
 
@@ -720,7 +724,8 @@ def _run_chorale(args: argparse.Namespace) -> None:
     generate_chorale_files(args.out, count=args.count, bars=args.bars, phrases=args.phrases, key=args.key,
                            temperature=args.temperature,
                            top_k=args.top_k, top_p=args.top_p, seed=args.seed, prompt=args.prompt,
-                           weights=args.weights, retries=args.retries, parallel_guard=args.parallel_guard)
+                           weights=args.weights, retries=args.retries, parallel_guard=args.parallel_guard,
+                           avoid_quotes=args.avoid_quotes)
 
 
 def _run_train_chorale(args: argparse.Namespace) -> None:

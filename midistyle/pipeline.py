@@ -427,6 +427,7 @@ def generate_chorale_files(
     weights: str | os.PathLike | None = None,
     retries: int = 3,
     parallel_guard: bool = True,
+    avoid_quotes: bool = True,
     report=print,
 ) -> list[Path]:
     """Generate ``count`` chorales into ``out_dir`` as ``chorale_01.mid`` and ``.musicxml``…
@@ -435,8 +436,9 @@ def generate_chorale_files(
     under fermatas (the MusicXML carries them). All chorales are generated before the first file
     is written. ``retries`` is the number of voice-leading retries per stretch of tokens;
     ``parallel_guard`` draws a token again when it would write parallel fifths or octaves, a
-    cross-relation or an augmented or diminished step (both off: the network alone between phrase
-    ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
+    cross-relation or an augmented or diminished step; ``avoid_quotes`` draws a stretch again when it
+    would quote more than two bars in a row of Bach's train chorales (all three off: the network
+    alone between phrase ends; see :class:`midistyle.models.compose.ChoraleGenerator`).
     """
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.music.score import Key
@@ -467,7 +469,7 @@ def generate_chorale_files(
     generator = ChoraleGenerator.load(weights)
     results = [generator.generate(bars=bars, phrases=phrases, key=key, temperature=temperature, top_k=top_k,
                                   top_p=top_p, seed=seed + index, prompt=opening, voice_leading_retries=retries,
-                                  parallel_guard=parallel_guard)
+                                  parallel_guard=parallel_guard, avoid_quotes=avoid_quotes)
                for index in range(count)]
     written = []
     for index, result in enumerate(results, start=1):

@@ -301,12 +301,13 @@ def test_a_free_chorale_opens_on_its_tonic_chord_and_ends_on_it(generator):
 def test_the_home_key_bias_penalizes_notes_outside_the_key_and_favours_a_minor_leading_tone():
     from midistyle.models.home_key_bias import home_key_bias
 
-    pitches = [(), (60,), (61,), (67, 72), (68,), (66,), (69, 61), (70,), (63, 68)]
-    # no note; C; C#; G+C; G#; F#; A+C#; Bb; Eb+G#
-    assert list(home_key_bias(pitches, Key(0, "major"))) == [0, 0, -3, 0, -3, -3, -3, -3, -3]
+    pitches = [(), (60,), (61,), (67, 72), (68,), (66,), (69, 61), (70,), (63, 68), (67, 68)]
+    # no note; C; C#; G+C; G#; F#; A+C#; Bb; Eb+G#; G+G#
+    assert list(home_key_bias(pitches, Key(0, "major"))) == [0, 0, -3, 0, -3, -3, -3, -3, -3, -3]
     # A minor: G and G# (natural and raised seventh), F# (raised sixth) and C# (the Picardy third) are
-    # in; G# is favoured, unless the id also writes a note outside the key
-    assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, 0, 0, 3, 0, 0, -3, -3]
+    # in; G# is favoured, unless the id also writes a note outside the key; G without G# (the relative
+    # major's dominant) loses more than a note outside the key
+    assert list(home_key_bias(pitches, Key(0, "minor"))) == [0, 0, 0, -4.5, 3, 0, 0, -3, -3, 3]
 
 
 def test_the_committed_train_bars_are_the_train_splits():
@@ -316,13 +317,25 @@ def test_the_committed_train_bars_are_the_train_splits():
     assert train_bar_hashes() == frozenset(int(h) for h in train_bar_hashes_from_dataset())
 
 
-def test_a_chorale_quotes_no_more_than_two_bars_of_bachs_train_chorales(generator, monkeypatch):
+def test_a_chorale_quotes_no_more_than_two_bars_of_bachs_train_chorales(generator):
     from midistyle.data.chorales import load_chorales
     from midistyle.evaluation.chorale_report import longest_copied_run, training_bar_set
-    from midistyle.models import compose
 
     known = training_bar_set(load_chorales("train"))
     # seed 64 of the chorale benchmark opened with pickup, bar 1 and bar 2 each found in training
     assert longest_copied_run(generator.generate(bars=16, seed=64).score, known) <= 2
-    monkeypatch.setattr(compose, "MAX_QUOTED_BARS", 99)
-    assert longest_copied_run(generator.generate(bars=16, seed=64).score, known) == 3
+    assert longest_copied_run(generator.generate(bars=16, seed=64, avoid_quotes=False).score, known) == 3
+
+
+def test_cli_allow_quotes_reaches_the_generator(monkeypatch, tmp_path):
+    from midistyle.models import compose
+
+    seen = []
+
+    def generate(self, **options):  # records what the command asked for, then stops it
+        seen.append(options["avoid_quotes"])
+        raise InputError("stop here")
+
+    monkeypatch.setattr(compose.ChoraleGenerator, "generate", generate)
+    assert main(["chorale", "-o", str(tmp_path / "out"), "--bars", "2", "--allow-quotes"]) == 2
+    assert seen == [False] and not (tmp_path / "out").exists()

@@ -160,10 +160,11 @@ def test_the_decoder_sees_the_parallels_a_given_bass_leaves_no_way_around(test_c
 
 
 def test_bachs_test_lead_sheets_are_followed_without_the_parallel_octaves_they_had(shipped, monkeypatch):
-    """The three parallel octaves the test lead sheets had: bwv46.6 bar 6 (alto doubling the bass's A
-    of F7/A, read as a root-position A minor triad at the fermata), bwv354 bar 12 (the E-flat minor
-    chord's third in the bass before a D-flat/F: the look ahead), bwv364 bar 3 (the lead sheet's
-    A/E, from a tenor crossing under the bass)."""
+    """Two of the three parallel octaves the test lead sheets had: bwv46.6 bar 6 (alto doubling the
+    bass's A of F7/A, read as a root-position A minor triad at the fermata; it kept its octave before
+    the cadence mend) and bwv354 bar 12 (the E-flat minor chord's third in the bass before a
+    D-flat/F: the look ahead). The third, bwv364 bar 3 (the lead sheet's A/E, from a tenor crossing
+    under the bass), is test_harmony's lead-sheet slash test."""
     from midistyle.data.chorales import load_chorales
     from midistyle.models import harmony_decoding
     from midistyle.music.harmony import critique

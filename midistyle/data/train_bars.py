@@ -17,8 +17,6 @@ from midistyle.data.chorales import load_chorales
 from midistyle.music.bar_quotes import TRAIN_BARS_PATH, bar_signatures, signature_hash
 from midistyle.music.io import write_atomically
 
-COMMAND = "midistyle data build --train-bars"
-
 
 def train_bar_hashes_from_dataset(dataset_dir=None) -> np.ndarray:
     """The hashes of every distinct bar of the train split, sorted, shape=(B,), uint64."""

@@ -30,13 +30,14 @@ fifths or octaves, or (in the key heard so far, from the first bar on) a cross-r
 also in that key's parallel, dominant and subdominant) or an augmented or diminished step, is drawn
 again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
 are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
-``parallel_guard=False`` leaves the network alone between phrase ends, and ``phrase_plan=False``
-gives the generator as it was before phrase plans.
+``parallel_guard=False`` and ``avoid_quotes=False`` leaves the network alone between phrase ends,
+and ``phrase_plan=False`` gives the generator as it was before phrase plans.
 
-**Quotation.** A draw of a stretch that completes a run of more than ``MAX_QUOTED_BARS`` (2)
+**Quotation.** A draw of a stretch that writes a run of more than ``MAX_QUOTED_BARS`` (2)
 consecutive bars each found, note for note at some transposition, in Bach's train chorales
-(:mod:`midistyle.music.bar_quotes`) ranks below every draw that does not, and is drawn again as
-long as the stretch's draws last (after a prompt, only the new bars count).
+(:mod:`midistyle.music.bar_quotes`), taking in a bar it wrote a note in, ranks below every draw
+that does not and is drawn again while the stretch's draws last (after a prompt, only the new bars
+count; the final bar is judged held, as it will be written). ``avoid_quotes=False`` turns it off.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class _Request:
     follow_plan: bool
     home_key: Key | None = None  # the key of the opening's first chord (a free piece's: set once drawn)
     seek_home: bool = True  # keep_home_key: end on the opening's first chord (a free one drawn to be its tonic)
+    avoid_quotes: bool = True  # redraw a stretch that quotes more than MAX_QUOTED_BARS bars of Bach's in a row
 
 
 class ChoraleGenerator:
@@ -193,6 +195,7 @@ class ChoraleGenerator:
         phrase_plan: bool = True,
         use_cache: bool = True,
         keep_home_key: bool = True,
+        avoid_quotes: bool = True,
     ) -> GeneratedChorale:
         """One chorale in phrases, ending with a cadence on a held final chord.
 
@@ -215,7 +218,8 @@ class ChoraleGenerator:
         parallel_guard : bool, keyword-only
             Draw a token again when it would write parallel fifths or octaves, a cross-relation or
             an augmented or diminished step (:mod:`midistyle.models.parallel_guard`); False with
-            ``voice_leading_retries=0`` leaves the network alone between phrase ends.
+            ``voice_leading_retries=0`` and ``avoid_quotes=False`` leaves the network alone between
+            phrase ends.
         keep_home_key : bool, keyword-only
             End on the root of the opening's first chord (the key of
             :func:`midistyle.music.cadences.home_key`: a prompt's, or of a free piece's first bar,
@@ -227,6 +231,10 @@ class ChoraleGenerator:
             key (as is a piece whose ending missed both). False: none of this; end on the tonic of
             whatever key the finished piece is in. Without a phrase plan there is no last phrase and
             no home key.
+        avoid_quotes : bool, keyword-only
+            Draw a stretch again when it writes a run of more than ``MAX_QUOTED_BARS`` consecutive
+            bars each found in Bach's train chorales (:mod:`midistyle.music.bar_quotes`; after a
+            prompt, only new bars count). Without a phrase plan it does nothing.
         """
         if phrases is not None:
             if bars is not None:
@@ -259,7 +267,7 @@ class ChoraleGenerator:
                            prompt.fermatas_on_grid(grid) if prompt is not None else (),
                            round(prompt.num_steps * grid / prompt.steps_per_quarter) if prompt is not None else 0,
                            phrase_plan, home_key(prompt) if prompt is not None and keep_home_key else None,
-                           keep_home_key)
+                           keep_home_key, avoid_quotes)
         rng = np.random.default_rng(seed)
         notes: list[str] = []
         for attempt in range(1, max_attempts + 1):
@@ -382,6 +390,8 @@ class ChoraleGenerator:
                 else self.tokenizer.next_onset_step(tokens)
             return written_to > pending[0] + 1
 
+        avoid_quotes = request.avoid_quotes and request.follow_plan
+        bars_before = self._bars_as_written(so_far, plan, None, request) if avoid_quotes else []
         limit = max(request.retries, FINAL_DRAWS_FACTOR * request.cadence_draws) + 1
         draw, satisfied = 0, False
         while draw < limit and not satisfied:  # the first draw alone, redraws side by side
@@ -401,7 +411,8 @@ class ChoraleGenerator:
                     cadence_cost = UNREACHED_COST
                 moving = sum(_onsets_under(score, end, beat_steps(score)) for end in reached) if score else 0
                 marks = self._marks(held, since_step, key) if request.retries else 0
-                quotes = self._quotes(held, max(request.start_step, 0), since_step)
+                quotes = avoid_quotes and self._quotes(self._bars_as_written(score, plan, final_step, request),
+                                                       bars_before)
                 rank = (score is None, quotes, cadence_cost, marks, moving)  # a draw that does not decode: worst
                 if best is None or rank < best[0]:
                     best = (rank, candidate, reached, kinds, final_step)
@@ -551,21 +562,32 @@ class ChoraleGenerator:
                    if mark.rule not in ENDING_RULES and mark.step >= since_step)
 
     @staticmethod
-    def _quotes(score: Score | None, start_step: int, since_step: int) -> bool:
-        """Whether a bar completed since ``since_step`` ends a run of more than ``MAX_QUOTED_BARS``
-        consecutive whole bars (from ``start_step`` on: after a prompt) each found in Bach's train
-        chorales (:mod:`midistyle.music.bar_quotes`). A run completed before is not this draw's."""
+    def _bars_as_written(score: Score | None, plan: PhrasePlan | None, final_step: int | None,
+                         request: _Request) -> list[tuple | None]:
+        """The bar signatures (:func:`midistyle.music.bar_quotes.bar_signatures`) of the piece so far as
+        it will be written, from ``request.start_step`` on (after a prompt): phrase ends held and,
+        once the final chord is drawn (``final_step``), cut and held at the end."""
         if score is None:
-            return False
+            return []
+        if plan is not None and final_step is not None:
+            score = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(final_step),
+                                     from_step=request.start_step)[0]
+        elif plan is not None:  # held so far, as the marks are judged
+            score = hold_phrase_ends(score, plan, written_to=_next_onset(score), from_step=request.start_step)[0]
         lines = score.bar_lines()
-        ends = lines[1:] + [score.num_steps]
-        written_to = _next_onset(score)
-        whole = [i for i, (line, end) in enumerate(zip(lines, ends)) if line >= start_step and end <= written_to]
-        new = [k for k, i in enumerate(whole) if ends[i] > since_step]
-        if not new or len(whole) <= MAX_QUOTED_BARS:
+        return [s for line, s in zip(lines, bar_signatures(score)) if line >= request.start_step]
+
+    @staticmethod
+    def _quotes(bars: list[tuple | None], before: list[tuple | None]) -> bool:
+        """Whether ``bars`` (:meth:`_bars_as_written` after a draw) hold a run of more than
+        ``MAX_QUOTED_BARS`` consecutive bars each found in Bach's train chorales that takes in a bar
+        the draw changed from ``before`` (the same before it: a bar written before may still change,
+        its last notes cut short by the draw's next ones). A bar still being written counts as it
+        stands."""
+        changed = [i for i, bar in enumerate(bars) if i >= len(before) or bar != before[i]]
+        if not changed:
             return False
-        signatures = bar_signatures(score)
-        window = [signatures[i] for i in whole[max(new[0] - MAX_QUOTED_BARS, 0):]]
+        window = bars[max(changed[0] - MAX_QUOTED_BARS, 0):]
         return longest_known_run(window, train_bar_hashes(), hashed=True) > MAX_QUOTED_BARS
 
     def _bars_so_far(self, tokens: list[int]) -> int:

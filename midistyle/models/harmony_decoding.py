@@ -110,7 +110,7 @@ SEAM_OVERLAP_PENALTY = 2.0  # ... and at voices of that chord overlapping the no
 # choice (bwv354 bar 12: the E-flat minor chord's third in the bass, before a D-flat/F).
 LOOKAHEAD_WHEN_STEERED = True  # the default of decode_harmony(lookahead=None), with written voices or chord symbols
 LOOKAHEAD_CHOICES = 8  # the best candidates at a step that are read ahead (the others keep their score)
-LOOKAHEAD_STEPS = 8  # the next chord: the next melody or written onset within a half note
+LOOKAHEAD_STEPS = 8  # the next chord: the next melody or written onset, or chord symbol, within a half note
 LOOKAHEAD_DEAD_END_PENALTY = 20.0  # a candidate after which no next chord keeps the voices in order
 
 
@@ -430,10 +430,10 @@ class _Decoder:
     def _looking_ahead(self, t: int, starters: list[int], combos: np.ndarray, score: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates at step t, the ``LOOKAHEAD_CHOICES`` best of them less the parallels each
-        leaves no way around at the next step where the melody or a written voice moves (within
-        ``LOOKAHEAD_STEPS``): the cheapest parallel cost among the chords the decoded voices could
-        choose there, as :meth:`run` would choose them (``LOOKAHEAD_DEAD_END_PENALTY`` when no chord
-        keeps the voices in order).
+        leaves no way around at the next step where the melody or a written voice moves, or a chord
+        symbol begins (within ``LOOKAHEAD_STEPS``): the cheapest parallel cost among the chords the
+        decoded voices could choose there, as :meth:`run` would choose them
+        (``LOOKAHEAD_DEAD_END_PENALTY`` when no chord keeps the voices in order).
 
         Only a dead end costs: a candidate with a parallel-free way on keeps its score, so the
         choice changes only where a likely one leads into parallels that written voices leave no
@@ -448,7 +448,8 @@ class _Decoder:
         """
         following = next((u for u in range(t + 1, min(t + 1 + LOOKAHEAD_STEPS, len(self.log_p)))
                           if self.melody[u] >= 0
-                          and (self.melody_onsets[u] or (self.fixed_onsets[u] & self.given[u]).any())), None)
+                          and (self.melody_onsets[u] or (self.fixed_onsets[u] & self.given[u]).any()
+                               or (self.chords is not None and u in self.chords.starts))), None)
         if following is None or self.melody[following - 1] < 0:
             return combos, score
         decoded = [v for v in self.free if not self.given[following, v]]

@@ -44,15 +44,15 @@ def bar_signatures(score: Score) -> list[tuple | None]:
 
 def signature_hash(signature: tuple) -> int:
     """A 64-bit digest of one bar's signature (the same in every process and on every machine)."""
-    return int.from_bytes(hashlib.blake2b(repr(signature).encode(), digest_size=8).digest(), "little")
+    plain = tuple(tuple(int(x) for x in note) for note in signature)  # numpy ints repr as np.int64(3)
+    return int.from_bytes(hashlib.blake2b(repr(plain).encode(), digest_size=8).digest(), "little")
 
 
-def longest_known_run(signatures: list[tuple | None], known: Collection, *, hashed: bool = False,
-                      first_bar: int = 0) -> int:
-    """The longest run of consecutive bars, from bar index ``first_bar`` on, whose signatures are all in
-    ``known`` (signatures, or their :func:`signature_hash` with ``hashed``)."""
+def longest_known_run(signatures: list[tuple | None], known: Collection, *, hashed: bool = False) -> int:
+    """The longest run of consecutive bars whose signatures are all in ``known`` (signatures, or their
+    :func:`signature_hash` with ``hashed``)."""
     best = run = 0
-    for signature in signatures[first_bar:]:
+    for signature in signatures:
         found = signature is not None and (signature_hash(signature) if hashed else signature) in known
         run = run + 1 if found else 0
         best = max(best, run)

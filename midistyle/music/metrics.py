@@ -246,7 +246,10 @@ def count_parallel_perfect_intervals(score: Score) -> int:
 
     Counted for every pair of voices when both voices move (a new pitch in each) and the interval
     between them is a perfect fifth or an octave/unison, compound or not, on both beats. Contrary
-    motion by perfect intervals (antiparallels) counts too: the chorale style avoids both.
+    motion by perfect intervals (antiparallels) counts too: the chorale style avoids both. This is
+    the beat-level count the README's older tables were measured with, kept as it was: it takes the
+    signed interval class, so crossed voices a fourth apart count as a fifth here, unlike the
+    harmony critic (:func:`midistyle.music.motion.perfect_motion`), which reads every onset.
     """
     beats = beat_pitches(score)
     count = 0

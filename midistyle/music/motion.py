@@ -60,10 +60,10 @@ def hidden_perfects(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     top, bass, new_top, new_bass = before[:, 0], before[:, -1], after[:, 0], after[:, -1]
     sounding = (top != REST) & (bass != REST) & (new_top != REST) & (new_bass != REST)
     moving = (new_top != top) & (new_bass != bass)
-    arrival = (new_top - new_bass) % 12
+    arrival = np.abs(new_top - new_bass) % 12  # as it sounds, as in perfect_motion
     similar = np.sign(new_top - top) == np.sign(new_bass - bass)
     perfect = (arrival == 0) | (arrival == 7)
-    return sounding & moving & similar & perfect & (arrival != (top - bass) % 12) & (np.abs(new_top - top) > 2)
+    return sounding & moving & similar & perfect & (arrival != np.abs(top - bass) % 12) & (np.abs(new_top - top) > 2)
 
 
 def cross_relations(pitches: np.ndarray, letters: tuple[int, ...]) -> np.ndarray:
