@@ -106,24 +106,6 @@ def read_melody_input(path: str | os.PathLike, *, track: int | None = None, tune
     return melody
 
 
-KEY_WARNING_SHARE = 0.15  # of the melody's duration outside the given key's scale ...
-KEY_WARNING_MARGIN = 0.10  # ... and this much more than outside the detected key's
-
-
-def _warn_about_a_given_key(melody: Score, given: Key, report) -> None:
-    """Say so when ``--key`` does not fit the melody: ``--key`` names the melody's key (it does not
-    transpose), and the model reads the melody relative to it, so a wrong one harmonizes in the
-    wrong key. A relative key (the same scale) is not warned about."""
-    from midistyle.music.keys import estimate_key, share_outside_scale
-
-    detected = estimate_key(melody)
-    outside, detected_outside = share_outside_scale(melody, given), share_outside_scale(melody, detected)
-    if outside > KEY_WARNING_SHARE and outside - detected_outside >= KEY_WARNING_MARGIN:
-        report(f"warning: --key {given} does not fit this melody: {outside:.0%} of it lies outside that scale "
-               f"({detected_outside:.0%} outside {detected}'s, the best fit); --key names the melody's key, "
-               "it does not transpose")
-
-
 def harmonize_file(
     source: str | os.PathLike,
     target: str | os.PathLike,
@@ -161,7 +143,7 @@ def harmonize_file(
     ``report`` receives one line per thing the user should know (key, octave shift, outputs).
     """
     from midistyle.music.io import MIDI_EXTENSIONS, SCORE_EXTENSIONS
-    from midistyle.music.score import Key
+    from midistyle.music.keys import key_warning
 
     source, target = Path(source), Path(target)
     if target.suffix.lower() not in SCORE_EXTENSIONS:
@@ -194,8 +176,9 @@ def harmonize_file(
     if decoder != "joint":
         report(f"decoder: {decoder} (the network alone: no voice-leading rules beyond range and no crossing)")
     report(f"key: {placement.key}" + ("" if key else " (detected)"))
-    if key:
-        _warn_about_a_given_key(melody.score, Key.parse(key), report)
+    warning = key_warning(melody.score, Key.parse(key)) if key else None
+    if warning:
+        report(warning)
     if decoder == "joint":
         from midistyle.music.phrases import phrase_ends
 

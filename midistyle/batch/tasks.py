@@ -37,6 +37,7 @@ class HarmonizeTask:
 
     def run(self, source: Path, outputs: list[Path]) -> dict:
         from midistyle.music.io import write_atomically, write_score
+        from midistyle.music.keys import key_warning
         from midistyle.music.score import Key
         from midistyle.pipeline import read_melody_input
 
@@ -44,6 +45,9 @@ class HarmonizeTask:
         melody = read_melody_input(source, track=self.options.get("track"), tune=self.options.get("tune"),
                              top_line=self.options.get("top_line", False), report=notes.append)
         key = self.options.get("key")
+        warning = key_warning(melody.score, Key.parse(key)) if key else None
+        if warning:
+            notes.append(warning)
         result = self.harmonizer.harmonize(melody.score, seed=self.options.get("seed", 0),
                                            temperature=self.options.get("temperature", 0.0),
                                            decoder=self.options.get("decoder", "joint"),

@@ -30,14 +30,16 @@ fifths or octaves, or (in the key heard so far, from the first bar on) a cross-r
 also in that key's parallel, dominant and subdominant) or an augmented or diminished step, is drawn
 again as it is sampled (:mod:`midistyle.models.parallel_guard`). These
 are rules on top of the network, like the harmonizer's decoder; ``voice_leading_retries=0`` with
-``parallel_guard=False`` and ``avoid_quotes=False`` leaves the network alone between phrase ends,
-and ``phrase_plan=False`` gives the generator as it was before phrase plans.
+``parallel_guard=False`` and ``avoid_quotes=False`` leaves the network alone between phrase ends
+(the last phrase's key bias stays), and ``phrase_plan=False`` gives the generator as it was before
+phrase plans.
 
 **Quotation.** A draw of a stretch that writes a run of more than ``MAX_QUOTED_BARS`` (2)
 consecutive bars each found, note for note at some transposition, in Bach's train chorales
-(:mod:`midistyle.music.bar_quotes`), taking in a bar it wrote a note in, ranks below every draw
-that does not and is drawn again while the stretch's draws last (after a prompt, only the new bars
-count; the final bar is judged held, as it will be written). ``avoid_quotes=False`` turns it off.
+(:mod:`midistyle.music.bar_quotes`), taking in a bar it changed, ranks below every draw that does
+not and is drawn again while the stretch's draws last (after a prompt, only the new bars count;
+phrase ends reached and the final bar are judged held, as they will be written); an ending that
+quotes is kept only when every writing of the last phrase does. ``avoid_quotes=False`` turns it off.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from midistyle.models.chorale_sampling import TokenSampler
 from midistyle.models.home_key_bias import home_key_bias, pitches_per_id
 from midistyle.models.onnx_networks import CHORALE_FILES, OnnxChoraleModel, use_onnx
 from midistyle.models.parallel_guard import UNITS_PER_WHOLE, ParallelGuard, VoiceState, token_parts
-from midistyle.music.bar_quotes import MAX_QUOTED_BARS, bar_signatures, longest_known_run, train_bar_hashes
+from midistyle.music.bar_quotes import MAX_QUOTED_BARS, bar_signatures, signature_hash, train_bar_hashes
 from midistyle.music.cadences import cadence_at, home_key
 from midistyle.music.harmony import ENDING_RULES, critique, mark_weights
 from midistyle.music.keys import estimate_key, key_of_tonic
@@ -319,9 +321,10 @@ class ChoraleGenerator:
 
         A stretch is drawn again while it adds critic marks (up to ``retries`` times) and, when it
         reaches a phrase end, until that end closes with a cadence (up to ``cadence_draws`` times,
-        twice that at the final chord); the draw with the cheapest cadences, then the lightest marks,
-        then the fewest notes moving under a fermata, is kept. When the final chord still does not
-        close a perfect V-I on the tonic, the last phrase is written again from its start (up to
+        twice that at the final chord); the draw that does not quote Bach (see the module's
+        docstring), then with the cheapest cadences, then the lightest marks, then the fewest notes
+        moving under a fermata, is kept. When the final chord still does not close a perfect V-I on
+        the tonic, or its stretch quotes, the last phrase is written again from its start (up to
         ``LAST_PHRASE_TRIES``). Returns the tokens, the plan, the cadences, the final cadence's kind as
         :meth:`_cadence` names it, and the home key the final cadence was sought on (None: the
         finished piece's own).
@@ -341,18 +344,18 @@ class ChoraleGenerator:
                 last_phrase = (sampler.snapshot(), list(cadences))  # where the last phrase starts
                 if request.home_key is not None:  # written towards home
                     sampler.logit_bias = home_key_bias(self._pitches_per_id(), request.home_key)
-            _, reached, kinds, final_step = self._draw_stretch(sampler, pending, plan, request)
+            _, reached, kinds, final_step, quoted = self._draw_stretch(sampler, pending, plan, request)
             pending = [end for end in pending if end not in reached]
             cadences += [kind.split()[0] for kind in kinds]  # "authentic imperfect", "half missed": the kind
             if plan is not None and plan.final_step in reached:
                 tries += 1
                 final_kind = kinds[reached.index(plan.final_step)]
                 cost = CADENCE_COST.get(final_kind, MISSED_COST)  # the final's own
-                if best_ending is None or cost < best_ending[0]:
-                    best_ending = (cost, sampler.snapshot(), list(cadences), final_step, final_kind)
-                if cost == 0 or last_phrase is None or tries >= LAST_PHRASE_TRIES:
+                if best_ending is None or (quoted, cost) < best_ending[0]:  # a quoting end: the last resort
+                    best_ending = ((quoted, cost), sampler.snapshot(), list(cadences), final_step, final_kind)
+                if (cost == 0 and not quoted) or last_phrase is None or tries >= LAST_PHRASE_TRIES:
                     break
-                sampler.restore(last_phrase[0])  # no perfect V-I at the end: write the last phrase again
+                sampler.restore(last_phrase[0])  # no perfect V-I at the end (or a quoted one): write it again
                 pending, cadences = [plan.final_step], list(last_phrase[1])
                 continue
             if plan is None and self._bars_so_far(sampler.tokens) > request.bars:
@@ -365,10 +368,11 @@ class ChoraleGenerator:
         return sampler.tokens, plan, tuple(cadences), final_kind, request.home_key
 
     def _draw_stretch(self, sampler: TokenSampler, pending: list[int], plan: PhrasePlan | None,
-                      request: _Request) -> tuple[int, list[int], list[str], int | None]:
-        """Draw the next stretch of tokens, again while it adds critic marks or misses a cadence; leave
-        the sampler at the best draw and return its cadence cost, the phrase ends it reached, their
-        cadences and where its final chord falls (None when it does not reach the final chord)."""
+                      request: _Request) -> tuple[int, list[int], list[str], int | None, bool]:
+        """Draw the next stretch of tokens, again while it quotes Bach, adds critic marks or misses a
+        cadence; leave the sampler at the best draw and return its cadence cost, the phrase ends it
+        reached, their cadences, where its final chord falls (None when it does not reach the final
+        chord) and whether it quotes more than ``MAX_QUOTED_BARS`` bars in a row."""
         sampler.make_room(CHECK_EVERY_TOKENS)
         so_far = self._decoded(sampler.tokens)
         since_step = _next_onset(so_far)
@@ -425,7 +429,7 @@ class ChoraleGenerator:
                     satisfied = True
                     break
         sampler.restore(best[1])
-        return best[0][2], best[2], best[3], best[4]
+        return best[0][2], best[2], best[3], best[4], best[0][1]
 
     def _start(self, sampler: TokenSampler, request: _Request, plan_rng: np.random.Generator
                ) -> tuple[PhrasePlan | None, Key | None]:
@@ -565,15 +569,19 @@ class ChoraleGenerator:
     def _bars_as_written(score: Score | None, plan: PhrasePlan | None, final_step: int | None,
                          request: _Request) -> list[tuple | None]:
         """The bar signatures (:func:`midistyle.music.bar_quotes.bar_signatures`) of the piece so far as
-        it will be written, from ``request.start_step`` on (after a prompt): phrase ends held and,
+        it will be written, from ``request.start_step`` on (after a prompt): every phrase end the
+        music has reached held (a draw stops just past one, before its held beat is written) and,
         once the final chord is drawn (``final_step``), cut and held at the end."""
         if score is None:
             return []
         if plan is not None and final_step is not None:
             score = hold_phrase_ends(cut_at_step(score, plan.end_step), plan.with_final(final_step),
                                      from_step=request.start_step)[0]
-        elif plan is not None:  # held so far, as the marks are judged
-            score = hold_phrase_ends(score, plan, written_to=_next_onset(score), from_step=request.start_step)[0]
+        elif plan is not None:
+            written_to = _next_onset(score)
+            reached = [end + plan.beat_steps for end in plan.ends[:-1] if written_to > end + 1]
+            score = hold_phrase_ends(score, plan, written_to=max([written_to, *reached]),
+                                     from_step=request.start_step)[0]
         lines = score.bar_lines()
         return [s for line, s in zip(lines, bar_signatures(score)) if line >= request.start_step]
 
@@ -584,11 +592,17 @@ class ChoraleGenerator:
         the draw changed from ``before`` (the same before it: a bar written before may still change,
         its last notes cut short by the draw's next ones). A bar still being written counts as it
         stands."""
-        changed = [i for i, bar in enumerate(bars) if i >= len(before) or bar != before[i]]
-        if not changed:
-            return False
-        window = bars[max(changed[0] - MAX_QUOTED_BARS, 0):]
-        return longest_known_run(window, train_bar_hashes(), hashed=True) > MAX_QUOTED_BARS
+        changed = {i for i, bar in enumerate(bars) if i >= len(before) or bar != before[i]}
+        known = [bar is not None and signature_hash(bar) in train_bar_hashes() for bar in bars]
+        run_start = None
+        for i, found in enumerate([*known, False]):  # each maximal run of found bars
+            if found and run_start is None:
+                run_start = i
+            elif not found and run_start is not None:
+                if i - run_start > MAX_QUOTED_BARS and changed & set(range(run_start, i)):
+                    return True
+                run_start = None
+        return False
 
     def _bars_so_far(self, tokens: list[int]) -> int:
         try:

@@ -58,7 +58,8 @@ def home_key_bias(pitches: list[tuple[int, ...]], key: Key, *, off_key_penalty: 
     numpy.ndarray, shape=(V,), float64
         ``-off_key_penalty`` for an id with a pitch outside the key's scale, ``+leading_tone_bonus``
         for one writing a minor key's raised leading tone (and nothing outside the scale),
-        ``-subtonic_penalty`` for one writing a minor key's unraised seventh (and neither), else 0.
+        ``-subtonic_penalty`` for one writing a minor key's unraised seventh and not the raised one
+        (also when it writes a note outside the scale: the larger penalty), else 0.
     """
     steps = MAJOR_STEPS if key.mode == "major" else MINOR_STEPS
     scale = {(key.tonic_pitch_class + step) % 12 for step in steps}
@@ -70,6 +71,7 @@ def home_key_bias(pitches: list[tuple[int, ...]], key: Key, *, off_key_penalty: 
             bias[token] = -off_key_penalty
         elif leading_tone is not None and any(p % 12 == leading_tone for p in written):
             bias[token] = leading_tone_bonus
-        elif subtonic is not None and any(p % 12 == subtonic for p in written):
-            bias[token] = -subtonic_penalty
+        if subtonic is not None and any(p % 12 == subtonic for p in written) and \
+                not any(p % 12 == leading_tone for p in written):  # the larger penalty, with a note off the key too
+            bias[token] = min(bias[token], -subtonic_penalty)
     return bias

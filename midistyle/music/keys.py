@@ -53,7 +53,24 @@ def share_outside_scale(score: Score, score_key: Key) -> float:
     total = histogram.sum()
     if not total:
         return 0.0
-    return float(sum(histogram[pc] for pc in range(12) if pc not in scale_of(score_key)) / total)
+    scale = scale_of(score_key)
+    return float(sum(histogram[pc] for pc in range(12) if pc not in scale) / total)
+
+
+KEY_WARNING_SHARE = 0.15  # of a melody's duration outside a given key's scale ...
+KEY_WARNING_MARGIN = 0.10  # ... and this much more than outside the best-fitting key's
+
+
+def key_warning(melody: Score, given: Key) -> str | None:
+    """A one-line warning when ``given`` (a ``--key``, which names the melody's key and does not
+    transpose) does not fit the melody, else None. A relative key (the same scale) fits."""
+    best = estimate_key(melody)
+    outside, best_outside = share_outside_scale(melody, given), share_outside_scale(melody, best)
+    if outside > KEY_WARNING_SHARE and outside - best_outside >= KEY_WARNING_MARGIN:
+        return (f"warning: --key {given} does not fit this melody: {outside:.0%} of it lies outside that scale "
+                f"({best_outside:.0%} outside {best}'s, the best fit); --key names the melody's key, "
+                "it does not transpose")
+    return None
 
 
 def _pitch_class_histogram(score: Score) -> np.ndarray:

@@ -74,6 +74,7 @@ class Studio:
                   temperature: float, ensemble: str, instruments: tuple[str, ...] | None = None,
                   decoder: str = "joint", chords=None) -> None:
         from midistyle.music.chord_symbols import chord_agreement
+        from midistyle.music.keys import key_warning
 
         job.step(0.1, "harmonizing")
         results = self.harmonizer().harmonize(melody.score, samples=samples, seed=seed, temperature=temperature,
@@ -84,6 +85,9 @@ class Studio:
                                 f"{total} beats (the bass and 3 of 4 notes chord tones)")
         placement = results[0].placement
         job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
+        warning = key_warning(melody.score, Key.parse(key)) if key else None
+        if warning:
+            job.messages.append(warning)
         if placement.notes_outside:
             job.messages.append(f"{placement.notes_outside} melody notes lie beyond a soprano's range: the "
                                 "soprano keeps them as written")
