@@ -2,7 +2,7 @@
 
 The chorale model often modulates and stays: left alone, it ends 0.47 of its free pieces on the
 root of their first chord, where Bach ends 0.91 of his (``python -m benchmarks chorale_prompts``;
-0.71 with the opening redrawn and this bias). While the generator writes the last phrase
+0.82 with the opening redrawn and this bias). While the generator writes the last phrase
 it adds :func:`home_key_bias` to every step's logits (``TokenSampler.logit_bias``):
 
 * an id that writes a pitch class outside the home key's scale loses ``OFF_KEY_PENALTY``. A minor
@@ -17,10 +17,10 @@ it adds :func:`home_key_bias` to every step's logits (``TokenSampler.logit_bias`
   the minor pieces that missed home still ended in their relative major (or its neighbours).
 
 The first two values were chosen by trying a penalty of 3, 6 and 10 and a bonus of 0, 1.5 and 3 on
-free pieces of 16 bars (seeds 0-39, a loop that was not kept). The subtonic's, by trying 0, 1.5, 3,
-4.5 and 6 on free pieces of 8 bars from seeds 100-139 (none of the benchmarks' seeds; a loop that
-was not kept): 26, 29, 32, 35 and 31 of 40 ended perfectly at home, 5, 8, 11, 14 and 10 of the 19
-in minor. The benchmark above measures the result.
+free pieces of 16 bars (seeds 0-39, a loop that was not kept). The subtonic's by
+``python -m benchmarks home_key_dev`` (0, 1.5, 3, 4.5 and 6 on free pieces of 8 bars from seeds
+100-139, which no other benchmark draws: 26, 29, 32, 35 and 31 of 40 ended perfectly at home, 5,
+8, 11, 14 and 10 of the 19 in minor). ``chorale_prompts`` measures the result.
 """
 
 from __future__ import annotations
