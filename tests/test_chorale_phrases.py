@@ -339,3 +339,17 @@ def test_cli_allow_quotes_reaches_the_generator(monkeypatch, tmp_path):
     monkeypatch.setattr(compose.ChoraleGenerator, "generate", generate)
     assert main(["chorale", "-o", str(tmp_path / "out"), "--bars", "2", "--allow-quotes"]) == 2
     assert seen == [False] and not (tmp_path / "out").exists()
+
+
+def test_a_run_of_quoted_bars_counts_only_where_the_draw_changed_a_bar():
+    from midistyle.data.chorales import load_chorales
+    from midistyle.models.compose import ChoraleGenerator
+    from midistyle.music.bar_quotes import bar_signatures
+
+    bach = [s for s in bar_signatures(load_chorales("train")[0]) if s is not None][:3]  # three of his bars
+    new = ((0, 0, 0, 3), (1, 1, 5, 2))  # a bar no chorale has
+    quotes = ChoraleGenerator._quotes
+    assert quotes([*bach, new], bach[:2]) is True  # the draw wrote the third bar of the run
+    assert quotes([*bach, new], bach) is False  # the run was there before: not this draw's
+    assert quotes([*bach, new], [*bach[:2], new]) is True  # a bar the draw changed (its notes cut short)
+    assert quotes([bach[0], new, *bach[1:], new], [bach[0], new]) is False  # two in a row are allowed
