@@ -430,10 +430,11 @@ class _Decoder:
     def _looking_ahead(self, t: int, starters: list[int], combos: np.ndarray, score: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates at step t, the ``LOOKAHEAD_CHOICES`` best of them less the parallels each
-        leaves no way around at the next step where the melody or a written voice moves, or a chord
-        symbol begins (within ``LOOKAHEAD_STEPS``): the cheapest parallel cost among the chords the
-        decoded voices could choose there, as :meth:`run` would choose them
-        (``LOOKAHEAD_DEAD_END_PENALTY`` when no chord keeps the voices in order).
+        leaves no way around at the next step where the melody or a written voice moves, a chord
+        symbol begins or the beat before a phrase end falls (within ``LOOKAHEAD_STEPS``): the
+        cheapest parallel cost among the chords the decoded voices could choose there, as
+        :meth:`run` would choose them (``LOOKAHEAD_DEAD_END_PENALTY`` when no chord keeps the voices
+        in order).
 
         Only a dead end costs: a candidate with a parallel-free way on keeps its score, so the
         choice changes only where a likely one leads into parallels that written voices leave no
@@ -449,6 +450,7 @@ class _Decoder:
         following = next((u for u in range(t + 1, min(t + 1 + LOOKAHEAD_STEPS, len(self.log_p)))
                           if self.melody[u] >= 0
                           and (self.melody_onsets[u] or (self.fixed_onsets[u] & self.given[u]).any()
+                               or u in self.dominant_beats  # where every voice chooses, as at a symbol
                                or (self.chords is not None and u in self.chords.starts))), None)
         if following is None or self.melody[following - 1] < 0:
             return combos, score
