@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from midistyle.music.keys import MAJOR_STEPS, NATURAL_MINOR_STEPS
+from midistyle.music.keys import scale_of
 from midistyle.music.score import Key
 
 OFF_KEY_PENALTY = 3.0  # logits, per id writing a pitch class outside the home scale
 LEADING_TONE_BONUS = 3.0  # logits, per id writing the raised leading tone of a minor home key
 SUBTONIC_PENALTY = 4.5  # logits, per id writing the unraised seventh of a minor home key (and no raised one)
-MINOR_STEPS = tuple(sorted(set(NATURAL_MINOR_STEPS) | {4, 9, 11}))  # with the raised 6th and 7th, the Picardy 3rd
 
 
 def pitches_per_id(parts: list[tuple[tuple[str, object], ...]]) -> list[tuple[int, ...]]:
@@ -61,8 +60,8 @@ def home_key_bias(pitches: list[tuple[int, ...]], key: Key, *, off_key_penalty: 
         ``-subtonic_penalty`` for one writing a minor key's unraised seventh and not the raised one
         (also when it writes a note outside the scale: the larger penalty), else 0.
     """
-    steps = MAJOR_STEPS if key.mode == "major" else MINOR_STEPS
-    scale = {(key.tonic_pitch_class + step) % 12 for step in steps}
+    picardy_third = {(key.tonic_pitch_class + 4) % 12} if key.mode == "minor" else set()
+    scale = scale_of(key) | picardy_third  # minor with its raised sixth and seventh, and the Picardy third
     leading_tone = (key.tonic_pitch_class + 11) % 12 if key.mode == "minor" else None
     subtonic = (key.tonic_pitch_class + 10) % 12 if key.mode == "minor" else None
     bias = np.zeros(len(pitches))

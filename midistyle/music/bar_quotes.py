@@ -48,12 +48,11 @@ def signature_hash(signature: tuple) -> int:
     return int.from_bytes(hashlib.blake2b(repr(plain).encode(), digest_size=8).digest(), "little")
 
 
-def longest_known_run(signatures: list[tuple | None], known: Collection, *, hashed: bool = False) -> int:
-    """The longest run of consecutive bars whose signatures are all in ``known`` (signatures, or their
-    :func:`signature_hash` with ``hashed``)."""
+def longest_known_run(signatures: list[tuple | None], known: Collection) -> int:
+    """The longest run of consecutive bars whose signatures are all in ``known``."""
     best = run = 0
     for signature in signatures:
-        found = signature is not None and (signature_hash(signature) if hashed else signature) in known
+        found = signature is not None and signature in known
         run = run + 1 if found else 0
         best = max(best, run)
     return best

@@ -115,9 +115,7 @@ def letter_choices(sharps: int, mode: str) -> tuple[tuple[int, ...], ...]:
     score_key = Key(sharps, mode)
     tonic_letter = LETTERS.index(score_key.tonic_name[0])
     tonic = score_key.tonic_pitch_class
-    scale = {(tonic + step) % 12 for step in (MAJOR_STEPS if mode == "major" else NATURAL_MINOR_STEPS)}
-    if mode == "minor":
-        scale |= {(tonic + 9) % 12, (tonic + 11) % 12}
+    scale = scale_of(score_key)
     choices = []
     for pc in range(12):
         letter = (tonic_letter + BACH_LETTER_STEPS[mode][(pc - tonic) % 12]) % 7
