@@ -120,3 +120,20 @@ def test_the_tempo_marks_note_is_drawn_in_png_and_pdf_not_left_to_a_font_cairo_l
                       drawn, re.S)
     assert float(moved[1]) == text_x and float(moved[2]) > text_x
     engrave(test_chorales[0].replace(tempo_qpm=100.0), tmp_path / "tempo.png")  # cairo reads it
+
+
+def test_a_chord_symbols_flat_and_sharp_are_written_as_characters_cairo_can_draw(tmp_path):
+    from midistyle.music.chord_symbols import parse_chord_symbol
+    from midistyle.music.engrave import music_text_as_paths
+    from midistyle.music.score import Note, Score, make_voices
+
+    melody = Score(make_voices([[Note(0, 70, 16), Note(16, 73, 16)]]), key=Key(-1, "major"),
+                   chord_symbols=(parse_chord_symbol("Bb", 0), parse_chord_symbol("F#m", 16)))
+    svg = engrave_svg(melody, EngraveConfig(long_page=True))[0]
+    harmonies = re.findall(r'class="harm">.*?</text>', svg, re.S)
+    # verovio writes the flat and the sharp after the letter as music-font (private use) characters
+    assert len(harmonies) == 2 and all(re.search("[\ue000-\uf8ff]", h) for h in harmonies)
+    drawn = re.findall(r'class="harm">.*?</text>', music_text_as_paths(svg), re.S)
+    assert not any(re.search("[\ue000-\uf8ff]", h) for h in drawn)  # an empty box in the PNG before
+    assert ">B</tspan>" in drawn[0] and "\u266d" in drawn[0] and "\u266f" in drawn[1]
+    engrave(melody, tmp_path / "symbols.png")  # cairo reads it

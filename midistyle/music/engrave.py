@@ -203,6 +203,8 @@ def music_text_as_paths(svg: str) -> str:
     verovio's own outline for it (``data/<font>/<code>.xml``, 1000 units per em) at the text's
     size; the rest of the text moves right by the glyphs' advance. Centred or right-aligned text
     (a ``text-anchor``) is left as it is: where its glyphs fall depends on the width of the whole.
+    Accidentals after a letter (a chord symbol's flat) become characters of the text font
+    (:func:`_music_accidentals_as_characters`).
     """
     def outline(match: re.Match) -> str:
         if "text-anchor" in match["attributes"]:
@@ -221,7 +223,53 @@ def music_text_as_paths(svg: str) -> str:
         return (f'{shapes}<text x="{float(match["x"]) + advance * scale:.3f}" y="{match["y"]}"{match["attributes"]}>'
                 f'{match["before"]}<tspan font-size="{match["size"]}px"></tspan>')
 
-    return _MUSIC_TEXT.sub(outline, svg)
+    return _music_accidentals_as_characters(_MUSIC_TEXT.sub(outline, svg))
+
+
+_ACCIDENTAL_CHARACTERS = {"Flat": "\u266d", "Sharp": "\u266f", "Natural": "\u266e",
+                          "DoubleFlat": "\u266d\u266d", "DoubleSharp": "\u266f\u266f"}
+_TEXT = re.compile(r"<text\b[^>]*>.*?</text>", re.S)
+_MUSIC_RUN = re.compile(
+    r'<tspan font-family="(?P<font>[A-Za-z]+)" font-size="[\d.]+px">(?P<glyphs>[\ue000-\uf8ff]+)</tspan>')
+_TEXT_SIZE = re.compile(r'<tspan font-size="(?P<size>[\d.]+)px">[^<\ue000-\uf8ff]')
+
+
+def _music_accidentals_as_characters(svg: str) -> str:
+    """``svg`` with the music-font accidentals inside a text (the flat of a ``Bb`` chord symbol,
+    which verovio writes as the figured-bass glyph after the letter) written as the text font's
+    ♭, ♯ or ♮ at the text's size: where they fall depends on the letter's width, so they cannot be
+    drawn as outlines as :func:`music_text_as_paths` draws a leading glyph, and CairoSVG showed an
+    empty box for them. A glyph that is not an accidental is left as it was."""
+    def in_text(block: re.Match) -> str:
+        text = block[0]
+        size = _TEXT_SIZE.search(text)
+        if size is None:
+            return text
+
+        def character(run: re.Match) -> str:
+            names = [_glyph_name(run["font"], f"{ord(glyph):04X}") for glyph in run["glyphs"]]
+            kinds = [next((k for k in sorted(_ACCIDENTAL_CHARACTERS, key=len, reverse=True)
+                           if name and name.endswith(k)), None) for name in names]
+            if None in kinds:
+                return run[0]
+            return f'<tspan font-size="{size["size"]}px">{"".join(_ACCIDENTAL_CHARACTERS[k] for k in kinds)}</tspan>'
+
+        return _MUSIC_RUN.sub(character, text)
+
+    return _TEXT.sub(in_text, svg)
+
+
+@functools.lru_cache(maxsize=64)
+def _glyph_name(font: str, code: str) -> str | None:
+    """The SMuFL name verovio's font table gives a glyph (``figbassFlat``), or None."""
+    import verovio
+
+    try:
+        table = (Path(verovio.__file__).parent / "data" / f"{font}.xml").read_text()
+    except OSError:
+        return None
+    name = re.search(rf'<g c="{code}"[^>]*\bn="([^"]+)"', table)
+    return name[1] if name else None
 
 
 @functools.lru_cache(maxsize=64)
