@@ -119,3 +119,12 @@ def test_ray_without_the_extra_exits_3_naming_it(corpus, tmp_path):
     result = _cli(*_render_args([sorted(corpus.glob("*.mid"))[0]], tmp_path / "out", "--ray"), env=env)
     assert result.returncode == 3 and "pip install 'midistyle[ray]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_batch_melody_that_the_key_does_not_fit_is_warned_about_in_its_notes(data_dir, tmp_path):
+    from midistyle.batch.tasks import HarmonizeTask
+
+    # melody_only.mid is in G major: a quarter of it lies outside A major's scale
+    for key, warned in (("A major", True), ("G major", False)):
+        result = HarmonizeTask({"key": key}).run(data_dir / "melody_only.mid", [tmp_path / f"{key[0]}.mid"])
+        assert any(n.startswith(f"warning: --key {key} does not fit") for n in result["notes"]) == warned

@@ -63,6 +63,15 @@ def test_harmonize_with_the_network_alone(client):
     assert any("decoder: greedy" in m for m in job["messages"])
 
 
+def test_a_key_that_does_not_fit_the_melody_is_warned_about_in_the_report(client, data_dir):
+    with open(data_dir / "melody_only.mid", "rb") as handle:  # in G major
+        response = client.post("/api/harmonize", files={"file": ("tune.mid", handle, "audio/midi")},
+                               data={"key": "Ab major"})
+    job = _wait(client, response.json())
+    assert job["status"] == "done", job["error"]
+    assert any(m.startswith("warning: --key Ab major does not fit this melody") for m in job["messages"])
+
+
 def test_health(client):
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["max_running"] == 1
