@@ -332,6 +332,22 @@ def test_shipped_weights_keep_meter_and_pickup_of_folk_tunes(shipped):
         assert metrics.monophonic_voice_rate(score) == 1.0
 
 
+@pytest.mark.parametrize("penalty", [None, 1.0])
+def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped, penalty, monkeypatch):
+    """Folk tunes leap where chorales step; at the old HIDDEN_PENALTY (1.0) the bass followed two
+    of folk_18's leaps (A4 -> F5 over E3 -> F3) into hidden octaves, and two of folk_09's."""
+    from midistyle.data.folk import load_folk_melodies
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    if penalty is not None:
+        monkeypatch.setattr(harmony_decoding, "HIDDEN_PENALTY", penalty)
+    tunes = load_folk_melodies()
+    hidden = sum(m.rule == "hidden_fifths_octaves" for i in (9, 18)
+                 for m in critique(shipped.harmonize(tunes[i])[0].score).marks)
+    assert hidden == (0 if penalty is None else 4)
+
+
 def test_a_fiddle_tune_wider_than_a_soprano_is_harmonized_with_its_notes_as_written(shipped):
     from midistyle.music import metrics
 

@@ -24,15 +24,21 @@ def default_folk_dir() -> Path:
     return default_dataset_dir().parent / "folk_melodies"
 
 
-def build_folk_melodies(count: int = 20, out_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Parse the collection and write the first ``count`` usable tunes as ``folk_NN.mid``."""
+def build_folk_melodies(count: int = 20, out_dir: str | os.PathLike | None = None, *,
+                        collection: int = ESSEN_COLLECTIONS) -> list[Path]:
+    """Parse the collection and write the first ``count`` usable tunes as ``folk_NN.mid``.
+
+    ``collection`` is the Essen file's index in path order: the default is the test collection
+    described above; the harmonizer's development runs take the next one (``ESSEN_COLLECTIONS + 1``),
+    which neither the style classifier nor the harmonizer's test tables read.
+    """
     from music21 import corpus, meter
 
     from midistyle.music.musicxml import music21_to_score
 
     out_dir = Path(out_dir) if out_dir is not None else default_folk_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    source = sorted(corpus.getComposer("essenFolksong"), key=str)[ESSEN_COLLECTIONS]
+    source = sorted(corpus.getComposer("essenFolksong"), key=str)[collection]
     written = []
     for tune in corpus.parse(source).scores:
         if len(written) == count:

@@ -75,7 +75,7 @@ UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
 LEAP_PENALTY_PER_SEMITONE = 0.1
 OVER_OCTAVE_PENALTY = 4.0
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
-HIDDEN_PENALTY = 1.0  # outer voices into a fifth or octave in similar motion, the soprano leaping
+HIDDEN_PENALTY = 3.0  # outer voices into a 5th or 8ve in similar motion, the soprano leaping (harmonizer_dev)
 CROSS_RELATION_PENALTY = 4.0  # per pair sounding one letter with two accidentals
 # Against voices the user wrote (a given bass, the bars kept around a regenerated span) the network's
 # wishes outweigh the rules more often than against the melody (Bach's bass given on the valid split:

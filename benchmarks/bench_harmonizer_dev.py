@@ -1,0 +1,77 @@
+"""Settings of the joint decoder on a bare melody: the development runs.
+
+Two questions, asked on sets that no README table of the harmonizer is measured on:
+
+- How much should hidden fifths and octaves in the outer voices cost (``HIDDEN_PENALTY`` of
+  :mod:`midistyle.models.harmony_decoding`)? The shipped value was chosen here.
+- Should the decoder look one chord ahead on a bare melody too? The look ahead
+  (``decode_harmony(lookahead=...)``) was built for steered decoding, where written voices or
+  chord symbols can leave a likely chord no way on but into parallels. A bare melody can do the
+  same at a cadence: soprano and bass rising from the leading tone into the tonic in octaves,
+  because the bass took the leading tone the step before.
+
+The sets: the 34 Bach valid-split sopranos (key detected, fermatas read) and 60 tunes of the Essen
+collection after the folk test collection (:func:`midistyle.data.folk.build_folk_melodies` with
+``collection=ESSEN_COLLECTIONS + 1``). Rows: per set and setting, everything else as shipped, the
+harmony critic's rates of the rules these settings could move (per 100 quarter beats, at every
+onset), the cadence shares, the two-sample test against Bach's settings of the same sopranos (as in
+``benchmarks harmony_critic``) and the seconds per piece.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+RULES = ("parallel_fifths", "parallel_octaves", "contrary_fifths_octaves", "hidden_fifths_octaves", "clash",
+         "seventh_leap", "augmented_diminished_interval", "unexplained_nonchord_tone", "voice_overlap")
+DEV_TUNES = 60
+HIDDEN_PENALTIES = (1.0, 2.0, 3.0, 4.0, 6.0)
+
+
+def run(quick: bool = False) -> list[dict]:
+    import functools
+
+    from midistyle.data.chorales import load_chorales
+    from midistyle.data.folk import build_folk_melodies, load_folk_melodies
+    from midistyle.data.style_corpus import ESSEN_COLLECTIONS
+    from midistyle.evaluation.harmonizer_report import melodies_of
+    from midistyle.evaluation.two_sample import two_sample_accuracy
+    from midistyle.models import harmonize as harmonize_module
+    from midistyle.models import harmony_decoding
+    from midistyle.models.harmony_decoding import HIDDEN_PENALTY, decode_harmony
+    from midistyle.music.harmony import critique, pooled_cadence_shares, pooled_rates
+
+    with tempfile.TemporaryDirectory() as folder:
+        build_folk_melodies(4 if quick else DEV_TUNES, folder, collection=ESSEN_COLLECTIONS + 1)
+        folk = load_folk_melodies(folder)
+    bach = load_chorales("valid")[: 4 if quick else None]
+    valid = melodies_of(bach)
+    harmonizer = harmonize_module.Harmonizer.load()
+    settings = [(penalty, False) for penalty in (HIDDEN_PENALTIES[::2] if quick else HIDDEN_PENALTIES)]
+    settings.append((HIDDEN_PENALTY, True))
+    rows = []
+    for name, melodies in (("Bach valid sopranos", valid), ("Essen development tunes", folk)):
+        for penalty, lookahead in settings:
+            harmonize_module.decode_harmony = functools.partial(decode_harmony, lookahead=lookahead or None)
+            harmony_decoding.HIDDEN_PENALTY = penalty
+            try:
+                started = time.perf_counter()
+                scores = [harmonizer.harmonize(m)[0].score for m in melodies]
+                seconds = (time.perf_counter() - started) / len(melodies)
+            finally:
+                harmonize_module.decode_harmony = decode_harmony
+                harmony_decoding.HIDDEN_PENALTY = HIDDEN_PENALTY
+            found = [critique(s) for s in scores]
+            rates, shares = pooled_rates(found), pooled_cadence_shares(found)
+            shipped = penalty == HIDDEN_PENALTY and not lookahead
+            rows.append({"set": name, "hidden penalty": penalty, "look ahead": "on" if lookahead else "off",
+                         "shipped": "yes" if shipped else "", "pieces": len(scores),
+                         **{rule: round(rates[rule], 2) for rule in RULES},
+                         "authentic cadences": round(shares["cadence_authentic"], 2),
+                         "cadential bass": round(shares["cadential_bass_share"], 2),
+                         "ends V-I on the tonic": round(shares["ends_authentic_on_tonic"], 2),
+                         "two-sample vs Bach": (round(two_sample_accuracy(scores, bach, seed=0), 2)
+                                                if melodies is valid and not quick else None),
+                         "s per piece": round(seconds, 2)})
+    return rows
