@@ -175,7 +175,7 @@ def harmonize_file(
     placement = results[0].placement
     if decoder != "joint":
         report(f"decoder: {decoder} (the network alone: no voice-leading rules beyond range and no crossing)")
-    report(f"key: {placement.key}" + ("" if key else " (detected)"))
+    report(placement.key_line())
     warning = key_warning(melody.score, Key.parse(key)) if key else None
     if warning:
         report(warning)
@@ -506,7 +506,7 @@ def run_pipeline(
     prepare_audio(style, style_rate, target_rate=style_rate, what="style")  # silent or broken: fail now
     melody = read_melody_input(melody_path, track=track, tune=tune, top_line=top_line, report=report)
     result = Harmonizer.load().harmonize(melody.score, seed=seed)[0]
-    report(f"key: {result.placement.key} (detected)")
+    report(result.placement.key_line())
     chorale = melody.with_exact_soprano(result.score).replace(
         title=f"{melody.score.title or Path(melody_path).stem} (harmonized)")
     with Renderer(RenderConfig(ensemble=ensemble, sample_rate=working_rate(config) if config else 22050)) as r:

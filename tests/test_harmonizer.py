@@ -11,7 +11,7 @@ import pytest
 from midistyle.cli import main
 from midistyle.music import metrics
 from midistyle.music.io import read_score, write_score
-from midistyle.music.score import Note, Score, Voice
+from midistyle.music.score import Key, Note, Score, Voice, make_voices
 
 pytest.importorskip("tensorflow")
 
@@ -278,6 +278,44 @@ def test_cli_harmonize_warns_when_the_given_key_does_not_fit_the_melody(key, war
     assert f"key: {key}" in printed
     assert (f"warning: --key {key} does not fit this melody" in printed) == warned, printed
     assert out.exists()
+
+
+def _quarters(pitches, **score_fields) -> Score:
+    return Score(make_voices([[Note(4 * i, p, 4) for i, p in enumerate(pitches)]]), **score_fields)
+
+
+def test_signature_key_lets_a_files_key_win_only_where_it_ends_the_tune():
+    from midistyle.music.keys import signature_key
+
+    def tune(pitches, key):
+        return _quarters(pitches, key=Key.parse(key))
+
+    d_major = Key.parse("D major")
+    # the notes of a G major tune that dwells on D read as D major; it ends on G, in its signature's tonic triad
+    assert signature_key(tune([62, 66, 69, 74, 72, 69, 66, 62, 67], "G major"), d_major) == Key.parse("G major")
+    # ... or on B: the triad of the relative minor takes it only where the major's does not
+    assert signature_key(tune([62, 66, 69, 74, 72, 69, 66, 62, 71], "G major"), d_major) == Key.parse("G major")
+    assert signature_key(tune([62, 66, 69, 74, 72, 69, 66, 62, 64], "G major"), d_major) == Key.parse("E minor")
+    # a lead sheet left at C major that is in F and ends on F: the signature does not fit
+    assert signature_key(tune([65, 69, 72, 70, 69, 67, 65], "C major"), Key.parse("F major")) is None
+    # the same scale (C major or A minor): the notes choose, as they do without a signature
+    assert signature_key(tune([69, 72, 76, 71, 69], "C major"), Key.parse("A minor")) is None
+    assert signature_key(_quarters([69, 72, 76, 71, 69]), Key.parse("A minor")) is None
+
+
+def test_cli_harmonize_writes_a_tune_in_the_key_it_was_harmonized_in(tmp_path, capsys):
+    """A file whose signature is C major holding a tune in F that ends on F (as music21's Foster lead
+    sheet does) was harmonized in F and written with the file's C major, so `check` read its final F
+    major chord as no tonic."""
+    from midistyle.music.harmony import critique
+
+    source, out = tmp_path / "in_f.musicxml", tmp_path / "in_f_satb.musicxml"
+    write_score(_quarters([65, 69, 72, 70, 69, 67, 69, 65, 70, 69, 67, 64, 65], key=Key.parse("C major")), source)
+    assert main(["harmonize", str(source), "-o", str(out)]) == 0
+    assert "key: F major (detected; the file's C major signature does not end the tune)" in capsys.readouterr().out
+    score = read_score(out)
+    assert score.key == Key.parse("F major")
+    assert not [m for m in critique(score).marks if m.rule == "ending_not_tonic"]
 
 
 def test_cli_harmonize_greedy_decoder_says_so(data_dir, tmp_path, capsys):

@@ -112,7 +112,8 @@ class Harmonizer:
             0 decodes the most likely pitches; > 0 samples them (more variety, more risk).
         seed : int, keyword-only
         key : Key or None, keyword-only
-            Default: detected by music21.
+            Default: detected from the notes, or named by the melody file's key signature where
+            that key ends the tune (:func:`midistyle.models.harmonizer_data.place_melody`).
         decoder : {"joint", "greedy", "sample"}, keyword-only
             ``joint`` (default) adds the voice-leading rules and cadence planning of
             :mod:`midistyle.models.harmony_decoding` and the figuration of
@@ -161,12 +162,12 @@ class Harmonizer:
             harmony = self._conditionals(conditions, draft, seed)
             all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, temperature=temperature,
                                          rng=rng, phrase_ends=phrase_ends(melody).steps, fixed=given_rows,
-                                         chords=plan, spelling_key=melody.key) for sample in harmony]
+                                         chords=plan) for sample in harmony]
         else:
             harmony = self.predict(conditions, seed)  # (S, T, P, 6)
             all_voices = [decode_harmony(*voice_distributions(sample), condition, placement, method=decoder,
                                          temperature=temperature, rng=rng, phrase_ends=phrase_ends(melody).steps,
-                                         chords=plan, spelling_key=melody.key)
+                                         chords=plan)
                           for sample in harmony]
         given_indices = {VOICE_INDEX[name]: notes for name, notes in given.items()}
         if symbols and figuration is None:
@@ -174,7 +175,7 @@ class Harmonizer:
         results = []
         for index, voices in enumerate(all_voices):
             voices = [list(given_indices.get(v, voices[v])) for v in range(3)]  # given notes exactly as given
-            score = assemble(melody, voices).replace(key=melody.key or placement.key,  # the key it was written in
+            score = assemble(melody, voices).replace(key=placement.key,  # the key it was written in
                                                      chord_symbols=symbols)
             if decoder == "joint":  # passing tones, suspensions and ties the critic allows
                 score = add_figuration(score, config=figuration, seed=seed + index,

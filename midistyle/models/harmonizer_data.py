@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.errors import InputError
+from midistyle.music.keys import signature_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.score import VOICE_NAMES, Key, Note, Score, Voice, make_voices
 
@@ -42,6 +43,7 @@ class Placement:
     key_shift: int
     octave_shift: int
     notes_outside: int = 0  # melody notes beyond a singable soprano range, shown to the model an octave nearer
+    key_source: str = ""  # how the key was chosen, for the report ("" for a key the caller gave)
 
     @property
     def total_shift(self) -> int:
@@ -50,6 +52,10 @@ class Placement:
     @property
     def minor(self) -> bool:
         return self.key.mode == "minor"
+
+    def key_line(self) -> str:
+        """The report line, e.g. ``key: F major (detected)``."""
+        return f"key: {self.key}" + (f" ({self.key_source})" if self.key_source else "")
 
 
 def key_shift(key: Key) -> int:
@@ -89,12 +95,25 @@ def place_melody(melody: Score, key: Key | None = None) -> Placement:
     placed: the model is shown its outlying notes an octave nearer (:func:`condition_planes`) and
     the soprano keeps them as written. ``Placement.notes_outside`` counts them.
 
+    Without ``key``, the melody's key is detected from its notes, unless its file's key signature
+    names another key that ends it (:func:`midistyle.music.keys.signature_key`);
+    ``Placement.key_source`` says which, with the other where they differ.
+
     Raises
     ------
     InputError
         When the melody spans more than three octaves.
     """
-    key = key or detect_key(melody)
+    source = ""
+    if key is None:
+        detected = detect_key(melody)
+        key = signature_key(melody, detected)
+        if key is not None:
+            source = f"the file's key signature; the notes alone suggest {detected}"
+        else:
+            key, declared = detected, melody.key
+            source = "detected" if declared is None or declared.sharps == detected.sharps else \
+                f"detected; the file's {declared} signature does not end the tune"
     pitches = np.array([n.pitch for n in melody.voices[0].notes]) + key_shift(key)
     span = int(pitches.max() - pitches.min())
     if span > MAX_MELODY_SPAN:
@@ -103,7 +122,7 @@ def place_melody(melody: Score, key: Key | None = None) -> Placement:
     octave = choose_octave_shift(pitches)
     low, high = SOPRANO_WORK_RANGE
     outside = int(np.sum((pitches + octave < low - SINGABLE_SLACK) | (pitches + octave > high + SINGABLE_SLACK)))
-    return Placement(key, key_shift(key), octave, outside)
+    return Placement(key, key_shift(key), octave, outside, source)
 
 
 # -- the arrays ------------------------------------------------------------------------------------

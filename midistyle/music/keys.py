@@ -73,6 +73,36 @@ def key_warning(melody: Score, given: Key) -> str | None:
     return None
 
 
+def signature_key(melody: Score, detected: Key) -> Key | None:
+    """The key a melody file's own key signature (``melody.key``) names, where it should win over
+    ``detected`` (found from the notes alone); None where ``detected`` should stand.
+
+    A signature names a scale; the notes say which of its two keys, major or the relative minor,
+    they are in, so a signature of the scale ``detected`` is in adds nothing. A signature of another
+    scale wins when the melody's last note belongs to the tonic triad of its major or its relative
+    minor (that one, the file's own mode first): a tune in G major that keeps returning to D reads
+    as D major from its notes, and ends on G. Where the last note belongs to neither, the
+    signature does not fit the tune (a lead sheet left at C major that is in F and ends on F), and
+    ``detected`` stands.
+
+    Measured against the root of Bach's final chord in the train chorales, the signature wins on 26
+    of 272 sopranos (a key detection alone had right in 8 of them, this in 15: ``python -m
+    benchmarks key_choice``).
+    """
+    declared = melody.key
+    if declared is None or declared.sharps == detected.sharps or not melody.voices[0].notes:
+        return None
+    last = melody.voices[0].notes[-1].pitch % 12
+    relative_tonic = (declared.tonic_pitch_class + (9 if declared.mode == "major" else 3)) % 12
+    relative = key_of_tonic(relative_tonic, "minor" if declared.mode == "major" else "major")
+    return next((k for k in (declared, relative) if last in _tonic_triad(k)), None)
+
+
+def _tonic_triad(score_key: Key) -> frozenset[int]:
+    tonic = score_key.tonic_pitch_class
+    return frozenset({tonic, (tonic + (4 if score_key.mode == "major" else 3)) % 12, (tonic + 7) % 12})
+
+
 def _pitch_class_histogram(score: Score) -> np.ndarray:
     """Note durations (steps) summed per pitch class, shape (12,)."""
     histogram = np.zeros(12)

@@ -84,7 +84,7 @@ class Studio:
             job.messages.append(f"chords: {len(results[0].score.chord_symbols)} symbols followed on {agree} of "
                                 f"{total} beats (the bass and 3 of 4 notes chord tones)")
         placement = results[0].placement
-        job.messages.append(f"key: {placement.key}" + ("" if key else " (detected)"))
+        job.messages.append(placement.key_line())
         warning = key_warning(melody.score, Key.parse(key)) if key else None
         if warning:
             job.messages.append(warning)
