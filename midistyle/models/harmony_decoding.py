@@ -74,6 +74,7 @@ DISSONANCE_PENALTY = 1.0  # per upper voice a 2nd, tritone or 7th from the bass
 UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
 LEAP_PENALTY_PER_SEMITONE = 0.1
 OVER_OCTAVE_PENALTY = 4.0
+BELOW_RANGE_SEMITONES = 12  # how far under its range a voice may go where a melody dips under it (else it crosses)
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
 HIDDEN_PENALTY = 3.0  # outer voices into a 5th or 8ve in similar motion, the soprano leaping (harmonizer_dev)
 CROSS_RELATION_PENALTY = 4.0  # per pair sounding one letter with two accidentals
@@ -368,7 +369,11 @@ class _Decoder:
         below = next((pitches[u] for u in range(v + 1, HARMONY_VOICES) if pitches[u] >= 0 and self.given[t, u]), -1)
         high = min(high, above) if above >= 0 else high
         low = max(low, below)
-        return (low, high) if low <= high else (self.ranges[v][0], high)  # crossing a fixed voice: last resort
+        if low <= high:
+            return low, high
+        if below < 0 or below <= high:  # the voice above lies under the range: go under it rather than cross
+            return max(below, high - BELOW_RANGE_SEMITONES, 0), high
+        return self.ranges[v][0], high  # crossing a fixed voice: last resort
 
     def _clashing_with_written(self, t: int, decoded: list[int]) -> set[int]:
         """Decoded voices holding a note that a written voice's new note makes a 2nd, tritone or 7th:
@@ -388,6 +393,10 @@ class _Decoder:
         best = low + int(np.argmax(self.log_p[t, low : max(high, low) + 1, v]))
         lost_support = self.log_p[t, held, v] < self.log_p[t, best, v] + np.log(HOLD_SUPPORT)
         return on_grid and (self.onset[t, best, v] >= self.threshold or lost_support)
+
+    def _floor(self, v: int, below_range: bool) -> int | None:
+        """The lowest row voice v may take: its range's (None), or ``BELOW_RANGE_SEMITONES`` under it."""
+        return max(self.ranges[v][0] - BELOW_RANGE_SEMITONES, 0) if below_range else None
 
     def _candidates(self, v: int, t: int, ceiling: int, floor: int | None = None) -> np.ndarray:
         low = self.ranges[v][0] if floor is None else floor
@@ -419,6 +428,8 @@ class _Decoder:
 
     def _choose_joint(self, t: int, starters: list[int]) -> list[int]:
         scored = self._joint_scores(t, starters)
+        if scored is None:  # the melody (or a written voice) leaves no room in the ranges: go under them
+            scored = self._joint_scores(t, starters, below_ranges=True)
         if scored is None:
             return self._choose_greedy(t, starters)
         combos, score, _, _ = scored
@@ -503,14 +514,17 @@ class _Decoder:
             return float((parallels + cadence.max() - cadence).min())
         return float(parallels.min())
 
-    def _joint_scores(self, t: int, starters: list[int]
+    def _joint_scores(self, t: int, starters: list[int], below_ranges: bool = False
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Every allowed candidate tuple at step t, its score, the part of that score that is
         parallels (a cost, >= 0) and the part that is the cadence's bonuses (>= 0), shape=(N, 3),
-        (N,), (N,) and (N,); None when no tuple keeps the voices in order."""
+        (N,), (N,) and (N,); None when no tuple keeps the voices in order. With ``below_ranges``
+        the starting voices may also take pitches up to ``BELOW_RANGE_SEMITONES`` under their
+        ranges (a melody that dips under the alto's range)."""
         # Candidate tuples over the starting voices; held voices keep their pitch.
         options = [
-            self._candidates(v, t, self.ranges[v][1]) if v in starters else np.array([self.current[v]])
+            self._candidates(v, t, self.ranges[v][1], self._floor(v, below_ranges)) if v in starters
+            else np.array([self.current[v]])
             for v in range(HARMONY_VOICES)
         ]
         combos = np.array(list(itertools.product(*options)))  # (N, 3) rows of alto, tenor, bass
