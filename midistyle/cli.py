@@ -235,7 +235,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "most likely pitches alone; sample = drawn from the network alone")
     harmonize.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     harmonize.add_argument("--key", default=None, help="the melody's key, e.g. 'D major' or 'F# minor' (default: "
-                                                       "detected); it does not transpose")
+                                                       "detected, or the file's key signature where that key ends "
+                                                       "the tune); it does not transpose")
     harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chords = harmonize.add_mutually_exclusive_group()
     chords.add_argument("--chords", default=None,
@@ -461,8 +462,9 @@ def _add_batch(commands, add) -> None:
         parsers[name] = command
     harmonize = parsers["harmonize"]
     _add_melody_options(harmonize)
-    harmonize.add_argument("--key", default=None, help="the melodies' key (default: detected per file); it does not "
-                                                       "transpose, and a file it does not fit is warned about")
+    harmonize.add_argument("--key", default=None, help="the melodies' key (default: per file, as harmonize chooses "
+                                                       "it); it does not transpose, and a file it does not fit is "
+                                                       "warned about")
     harmonize.add_argument("--seed", type=int, default=0)
     harmonize.add_argument("--temperature", type=float, default=0.0)
     harmonize.add_argument("--decoder", choices=["joint", "greedy", "sample"], default="joint",

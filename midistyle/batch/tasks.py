@@ -64,7 +64,8 @@ class HarmonizeTask:
                 write_atomically(path, lambda temporary: temporary.write_text(svg))
             else:
                 write_score(score, path)
-        return {"notes": notes, "key": str(result.placement.key), "critic": round(result.critic_score, 4)}
+        return {"notes": notes, "key": str(result.placement.key), "key_source": result.placement.key_source or "given",
+                "critic": round(result.critic_score, 4)}
 
 
 class RenderTask:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.music.keys import signature_key
+from midistyle.music.keys import same_scale, signature_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.score import VOICE_NAMES, Key, Note, Score, Voice, make_voices
 
@@ -112,8 +112,8 @@ def place_melody(melody: Score, key: Key | None = None) -> Placement:
             source = f"the file's key signature; the notes alone suggest {detected}"
         else:
             key, declared = detected, melody.key
-            source = "detected" if declared is None or declared.sharps == detected.sharps else \
-                f"detected; the file's {declared} signature does not end the tune"
+            source = "detected" if declared is None or same_scale(declared, detected) else \
+                f"detected; the file's {declared} signature does not fit the tune"
     pitches = np.array([n.pitch for n in melody.voices[0].notes]) + key_shift(key)
     span = int(pitches.max() - pitches.min())
     if span > MAX_MELODY_SPAN:

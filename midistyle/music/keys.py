@@ -64,43 +64,62 @@ KEY_WARNING_MARGIN = 0.10  # ... and this much more than outside the best-fittin
 def key_warning(melody: Score, given: Key) -> str | None:
     """A one-line warning when ``given`` (a ``--key``, which names the melody's key and does not
     transpose) does not fit the melody, else None. A relative key (the same scale) fits."""
+    poor = misfit(melody, given)
+    if poor is None:
+        return None
+    outside, best, best_outside = poor
+    return (f"warning: --key {given} does not fit this melody: {outside:.0%} of it lies outside that scale "
+            f"({best_outside:.0%} outside {best}'s, the best fit); --key names the melody's key, "
+            "it does not transpose")
+
+
+def misfit(melody: Score, given: Key) -> tuple[float, Key, float] | None:
+    """Where ``given`` does not fit the melody: the share of its duration outside that key's scale,
+    the best-fitting key and the share outside that one's (over ``KEY_WARNING_SHARE``, and
+    ``KEY_WARNING_MARGIN`` more); None where it fits."""
     best = estimate_key(melody)
     outside, best_outside = share_outside_scale(melody, given), share_outside_scale(melody, best)
     if outside > KEY_WARNING_SHARE and outside - best_outside >= KEY_WARNING_MARGIN:
-        return (f"warning: --key {given} does not fit this melody: {outside:.0%} of it lies outside that scale "
-                f"({best_outside:.0%} outside {best}'s, the best fit); --key names the melody's key, "
-                "it does not transpose")
+        return outside, best, best_outside
     return None
+
+
+def same_scale(first: Key, second: Key) -> bool:
+    """Whether two keys share one scale: a key and its relative, or two spellings of one key (C♯
+    and D♭ major)."""
+    return _major_tonic(first) == _major_tonic(second)
+
+
+def _major_tonic(score_key: Key) -> int:
+    return (score_key.tonic_pitch_class + (0 if score_key.mode == "major" else 3)) % 12
 
 
 def signature_key(melody: Score, detected: Key) -> Key | None:
     """The key a melody file's own key signature (``melody.key``) names, where it should win over
     ``detected`` (found from the notes alone); None where ``detected`` should stand.
 
-    A signature names a scale; the notes say which of its two keys, major or the relative minor,
-    they are in, so a signature of the scale ``detected`` is in adds nothing. A signature of another
-    scale wins when the melody's last note belongs to the tonic triad of its major or its relative
-    minor (that one, the file's own mode first): a tune in G major that keeps returning to D reads
-    as D major from its notes, and ends on G. Where the last note belongs to neither, the
-    signature does not fit the tune (a lead sheet left at C major that is in F and ends on F), and
-    ``detected`` stands.
+    A signature names a scale, and the notes say which of its two keys, major or the relative
+    minor, they are in: a signature of the scale ``detected`` is in adds nothing. A signature of
+    another scale wins when the tune ends on the tonic of one of its keys, the notes fit that key's
+    scale (no :func:`misfit`), and the notes alone heard another tonic: a tune in G major that keeps
+    returning to D reads as D major, and ends on G. A signature left at its default (C major in a
+    notation program) ends a tune in C minor, G major or F major on no tonic it names, or names a
+    scale the notes leave, so the detected key stands; so it does for a lead sheet left at C major
+    that is in F and ends on F.
 
-    Measured against the root of Bach's final chord in the train chorales, the signature wins on 26
-    of 272 sopranos (a key detection alone had right in 8 of them, this in 15: ``python -m
-    benchmarks key_choice``).
+    Measured against the root of Bach's final chord, with the signatures of his files and with
+    every file's signature replaced by C major: ``python -m benchmarks key_choice``.
     """
     declared = melody.key
-    if declared is None or declared.sharps == detected.sharps or not melody.voices[0].notes:
+    notes = melody.voices[0].notes if melody.voices else ()
+    if declared is None or not notes or same_scale(declared, detected):
         return None
-    last = melody.voices[0].notes[-1].pitch % 12
-    relative_tonic = (declared.tonic_pitch_class + (9 if declared.mode == "major" else 3)) % 12
-    relative = key_of_tonic(relative_tonic, "minor" if declared.mode == "major" else "major")
-    return next((k for k in (declared, relative) if last in _tonic_triad(k)), None)
-
-
-def _tonic_triad(score_key: Key) -> frozenset[int]:
-    tonic = score_key.tonic_pitch_class
-    return frozenset({tonic, (tonic + (4 if score_key.mode == "major" else 3)) % 12, (tonic + 7) % 12})
+    last = notes[-1].pitch % 12
+    relative = Key(declared.sharps, "minor" if declared.mode == "major" else "major")  # the same signature
+    ending = next((k for k in (declared, relative) if k.tonic_pitch_class == last), None)
+    if ending is None or ending.tonic_pitch_class == detected.tonic_pitch_class or misfit(melody, ending):
+        return None
+    return ending
 
 
 def _pitch_class_histogram(score: Score) -> np.ndarray:
