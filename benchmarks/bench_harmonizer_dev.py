@@ -12,7 +12,8 @@ Two questions, asked on sets that no README table of the harmonizer is measured 
 
 The sets: the 34 Bach valid-split sopranos (key detected, fermatas read) and 60 tunes of the Essen
 collection after the folk test collection (:func:`midistyle.data.folk.build_folk_melodies` with
-``collection=ESSEN_COLLECTIONS + 1``). Rows: per set and setting, everything else as shipped, the
+``collection=ESSEN_COLLECTIONS + 1``; with their files' key signatures, which the harmonizer reads
+as :func:`midistyle.models.harmonizer_data.place_melody` says). Rows: per set and setting, everything else as shipped, the
 harmony critic's rates of the rules these settings could move (per 100 quarter beats, at every
 onset), the cadence shares, the two-sample test against Bach's settings of the same sopranos (as in
 ``benchmarks harmony_critic``) and the seconds per piece.
