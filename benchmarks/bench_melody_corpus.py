@@ -86,7 +86,10 @@ def _reference(path: Path, tune: int | None, track: int | None, steps_per_quarte
 
 def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) -> Path:
     """The tune as a notation program exports it to MIDI: every note and chord sounding, each grace
-    note a 32nd just before its note, chord symbols not played, repeats expanded.
+    note a 32nd just before its note, chord symbols not played, repeats expanded. The file is parsed
+    as midistyle's reader parses it (:func:`midistyle.music.notation.parse_notation`), so both routes
+    start from the same notes: music21 alone drops a note with an ABC fermata (``H``) and the
+    native route, which keeps it, read as losing notes the export never had.
 
     (music21's own MIDI export gives grace notes lengths of many bars, which no notation program
     does, so this writes the file itself.)
@@ -94,8 +97,12 @@ def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) 
     import symusic
     from music21 import converter, harmony
 
-    kwargs = {"number": tune} if tune is not None else {}
-    parsed = converter.parse(str(path), forceSource=True, **kwargs)
+    from midistyle.music.notation import FORMATS, parse_notation
+
+    if path.suffix.lower() in FORMATS:  # as midistyle reads it: music21 drops an ABC fermata's note
+        parsed = parse_notation(path, tune=tune)
+    else:
+        parsed = converter.parse(str(path), forceSource=True, **({"number": tune} if tune is not None else {}))
     if track is not None:
         parsed = parsed.parts[track]
     try:

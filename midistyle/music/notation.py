@@ -40,12 +40,33 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
     InputError
         Unreadable file, a tune number the file does not have, no notes.
     """
-    from music21 import converter, meter, stream
+    from music21 import meter
 
     from midistyle.music.musicxml import music21_to_score
 
-    file_format = FORMATS[path.suffix.lower()]
     notes: list[str] = []
+    parsed = parse_notation(path, tune=tune, notes=notes)
+    counts: Counter = Counter()
+    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts,
+                             strict_repeats=False)
+    meter_given = parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None
+    return NotationRead(score, meter_given, counts, tuple(notes))
+
+
+def parse_notation(path: Path, *, tune: int | None = None, notes: list[str] | None = None):
+    """The music21 score of one tune of an ``.abc``, ``.krn`` or ``.mei`` file, with what music21
+    reads wrong put right (an ABC fermata and the note after it, MEI fermatas); ``notes`` receives
+    what the user should know about the choice of tune.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, or a tune number the file does not have.
+    """
+    from music21 import converter, stream
+
+    notes = [] if notes is None else notes
+    file_format = FORMATS[path.suffix.lower()]
     try:
         if file_format == "abc":
             text = path.read_text(errors="replace")
@@ -68,11 +89,7 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
         parsed = _choose_opus_score(parsed, tune, notes)
     elif tune not in (None, 1) and file_format != "abc":
         raise InputError(f"--tune {tune}: the file holds one tune")
-    counts: Counter = Counter()
-    score = music21_to_score(parsed, steps_per_quarter=steps_per_quarter, title=path.stem, counts=counts,
-                             strict_repeats=False)
-    meter_given = parsed.recurse().getElementsByClass(meter.TimeSignature).first() is not None
-    return NotationRead(score, meter_given, counts, tuple(notes))
+    return parsed
 
 
 # ABC: music21 drops a fermata (``H``, ``!fermata!``) and the note after it, but reads ``M`` as a
