@@ -133,7 +133,8 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
         return count
 
     weighted = marks_against_the_bass()
-    monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 1.0)
+    monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 1.0)  # the decoder before the weights:
+    monkeypatch.setattr(harmony_decoding, "PARALLEL_PENALTY", 4.0)  # parallels 4 nats with any voice
     monkeypatch.setattr(harmony_decoding, "CLASH_WITH_WRITTEN_PENALTY", 0.0)
     unweighted = marks_against_the_bass()
     assert weighted <= 4 and unweighted >= 3 * weighted, (weighted, unweighted)  # measured: 3 and 12

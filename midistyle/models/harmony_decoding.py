@@ -27,9 +27,11 @@ Three decoders:
   or a step earns one, more when it resolves the dominant before it, and the last phrase end
   wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held
   (unless a written voice moves under it into a clash, see ``_clashing_with_written``).
-  Against voices the user wrote (a given bass; the bars kept around a regenerated span) parallels and
-  cross-relations count twice, and a new note a semitone or major seventh from a written note, not
-  reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``). A free
+  Against voices the user wrote (a given bass; the bars kept around a regenerated span)
+  cross-relations count twice, parallels cost what they cost between decoded voices (they counted
+  twice when that was 4 nats), and a new note a semitone or major seventh from a written note, not
+  reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``WRITTEN_PARALLEL_FACTOR``,
+  ``CLASH_WITH_WRITTEN_PENALTY``). A free
   stretch's first note is weighed as an interval from the written note before it, and its last
   notes against the written chord after it (parallels, leaps, voices of that chord overlapping them).
   With written voices, or chord symbols (which fix the next chord's tones and often its bass), it
@@ -68,7 +70,7 @@ from midistyle.music.score import SATB_RANGES, Key, Note
 CANDIDATES_PER_VOICE = 6
 CANDIDATES_AT_CADENCE = 10  # more voicings weighed at a phrase end and on the beat before it
 CHORD_BONUS = 1.0  # in nats: a chord is worth making a pitch e times less likely
-PARALLEL_PENALTY = 4.0
+PARALLEL_PENALTY = 8.0  # per pair in parallel 5ths/8ves (4 until the network's surest voices beat it: harmonizer_dev)
 SPACING_PENALTY = 1.0
 DISSONANCE_PENALTY = 1.0  # per upper voice a 2nd, tritone or 7th from the bass
 UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
@@ -81,7 +83,8 @@ CROSS_RELATION_PENALTY = 4.0  # per pair sounding one letter with two accidental
 # Against voices the user wrote (a given bass, the bars kept around a regenerated span) the network's
 # wishes outweigh the rules more often than against the melody (Bach's bass given on the valid split:
 # parallel octaves 2.5x Bach's rate, clashes 2.6x, cross-relations 8x). There:
-WRITTEN_PAIR_FACTOR = 2.0  # parallels and cross-relations between a decoded and a written voice count twice
+WRITTEN_PAIR_FACTOR = 2.0  # cross-relations between a decoded and a written voice count twice
+WRITTEN_PARALLEL_FACTOR = 1.0  # parallels with a written voice: 8 nats, as they were (4, counted twice)
 CLASH_WITH_WRITTEN_PENALTY = 4.0  # per decoded note a semitone or major 7th from a written voice, not reached by step
 SEVENTH_LEAP_PENALTY = 3.0
 # per new note a semitone or major 7th from the melody or another decoded voice, not reached by step (the
@@ -541,7 +544,7 @@ class _Decoder:
         score = score - SPACING_PENALTY * ((pitches[:, 0] - pitches[:, 1] > 12) & sounding[:, 1]).astype(float) \
             - SPACING_PENALTY * ((pitches[:, 1] - pitches[:, 2] > 12) & sounding[:, 1] & sounding[:, 2])
         previous = self.previous
-        parallel_weight = self._pair_weights(t, PARALLEL_PENALTY)  # (4, 4)
+        parallel_weight = self._pair_weights(t, PARALLEL_PENALTY, WRITTEN_PARALLEL_FACTOR)  # (4, 4)
         parallel_cost = np.zeros(len(combos))
         for before in (previous, self.last_beat):
             if np.all(before >= 0):
@@ -575,14 +578,14 @@ class _Decoder:
         score = score + cadence + self._chord_score(t, pitches) + self._seam_score(t, pitches, starters)
         return combos, score, parallel_cost, cadence
 
-    def _pair_weights(self, t: int, penalty: float) -> np.ndarray:
+    def _pair_weights(self, t: int, penalty: float, written_factor: float = WRITTEN_PAIR_FACTOR) -> np.ndarray:
         """A rule's penalty for each pair of voices (soprano..bass), shape=(4, 4): ``penalty``, times
-        ``WRITTEN_PAIR_FACTOR`` where one voice of the pair is written by the user and the other decoded."""
+        ``written_factor`` where one voice of the pair is written by the user and the other decoded."""
         weights = np.full((1 + HARMONY_VOICES, 1 + HARMONY_VOICES), penalty)
         decoded = [1 + v for v in range(HARMONY_VOICES) if not self.given[t, v]]
         written = [1 + u for u in range(HARMONY_VOICES) if self.given[t, u]]
-        weights[np.ix_(decoded, written)] *= WRITTEN_PAIR_FACTOR
-        weights[np.ix_(written, decoded)] *= WRITTEN_PAIR_FACTOR
+        weights[np.ix_(decoded, written)] *= written_factor
+        weights[np.ix_(written, decoded)] *= written_factor
         return weights
 
     def _written_clash_count(self, t: int, combos: np.ndarray, starters: list[int]) -> np.ndarray:
