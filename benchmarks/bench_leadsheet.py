@@ -13,9 +13,10 @@ Columns:
   (compare the inner-voice rules with Bach's own column). The decoder's weights against written
   voices (``WRITTEN_PAIR_FACTOR``, ``CLASH_WITH_WRITTEN_PENALTY``) were chosen here, so **given bass,
   test** repeats it on the held-out test split, and **given bass, test, unweighted** is the same
-  with those weights off (factor 1, penalty 0), cross-relations spelled in the model's C major /
-  A minor (``SPELL_IN_KEY`` off) and no look ahead (``LOOKAHEAD_WHEN_STEERED`` off): the
-  decoder before them, the baseline;
+  with those weights off (factor 1, penalty 0), parallels at 4 nats with any voice (the cost
+  before ``PARALLEL_PENALTY`` became 8), cross-relations spelled in the model's C major / A minor
+  (``SPELL_IN_KEY`` off) and no look ahead (``LOOKAHEAD_WHEN_STEERED`` off): the decoder before
+  them, the baseline;
 * **regenerated bars**: each valid chorale (Bach's) with alto, tenor and bass of bars 3-4 and of
   its last two full bars but one regenerated (seed 0): the marks within a beat of the span's edges
   that Bach's setting did not have, and whether every note that starts outside the bars came back
@@ -128,13 +129,15 @@ def run(quick: bool = False) -> list[dict]:
 @contextlib.contextmanager
 def _written_voice_weights(on: bool):
     """The decoder as shipped (on), or as it was before them (off): weights against written voices
-    neutral, cross-relations spelled in the model's C major / A minor, no look ahead."""
+    neutral, parallels 4 nats with any voice, cross-relations spelled in the model's C major / A
+    minor, no look ahead."""
     from midistyle.models import harmony_decoding as decoding
 
-    names = ("WRITTEN_PAIR_FACTOR", "CLASH_WITH_WRITTEN_PENALTY", "SPELL_IN_KEY", "LOOKAHEAD_WHEN_STEERED")
+    names = ("WRITTEN_PAIR_FACTOR", "WRITTEN_PARALLEL_FACTOR", "PARALLEL_PENALTY", "CLASH_WITH_WRITTEN_PENALTY",
+             "SPELL_IN_KEY", "LOOKAHEAD_WHEN_STEERED")
     saved = {name: getattr(decoding, name) for name in names}
     if not on:
-        for name, value in zip(names, (1.0, 0.0, False, False)):
+        for name, value in zip(names, (1.0, 1.0, 4.0, 0.0, False, False)):
             setattr(decoding, name, value)
     try:
         yield

@@ -137,7 +137,7 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
     monkeypatch.setattr(harmony_decoding, "PARALLEL_PENALTY", 4.0)  # parallels 4 nats with any voice
     monkeypatch.setattr(harmony_decoding, "CLASH_WITH_WRITTEN_PENALTY", 0.0)
     unweighted = marks_against_the_bass()
-    assert weighted <= 4 and unweighted >= 3 * weighted, (weighted, unweighted)  # measured: 3 and 12
+    assert weighted <= 4 and unweighted >= max(3 * weighted, 6), (weighted, unweighted)
 
 
 def test_the_decoder_sees_the_parallels_a_given_bass_leaves_no_way_around(test_chorales, shipped, monkeypatch):

@@ -367,6 +367,23 @@ def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped,
     assert hidden == (0 if penalty is None else 4)
 
 
+@pytest.mark.parametrize("penalty", [None, 4.0])
+def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, penalty, monkeypatch):
+    """folk_03 bar 3 and folk_11 bar 5: the tenor falling B3 -> A3 under the soprano's B4 -> A4 was
+    6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until this
+    release); at 8 neither tune has a parallel octave."""
+    from midistyle.data.folk import load_folk_melodies
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    if penalty is not None:
+        monkeypatch.setattr(harmony_decoding, "PARALLEL_PENALTY", penalty)
+    tunes = load_folk_melodies()
+    octaves = sum(m.rule == "parallel_octaves" for i in (3, 11)
+                  for m in critique(shipped.harmonize(tunes[i])[0].score).marks)
+    assert octaves == (0 if penalty is None else 2)
+
+
 def test_a_tune_that_dips_under_the_altos_range_stays_the_top_voice(shipped):
     """folk_04 runs E3-F4: where it dipped to E3 the alto, kept in its range (from F3), sat above it
     (the decoder found no voicing in order and fell back to one that crossed) and clashed with it."""

@@ -87,6 +87,31 @@ def test_decoding_keeps_voices_in_range_and_uncrossed():
     assert metrics.melody_preserved(tune, score) == 1.0
 
 
+@pytest.mark.parametrize("method", ["joint", "greedy"])
+def test_a_melody_under_the_altos_range_stays_above_the_other_voices(method):
+    """D3-G3 lies under the alto's range (from F3): the voices go under their ranges, not over it."""
+    rng = np.random.default_rng(1)
+    tune = melody([55, 53, 52, 50, 52, 53, 55, 57, 55, 52, 50, 55])
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    noise = rng.random((tune.num_steps, hd.NUM_PITCHES, 3))
+    voices = decode_harmony(noise, noise, condition, placement, method=method)
+    sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
+    assert (sounding[:, 0] >= 0).all() and (sounding[:, 1:] >= 0).all()
+    assert (sounding[:, 1:] <= sounding[:, :1]).all()
+
+
+def test_pair_weights_read_the_written_factor_when_called(monkeypatch):
+    from midistyle.models import harmony_decoding
+
+    decoder = harmony_decoding._Decoder.__new__(harmony_decoding._Decoder)
+    decoder.given = np.array([[False, False, True]])  # the bass written, alto and tenor decoded
+    monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 3.0)
+    weights = decoder._pair_weights(0, 4.0)  # (4, 4): soprano, alto, tenor, bass
+    assert weights[1, 3] == weights[3, 2] == 12.0 and weights[1, 2] == weights[0, 1] == 4.0
+    assert decoder._pair_weights(0, 4.0, 1.0)[1, 3] == 4.0
+
+
 def test_triad_baseline():
     assert triad_for(4, Key.parse("C major")) == (0, 4, 7)
     assert triad_for(11, Key.parse("A minor")) == (4, 8, 11)  # the raised leading tone: E major

@@ -5,7 +5,9 @@ distribution over pitch) and how likely a note starts there (``onset``). Decodin
 the network is not trusted with — every decoder here guarantees them:
 
 * each voice sounds exactly while the melody sounds, one pitch at a time (monophonic);
-* each voice stays inside its SATB range and never above the voice written over it.
+* each voice stays inside its SATB range and never above the voice written over it; where the
+  melody dips under a voice's range, the voice goes under its range (by up to
+  ``BELOW_RANGE_SEMITONES``) rather than over the melody.
 
 Three decoders:
 
@@ -31,9 +33,9 @@ Three decoders:
   cross-relations count twice, parallels cost what they cost between decoded voices (they counted
   twice when that was 4 nats), and a new note a semitone or major seventh from a written note, not
   reached by step, costs more (``WRITTEN_PAIR_FACTOR``, ``WRITTEN_PARALLEL_FACTOR``,
-  ``CLASH_WITH_WRITTEN_PENALTY``). A free
-  stretch's first note is weighed as an interval from the written note before it, and its last
-  notes against the written chord after it (parallels, leaps, voices of that chord overlapping them).
+  ``CLASH_WITH_WRITTEN_PENALTY``). A free stretch's first note is weighed as an interval from the
+  written note before it, and its last notes against the written chord after it (parallels at
+  ``PARALLEL_PENALTY``, leaps, voices of that chord overlapping them).
   With written voices, or chord symbols (which fix the next chord's tones and often its bass), it
   also looks one chord ahead: a choice after which every chord the decoded voices could take at
   the next onset makes parallels costs those parallels now (``LOOKAHEAD_*``); when that onset is
@@ -70,13 +72,13 @@ from midistyle.music.score import SATB_RANGES, Key, Note
 CANDIDATES_PER_VOICE = 6
 CANDIDATES_AT_CADENCE = 10  # more voicings weighed at a phrase end and on the beat before it
 CHORD_BONUS = 1.0  # in nats: a chord is worth making a pitch e times less likely
-PARALLEL_PENALTY = 8.0  # per pair in parallel 5ths/8ves (4 until the network's surest voices beat it: harmonizer_dev)
+PARALLEL_PENALTY = 8.0  # per pair moving into a 5th/8ve from one, parallel or contrary (was 4: harmonizer_dev)
 SPACING_PENALTY = 1.0
 DISSONANCE_PENALTY = 1.0  # per upper voice a 2nd, tritone or 7th from the bass
 UNRESOLVED_PENALTY = 3.0  # a dissonant voice leaving by leap
 LEAP_PENALTY_PER_SEMITONE = 0.1
 OVER_OCTAVE_PENALTY = 4.0
-BELOW_RANGE_SEMITONES = 12  # how far under its range a voice may go where a melody dips under it (else it crosses)
+BELOW_RANGE_SEMITONES = 12  # how far under its range (or the voice above) a voice may go where a melody dips
 HOLD_SUPPORT = 0.25  # a held pitch is given up when under this share of the best pitch's probability
 HIDDEN_PENALTY = 3.0  # outer voices into a 5th or 8ve in similar motion, the soprano leaping (harmonizer_dev)
 CROSS_RELATION_PENALTY = 4.0  # per pair sounding one letter with two accidentals
@@ -348,8 +350,11 @@ class _Decoder:
     def _starters(self, t: int, decoded: list[int]) -> list[int]:
         """The decoded voices that choose a pitch at step t (the others hold theirs)."""
         chord_start = self.chords is not None and t in self.chords.starts
-        if t in self.cadences or t in self.dominant_beats or chord_start:
-            return decoded  # every voice chooses the cadence chord and the one before, and at a chord symbol
+        dipping = self.melody_onsets[t] and any(self.melody[t] < self.ranges[v][0] for v in decoded)
+        if t in self.cadences or t in self.dominant_beats or chord_start or dipping:
+            # every voice chooses the cadence chord and the one before, at a chord symbol, and where
+            # the melody dips under a voice's range (a held note under the voice above may leave no room)
+            return decoded
         if t > self.last_onset:
             starters = [v for v in decoded if self.current[v] < 0]  # the final chord is held ...
         else:
@@ -365,7 +370,9 @@ class _Decoder:
 
     def _bounds(self, v: int, t: int, pitches: list[int]) -> tuple[int, int]:
         """(lowest, highest) allowed row for voice v: its range, under the nearest sounding voice above
-        it (among the melody, the free and the fixed voices), over the nearest fixed voice below it."""
+        it (among the melody, the free and the fixed voices), over the nearest fixed voice below it.
+        Where the voice above lies under the range, up to ``BELOW_RANGE_SEMITONES`` under that voice
+        (over the fixed voice below, if it leaves room, else crossing only it)."""
         low, high = self.ranges[v]
         above = next((pitches[u] for u in range(v - 1, -1, -1) if pitches[u] >= 0 and
                       (u in self.free or self.given[t, u])), self.melody[t])
@@ -376,7 +383,7 @@ class _Decoder:
             return low, high
         if below < 0 or below <= high:  # the voice above lies under the range: go under it rather than cross
             return max(below, high - BELOW_RANGE_SEMITONES, 0), high
-        return self.ranges[v][0], high  # crossing a fixed voice: last resort
+        return max(high - BELOW_RANGE_SEMITONES, 0), high  # last resort: cross the fixed voice, not the one above
 
     def _clashing_with_written(self, t: int, decoded: list[int]) -> set[int]:
         """Decoded voices holding a note that a written voice's new note makes a 2nd, tritone or 7th:
@@ -507,7 +514,10 @@ class _Decoder:
             else:
                 self.current.append(before[v])
         try:
-            ahead = self._joint_scores(following, self._starters(following, decoded))
+            starters = self._starters(following, decoded)
+            ahead = self._joint_scores(following, starters)
+            if ahead is None:  # as _choose_joint: under the ranges before it is a dead end
+                ahead = self._joint_scores(following, starters, below_ranges=True)
         finally:
             self.current, self.previous, self.last_beat, self.written_before = saved
         if ahead is None:
@@ -578,9 +588,11 @@ class _Decoder:
         score = score + cadence + self._chord_score(t, pitches) + self._seam_score(t, pitches, starters)
         return combos, score, parallel_cost, cadence
 
-    def _pair_weights(self, t: int, penalty: float, written_factor: float = WRITTEN_PAIR_FACTOR) -> np.ndarray:
+    def _pair_weights(self, t: int, penalty: float, written_factor: float | None = None) -> np.ndarray:
         """A rule's penalty for each pair of voices (soprano..bass), shape=(4, 4): ``penalty``, times
-        ``written_factor`` where one voice of the pair is written by the user and the other decoded."""
+        ``written_factor`` (default ``WRITTEN_PAIR_FACTOR``, read at each call) where one voice of
+        the pair is written by the user and the other decoded."""
+        written_factor = WRITTEN_PAIR_FACTOR if written_factor is None else written_factor
         weights = np.full((1 + HARMONY_VOICES, 1 + HARMONY_VOICES), penalty)
         decoded = [1 + v for v in range(HARMONY_VOICES) if not self.given[t, v]]
         written = [1 + u for u in range(HARMONY_VOICES) if self.given[t, u]]
