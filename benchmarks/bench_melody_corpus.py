@@ -88,8 +88,9 @@ def _midi_export(path: Path, tune: int | None, track: int | None, folder: Path) 
     """The tune as a notation program exports it to MIDI: every note and chord sounding, each grace
     note a 32nd just before its note, chord symbols not played, repeats expanded. The file is parsed
     as midistyle's reader parses it (:func:`midistyle.music.notation.parse_notation`), so both routes
-    start from the same notes: music21 alone drops a note with an ABC fermata (``H``) and the
-    native route, which keeps it, read as losing notes the export never had.
+    start from the same notes. (music21 alone drops a note that carries an ABC fermata, ``H``; an
+    export made that way lacked notes that the native reading keeps, and the harmonization of the
+    export was counted as losing them.)
 
     (music21's own MIDI export gives grace notes lengths of many bars, which no notation program
     does, so this writes the file itself.)

@@ -53,16 +53,31 @@ def read_notation(path: Path, *, steps_per_quarter: int = 4, tune: int | None = 
     return NotationRead(score, meter_given, counts, tuple(notes))
 
 
-def parse_notation(path: Path, *, tune: int | None = None, notes: list[str] | None = None):
-    """The music21 score of one tune of an ``.abc``, ``.krn`` or ``.mei`` file, with what music21
-    reads wrong put right (an ABC fermata and the note after it, MEI fermatas); ``notes`` receives
-    what the user should know about the choice of tune.
+def parse_notation(path: Path, *, tune: int | None = None, notes: list[str] | None = None) -> object:
+    """The music21 score of one tune of a notation file, with what music21 reads wrong put right
+    (it drops an ABC fermata and the note after it, and reads no MEI fermata).
+
+    Parameters
+    ----------
+    path : Path
+        An ``.abc``, ``.krn`` or ``.mei`` file (:data:`FORMATS`).
+    tune : int or None, keyword-only
+        The ABC ``X:`` number, or for other formats the 1-based position; None: the first.
+    notes : list of str or None, keyword-only
+        Receives what the user should know about the choice of tune.
+
+    Returns
+    -------
+    music21.stream.Score
+        Repeats as written (``music21_to_score`` expands them).
 
     Raises
     ------
     InputError
-        Unreadable file, or a tune number the file does not have.
+        Not a notation format, an unreadable file, or a tune number the file does not have.
     """
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"'{path.suffix}' is not one of the notation formats {', '.join(FORMATS)}")
     from music21 import converter, stream
 
     notes = [] if notes is None else notes
