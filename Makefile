@@ -12,8 +12,12 @@ OUT    ?= out/demo
 
 # An SF3 font's samples are decoded once into an SF2 under ~/.cache/midistyle, so that no render
 # pays for it (midistyle/audio/decoded_soundfont.py); nothing is done when that is already there.
+# midistyle's own modules are compiled to bytecode once (compileall skips what is up to date): an
+# editable install has none, and where PYTHONDONTWRITEBYTECODE is set (CI images, this machine) every
+# command would compile them again at each start (benchmarks coldstart).
 setup: system-deps $(STAMP)
 	@$(BIN)/midistyle soundfonts --decode
+	@$(BIN)/python -m compileall -q midistyle
 
 # FluidSynth's shared library (pyfluidsynth loads it) and its CLI, without the 250 MB of Qt that
 # recommended packages would pull in, and MuseScore General (MIT, 40 MB SF3), the default SoundFont.
