@@ -351,19 +351,24 @@ def test_shipped_weights_keep_meter_and_pickup_of_folk_tunes(shipped):
         assert metrics.monophonic_voice_rate(score) == 1.0
 
 
-@pytest.mark.parametrize("penalty", [None, 1.0])
-def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped, penalty, monkeypatch):
-    """Folk tunes leap where chorales step; at the old HIDDEN_PENALTY (1.0) the bass followed two
-    of folk_18's leaps (A4 -> F5 over E3 -> F3) into hidden octaves, and two of folk_09's."""
+def _folk_marks(shipped, monkeypatch, constant: str, value: float | None, rule: str, tunes: tuple[int, ...]) -> int:
+    """The critic's marks of one rule in the shipped harmonizations of some test folk tunes, with
+    one decoder constant of :mod:`midistyle.models.harmony_decoding` set to ``value`` (None: as shipped)."""
     from midistyle.data.folk import load_folk_melodies
     from midistyle.models import harmony_decoding
     from midistyle.music.harmony import critique
 
-    if penalty is not None:
-        monkeypatch.setattr(harmony_decoding, "HIDDEN_PENALTY", penalty)
-    tunes = load_folk_melodies()
-    hidden = sum(m.rule == "hidden_fifths_octaves" for i in (9, 18)
-                 for m in critique(shipped.harmonize(tunes[i])[0].score).marks)
+    if value is not None:
+        monkeypatch.setattr(harmony_decoding, constant, value)
+    melodies = load_folk_melodies()
+    return sum(m.rule == rule for i in tunes for m in critique(shipped.harmonize(melodies[i])[0].score).marks)
+
+
+@pytest.mark.parametrize("penalty", [None, 1.0])
+def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped, penalty, monkeypatch):
+    """Folk tunes leap where chorales step; at the old HIDDEN_PENALTY (1.0) the bass followed two
+    of folk_18's leaps (A4 -> F5 over E3 -> F3) into hidden octaves, and two of folk_09's."""
+    hidden = _folk_marks(shipped, monkeypatch, "HIDDEN_PENALTY", penalty, "hidden_fifths_octaves", (9, 18))
     assert hidden == (0 if penalty is None else 4)
 
 
@@ -372,15 +377,7 @@ def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, 
     """folk_03 bar 3 and folk_11 bar 5: the tenor falling B3 -> A3 under the soprano's B4 -> A4 was
     6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until this
     release); at 8 neither tune has a parallel octave."""
-    from midistyle.data.folk import load_folk_melodies
-    from midistyle.models import harmony_decoding
-    from midistyle.music.harmony import critique
-
-    if penalty is not None:
-        monkeypatch.setattr(harmony_decoding, "PARALLEL_PENALTY", penalty)
-    tunes = load_folk_melodies()
-    octaves = sum(m.rule == "parallel_octaves" for i in (3, 11)
-                  for m in critique(shipped.harmonize(tunes[i])[0].score).marks)
+    octaves = _folk_marks(shipped, monkeypatch, "PARALLEL_PENALTY", penalty, "parallel_octaves", (3, 11))
     assert octaves == (0 if penalty is None else 2)
 
 
