@@ -8,7 +8,7 @@ from midistyle.models import harmonizer_data as hd
 from midistyle.models.baseline_harmonizer import harmonize_with_triads, triad_for
 from midistyle.models.harmony_decoding import decode_harmony
 from midistyle.music import metrics
-from midistyle.music.score import Key, Note, Score, Voice, make_voices
+from midistyle.music.score import SATB_RANGES, Key, Note, Score, Voice, make_voices
 
 
 def melody(pitches, quarters=1, **score_fields):
@@ -151,3 +151,25 @@ def test_a_resting_written_voice_is_a_rest_to_the_joint_decoder():
     # chord, and C E with it was B C E, none at all
     assert _is_chord(np.array([[72, 64, 55, -1]]))[0] == 1.0
     assert _is_chord(np.array([[72, 64, -1, -1]]))[0] == _is_chord(np.array([[72, 64, 64, 60]]))[0]
+
+
+def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
+    """Bar 2 of E5 F5 E5-D5 | C5: the beat before the end holds E5, which no G major chord holds; the
+    eighth D5 that steps into the end does, and every voice chooses again there (Chevy Chase, bar 7)."""
+    eighth = 2
+    notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, eighth), Note(18, 74, eighth),
+             Note(20, 72, 12)]  # in 3/4 at 4 steps per quarter: the D5 at bar 2, beat 3.5
+    tune = Score(make_voices([notes]), time_signature=(3, 4))
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    # a network that only knows C major's notes and each voice's middle register, and never asks a voice to move
+    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
+    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
+                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
+    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
+    under_d5 = set((sounding[18] % 12).tolist())
+    assert sounding[18, 3] % 12 == 7 and 11 in under_d5 and under_d5 <= {7, 11, 2, 5}  # G (B D F) in root position
+    assert sounding[20, 3] % 12 == 0  # ... into C

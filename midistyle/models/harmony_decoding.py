@@ -24,7 +24,10 @@ Three decoders:
   New notes start on the eighth-note grid (or with a melody note).
   At phrase ends (``phrase_ends``: the melody's fermatas and its last note) it plans the cadence:
   on the beat before, a dominant (a major triad or dominant seventh, in root position) whose
-  resolution a fifth below holds the phrase's last melody note earns a bonus; at the phrase end
+  resolution a fifth below holds the phrase's last melody note earns a bonus (every voice chooses
+  on that beat, and again at the melody's last onset before the end if it falls after the beat
+  and steps into the end: a B4 on the beat and an eighth A4 leading to G want D major under the
+  A4); at the phrase end
   every voice chooses again and a root-position triad reached by a bass move of a fourth, a fifth
   or a step earns one, more when it resolves the dominant before it, and the last phrase end
   wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held
@@ -280,7 +283,8 @@ class _Decoder:
         self.resume = _resume_steps(given, free)  # (T,): where a free stretch meets written notes again, or -1
         self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
         self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
-        self.dominant_beats: set[int] = set()  # the first of those steps, where every voice chooses again
+        self.dominant_beats: set[int] = set()  # the first of those steps and the melody's last onset among them:
+        # every voice chooses again there
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
         self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
         self.row_to_pitch = LOWEST_PITCH  # what a row is spelled as (see spell_as)
@@ -311,8 +315,12 @@ class _Decoder:
             self.cadences[end] = end == self.last_onset
             before = beat_starts[beat_starts < end]
             if len(before) and self.melody[int(before[-1])] >= 0:
-                self.dominant_beats.add(int(before[-1]))
-                for t in range(int(before[-1]), end):
+                beat = int(before[-1])
+                self.dominant_beats.add(beat)
+                last = int(onsets[onsets < end][-1])
+                if last > beat and 1 <= abs(int(self.melody[end]) - int(self.melody[last])) <= 2:
+                    self.dominant_beats.add(last)  # an off-beat note steps into the end (B4 A4 | G): choose there too
+                for t in range(beat, end):
                     self.dominants.setdefault(t, end)
 
     def run(self) -> list[list[Note]]:
