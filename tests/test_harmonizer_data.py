@@ -173,3 +173,27 @@ def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
     under_d5 = set((sounding[18] % 12).tolist())
     assert sounding[18, 3] % 12 == 7 and 11 in under_d5 and under_d5 <= {7, 11, 2, 5}  # G (B D F) in root position
     assert sounding[20, 3] % 12 == 0  # ... into C
+
+
+def test_no_parallels_across_a_rest_in_every_voice():
+    """The critic reads the chords either side of a rest in every voice as consecutive (folk_06 bar
+    4: alto and bass B -> D an octave apart over the melody's rest); so does the decoder, also when
+    the chord before the rest is off the beat."""
+    from midistyle.music.harmony import critique
+
+    notes = [Note(0, 72, 6), Note(6, 74, 2), Note(12, 76, 4), Note(16, 74, 4), Note(20, 72, 4)]
+    tune = Score(make_voices([notes]), time_signature=(3, 4))  # C5 D5 (an eighth), rests, E5 D5 C5
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
+    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
+                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
+    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain[:, :, 2] = 0.01  # the bass wants C3, then G2 under the D5 and A2 under the E5: fifths across the rest
+    for start, end, bass in ((0, 6, 48), (6, 8, 43), (12, 16, 45)):
+        sustain[start:end, bass - hd.LOWEST_PITCH, 2] = 1.0
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    score = hd.assemble(tune, voices)
+    assert [n.pitch for n in score.voices[3].notes[:2]] == [48, 43]  # before the rest, as the network wants
+    assert not [m for m in critique(score).marks if m.rule in ("parallel_octaves", "parallel_fifths")]

@@ -17,7 +17,8 @@ Three decoders:
 * ``joint`` (default) — the same rhythm decisions, but the voices that start a note at a step are
   chosen *together* among each voice's 6 most likely pitches, scoring the sum of their log
   probabilities plus a bonus when the sounding pitch classes form a chord, and penalties for
-  parallel fifths/octaves (against the previous step and the previous beat), for spacing wider
+  parallel fifths/octaves (against the previous step and the previous beat; after a rest in
+  every voice, against the chord before it, which the critic reads as the one before), for spacing wider
   than an octave, for dissonances against the bass (more when a dissonant voice leaves by leap),
   for a new note a semitone or major seventh from any other voice when not reached by step, for
   cross-relations, and for melodic leaps (a little per semitone, a lot past an octave).
@@ -291,6 +292,7 @@ class _Decoder:
         self.minor = minor
         self.last_onset = len(log_p)
         self.previous = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding just before the current step
+        self.before_rest: np.ndarray | None = None  # soprano..bass sounding before the latest rest of the melody
         self.written_before = [-1] * HARMONY_VOICES  # the written note a free stretch follows, until its first choice
         self.lookahead = False  # the joint decoder looks one chord ahead (see decode_harmony)
 
@@ -326,6 +328,10 @@ class _Decoder:
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
             if self.melody[t] < 0:
+                if t and self.melody[t - 1] >= 0:
+                    self.before_rest = np.array([self.melody[t - 1], *self.current])
+                if (self.fixed_onsets[t] & self.given[t]).any():
+                    self.before_rest = None  # a written voice moves in the rest: the next chord follows that
                 for v in range(HARMONY_VOICES):
                     self._end(v, t)
                 continue
@@ -333,6 +339,8 @@ class _Decoder:
                 self.last_beat = np.array([self.melody[t - 1], *self.current])
             decoded = [v for v in self.free if not self.given[t, v]]
             self.previous = np.array([self.melody[t - 1] if t else -1, *self.current])  # before written voices move
+            if t and self.melody[t - 1] < 0 and self.before_rest is not None:
+                self.previous = self.before_rest  # either side of a rest: consecutive chords, as the critic reads them
             for v in range(HARMONY_VOICES):  # written voices first: the free ones are placed against them
                 if not self.given[t, v]:
                     if t and self.given[t - 1, v]:
