@@ -154,11 +154,11 @@ def test_a_resting_written_voice_is_a_rest_to_the_joint_decoder():
 
 
 def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
-    """Bar 2 of E5 F5 E5-D5 | C5: the beat before the end holds E5, which no G major chord holds; the
+    """C5 E5 | F5 E5-D5 C5 in 3/4: the beat before the end holds E5, which no G major chord holds; the
     eighth D5 that steps into the end does, and every voice chooses again there (Chevy Chase, bar 7)."""
     eighth = 2
     notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, eighth), Note(18, 74, eighth),
-             Note(20, 72, 12)]  # in 3/4 at 4 steps per quarter: the D5 at bar 2, beat 3.5
+             Note(20, 72, 12)]  # in 3/4 at 4 steps per quarter: the D5 at bar 2, beat 2.5
     tune = Score(make_voices([notes]), time_signature=(3, 4))
     placement = hd.place_melody(tune, Key.parse("C major"))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
@@ -197,3 +197,25 @@ def test_no_parallels_across_a_rest_in_every_voice():
     score = hd.assemble(tune, voices)
     assert [n.pitch for n in score.voices[3].notes[:2]] == [48, 43]  # before the rest, as the network wants
     assert not [m for m in critique(score).marks if m.rule in ("parallel_octaves", "parallel_fifths")]
+
+
+def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat():
+    """G4 B4 A4-G4 in C major: G major holds the B4 on the beat before the end; the eighth A4 that
+    steps into the end belongs to no dominant of C, so the voices hold G major under it (choosing
+    again there had given up the V-I for a ii6)."""
+    from midistyle.music.harmony import critique
+
+    notes = [Note(0, 67, 4), Note(4, 71, 2), Note(6, 69, 2), Note(8, 67, 8)]
+    tune = Score(make_voices([notes]), time_signature=(4, 4))
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
+    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
+                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
+    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    score = hd.assemble(tune, voices)
+    sounding = metrics.sounding_pitches(score)  # (T, 4)
+    assert (sounding[6, 1:] == sounding[4, 1:]).all() and sounding[4, 3] % 12 == 7  # G major held under the A4
+    assert [c.kind for c in critique(score).cadences] == ["authentic"]

@@ -17,8 +17,9 @@ Three decoders:
 * ``joint`` (default) — the same rhythm decisions, but the voices that start a note at a step are
   chosen *together* among each voice's 6 most likely pitches, scoring the sum of their log
   probabilities plus a bonus when the sounding pitch classes form a chord, and penalties for
-  parallel fifths/octaves (against the previous step and the previous beat; after a rest in
-  every voice, against the chord before it, which the critic reads as the one before), for spacing wider
+  parallel fifths/octaves (against the previous step and the previous beat; after a rest of the
+  melody, where the voices rest with it, against the chord before the rest, which the critic reads
+  as the one before, unless a written voice starts a note in the rest), for spacing wider
   than an octave, for dissonances against the bass (more when a dissonant voice leaves by leap),
   for a new note a semitone or major seventh from any other voice when not reached by step, for
   cross-relations, and for melodic leaps (a little per semitone, a lot past an octave).
@@ -26,9 +27,10 @@ Three decoders:
   At phrase ends (``phrase_ends``: the melody's fermatas and its last note) it plans the cadence:
   on the beat before, a dominant (a major triad or dominant seventh, in root position) whose
   resolution a fifth below holds the phrase's last melody note earns a bonus (every voice chooses
-  on that beat, and again at the melody's last onset before the end if it falls after the beat
-  and steps into the end: a B4 on the beat and an eighth A4 leading to G want D major under the
-  A4); at the phrase end
+  on that beat, and again at the melody's last onset before the end if it falls after the beat,
+  steps into the end and belongs to such a dominant: a B4 on the beat and an eighth A4 leading to
+  G want D major under the A4, where in a final cadence in C the A4 passes over the G major
+  chord); at the phrase end
   every voice chooses again and a root-position triad reached by a bass move of a fourth, a fifth
   or a step earns one, more when it resolves the dominant before it, and the last phrase end
   wants the key's tonic. After the last melody onset no voice starts a note: the final chord is held
@@ -284,14 +286,15 @@ class _Decoder:
         self.resume = _resume_steps(given, free)  # (T,): where a free stretch meets written notes again, or -1
         self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
         self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
-        self.dominant_beats: set[int] = set()  # the first of those steps and the melody's last onset among them:
-        # every voice chooses again there
+        self.dominant_beats: set[int] = set()  # the first of those steps, and the melody's last onset among them
+        # when it steps into the end and a dominant holds it: every voice chooses again there
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
         self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
         self.row_to_pitch = LOWEST_PITCH  # what a row is spelled as (see spell_as)
         self.minor = minor
         self.last_onset = len(log_p)
         self.previous = np.full(1 + HARMONY_VOICES, -1)  # soprano..bass sounding just before the current step
+        # (after a rest of the melody: before the rest)
         self.before_rest: np.ndarray | None = None  # soprano..bass sounding before the latest rest of the melody
         self.written_before = [-1] * HARMONY_VOICES  # the written note a free stretch follows, until its first choice
         self.lookahead = False  # the joint decoder looks one chord ahead (see decode_harmony)
@@ -320,10 +323,25 @@ class _Decoder:
                 beat = int(before[-1])
                 self.dominant_beats.add(beat)
                 last = int(onsets[onsets < end][-1])
-                if last > beat and 1 <= abs(int(self.melody[end]) - int(self.melody[last])) <= 2:
+                steps_in = 1 <= abs(int(self.melody[end]) - int(self.melody[last])) <= 2
+                if last > beat and steps_in and self._in_a_dominant(int(self.melody[last]), end):
                     self.dominant_beats.add(last)  # an off-beat note steps into the end (B4 A4 | G): choose there too
                 for t in range(beat, end):
                     self.dominants.setdefault(t, end)
+
+    def _in_a_dominant(self, row: int, end: int) -> bool:
+        """Whether a melody note (a pitch row) belongs to a dominant (major triad or dominant seventh)
+        that the cadence at ``end`` may resolve: one whose resolution a fifth below holds the phrase's
+        last melody note, on the key's tonic at the last phrase end. A passing A4 between a dominant's
+        B4 and the tonic's G4 belongs to none: the chord on the beat stays."""
+        goal = int(self.melody[end]) % 12
+        for root in range(12):
+            resolves = (goal - root - 5) % 12 in (0, 3, 4, 7)
+            if self.cadences[end]:
+                resolves &= (root + 5) % 12 == self.tonic_row_class
+            if resolves and (row - root) % 12 in (0, 4, 7, 10):
+                return True
+        return False
 
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
