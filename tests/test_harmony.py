@@ -201,3 +201,17 @@ def test_a_lead_sheet_slash_follows_the_bass_part_not_a_tenor_crossing_under_it(
     # bar 1: C major, the tenor's G2 under the bass's C3 (as bwv364's tenor E3 under its A3); bar 2: C/E
     crossed = satb([72, 72], [64, 67], [43, 60], [48, 52], unit=16)
     assert [s.figure for s in lead_sheet_symbols(crossed)] == ["C", "C/E"]
+
+
+def test_opening_on_a_root_position_tonic():
+    from midistyle.music.cadences import opens_on_tonic
+
+    assert opens_on_tonic(CLEAN, C_MAJOR)
+    assert not opens_on_tonic(CLEAN, Key(1, "major"))  # in G major, C major is IV
+    first_inversion = satb([72, 72], [67, 69], [60, 65], [52, 53])  # C/E
+    assert not opens_on_tonic(first_inversion, C_MAJOR)
+    soprano_alone_first = Score(make_voices([[Note(0, 67, 4), Note(4, 72, 4)], [Note(4, 64, 4)], [Note(4, 55, 4)],
+                                             [Note(4, 48, 4)]]), key=C_MAJOR)
+    assert opens_on_tonic(soprano_alone_first, C_MAJOR)  # the first chord where every voice sounds
+    a_minor = satb([72, 71], [64, 64], [57, 56], [45, 52], key=A_MINOR)
+    assert opens_on_tonic(a_minor, A_MINOR) and not opens_on_tonic(a_minor, C_MAJOR)
