@@ -227,24 +227,37 @@ def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat(monk
 
 
 @pytest.mark.parametrize("bonus", [None, 0.0])
-def test_the_first_chord_is_the_tonic_when_the_network_leans_a_little_elsewhere(bonus, monkeypatch):
-    """E5 D5 C5 in C major, the bass a nat likelier on A2 than on C3 at the start: the opening bonus
-    (``OPENING_TONIC_BONUS``) makes the first chord C major in root position; without it, A minor."""
+@pytest.mark.parametrize(("pitches", "key", "rest_steps", "leaning", "tonic"), [
+    ((76, 74, 72), "C major", 0, 45, 48),  # E5 D5 C5; the bass leans to A2 (A minor) over C3
+    ((72, 71, 69), "A minor", 4, 41, 45),  # after a quarter rest, C5 B4 A4; to F2 (F major) over A2
+    ((78, 76, 74), "D major", 0, 47, 50),  # F#5 E5 D5; to B2 (B minor) over D3
+])
+def test_the_first_chord_is_the_tonic_when_the_network_leans_a_little_elsewhere(
+        bonus, pitches, key, rest_steps, leaning, tonic, monkeypatch):
+    """The bass a nat likelier on another chord's root than on the tonic at the melody's first note:
+    the opening bonus (``OPENING_TONIC_BONUS``) makes the first chord the tonic triad in root
+    position (after a rest, in minor, in a key the model is moved from); without it, the other."""
     from midistyle.models import harmony_decoding
     from midistyle.music.cadences import opens_on_tonic
 
     if bonus is not None:
         monkeypatch.setattr(harmony_decoding, "OPENING_TONIC_BONUS", bonus)
-    tune = melody([76, 74, 72])
-    placement = hd.place_melody(tune, Key.parse("C major"))
+    notes = [Note(rest_steps + 4 * i, p, 4) for i, p in enumerate(pitches)]
+    tune = Score(make_voices([notes]))
+    placement = hd.place_melody(tune, Key.parse(key))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
+    shift = placement.total_shift  # the model's rows are the melody moved to C major / A minor
     pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
-    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
-    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
+    scale = (0, 2, 4, 5, 7, 9, 11) if placement.key.mode == "major" else (0, 2, 4, 5, 7, 8, 9, 11)
+    diatonic = np.isin(pitch % 12, scale)
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2 - shift) / 5.0) ** 2) + 1e-6
                         for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
     sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
-    sustain[:4, :, 2] = 0.01
-    sustain[:4, 45 - hd.LOWEST_PITCH, 2], sustain[:4, 48 - hd.LOWEST_PITCH, 2] = 1.0, np.exp(-1.0)  # A2, C3
+    first = slice(rest_steps, rest_steps + 4)
+    sustain[first, :, 2] = 0.01
+    sustain[first, leaning + shift - hd.LOWEST_PITCH, 2] = 1.0
+    sustain[first, tonic + shift - hd.LOWEST_PITCH, 2] = np.exp(-1.0)
     voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
     score = hd.assemble(tune, voices)
-    assert opens_on_tonic(score, Key.parse("C major")) == (bonus is None)
+    assert opens_on_tonic(score, Key.parse(key)) == (bonus is None)
+    assert score.voices[3].notes[0].pitch == (tonic if bonus is None else leaning)

@@ -105,8 +105,9 @@ CADENTIAL_BASS_BONUS = 2.0  # ... reached by a bass move of a fourth, a fifth or
 AUTHENTIC_BONUS = 6.0  # ... resolving the dominant before it
 DOMINANT_BONUS = 5.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
 FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
-# the first chord a root-position tonic triad, as Bach opens most chorales (valid sopranos: 0.62 of the
-# harmonizations opened so with no bonus, 0.76 with 2 or 4, Bach 0.74; python -m benchmarks harmonizer_dev)
+# the first chord a root-position tonic triad, as Bach opens most chorales (valid sopranos: 0.59 of the
+# harmonizations opened so with no bonus, 0.65 with 1, 0.74 with 2 or 4; Bach's own settings 0.74, in his
+# files' keys; python -m benchmarks harmonizer_dev)
 OPENING_TONIC_BONUS = 2.0
 ROOT_POSITION_BONUS = 1.0  # under a chord symbol without a slash bass: its root in the bass
 COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4th/2nd of a sus chord) sound
