@@ -43,6 +43,7 @@ HARMONIZER_ROWS = {
     "phrase ends with a cadential bass": "cadential_bass_share",
     "ends V-I on a root-position tonic": "ends_authentic_on_tonic",
     "phrase ends per piece": "phrase ends per piece",
+    "opens on a root-position tonic": "opens on a root-position tonic",
     "two-sample accuracy vs Bach": "two-sample accuracy vs Bach",
 }
 HARMONIZER_COLUMNS = ("Bach train", "Bach test", "test sopranos, joint (default)", "test sopranos, greedy",
