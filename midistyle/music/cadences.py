@@ -150,7 +150,7 @@ def cadence_at(score: Score, step: int, score_key: Key) -> Cadence:
 
 def opens_on_tonic(score: Score, key: Key) -> bool:
     """Whether the first chord in which every voice sounds is a triad on the key's tonic (major or
-    minor, whichever the key's mode: a D minor chorale may open on D major) with its root in the
+    minor, whatever the key's mode: a D minor chorale may open on D major) with its root in the
     bass, as Bach opens most chorales (24 of his 34 test chorales, in the keys their files declare;
     ``python -m benchmarks harmony_critic``). Unlike :func:`midistyle.models.compose.opens_on_its_tonic`,
     which asks it of a generated opening in the key its first bars suggest, in any inversion, the
