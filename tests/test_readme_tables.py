@@ -44,6 +44,8 @@ HARMONIZER_ROWS = {
     "ends V-I on a root-position tonic": "ends_authentic_on_tonic",
     "phrase ends per piece": "phrase ends per piece",
     "opens on a root-position tonic": "opens on a root-position tonic",
+    "opens so, in the key the harmonizer reads from the soprano":
+        "opens so, in the key the harmonizer reads from the soprano",
     "two-sample accuracy vs Bach": "two-sample accuracy vs Bach",
 }
 HARMONIZER_COLUMNS = ("Bach train", "Bach test", "test sopranos, joint (default)", "test sopranos, greedy",
