@@ -5,8 +5,9 @@ baseline, given the 34 test sopranos with Bach's fermatas (key detected); the sa
 tunes; and the chorale Transformer (16 bars, seeds 0..N-1, default settings). Rows: every rule's
 marks per 100 quarter beats (at every onset), the cadence kinds at phrase ends, the share of
 phrase ends with a cadential bass, the share of pieces ending V-I on a root-position tonic and of
-pieces opening on one (in the key the critic reads), the
-melody kept, and a 5-fold logistic-regression two-sample test against Bach's test chorales
+pieces opening on one (in the key the critic reads; for Bach's sets also in the key the harmonizer
+detects from the soprano, the key the harmonizers' pieces are read in), the melody kept, and a
+5-fold logistic-regression two-sample test against Bach's test chorales
 (against the same melodies' Bach settings for the harmonizers; 0.5 = indistinguishable).
 """
 

@@ -106,8 +106,8 @@ AUTHENTIC_BONUS = 6.0  # ... resolving the dominant before it
 DOMINANT_BONUS = 5.0  # on the beat before a phrase end: a root-position dominant of a triad holding its melody note
 FINAL_TONIC_BONUS = 4.0  # the last phrase end on the key's tonic
 # the first chord a root-position tonic triad, as Bach opens most chorales (valid sopranos: 0.59 of the
-# harmonizations opened so with no bonus, 0.65 with 1, 0.74 with 2 or 4; Bach's own settings 0.74, in his
-# files' keys; python -m benchmarks harmonizer_dev)
+# harmonizations opened so with no bonus, 0.65 with 1, 0.74 with 2 or 4; Bach's own settings 0.74 in his
+# files' keys, 0.71 in the keys the harmonizer detects; python -m benchmarks harmonizer_dev)
 OPENING_TONIC_BONUS = 2.0
 ROOT_POSITION_BONUS = 1.0  # under a chord symbol without a slash bass: its root in the bass
 COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4th/2nd of a sus chord) sound
@@ -340,8 +340,9 @@ class _Decoder:
     def _in_a_dominant(self, row: int, end: int) -> bool:
         """Whether a melody note (a pitch row) belongs to a dominant (major triad or dominant seventh)
         that the cadence at ``end`` may resolve: one whose resolution a fifth below holds the phrase's
-        last melody note, on the key's tonic at the last phrase end. A passing A4 between a dominant's
-        B4 and the tonic's G4 belongs to none: the chord on the beat stays."""
+        last melody note, on the key's tonic at the last phrase end. In a final cadence in C, a
+        passing A4 between the dominant's B4 and the tonic's G4 belongs to none: the chord on the
+        beat stays."""
         goal = int(self.melody[end]) % 12
         for root in range(12):
             resolves = (goal - root - 5) % 12 in (0, 3, 4, 7)
