@@ -17,6 +17,19 @@ def melody(pitches, quarters=1, **score_fields):
     return Score(make_voices([notes]), **score_fields)
 
 
+def flat_network(num_steps: int, placement: hd.Placement) -> np.ndarray:
+    """A stand-in for the network: each voice likes the notes of the model's key (C major, or A
+    minor with its G#) near the middle of its range, the same at every step, shape=(num_steps,
+    NUM_PITCHES, 3) for alto, tenor and bass. Decoded with zero onsets, no voice asks to move."""
+    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)  # as the model's rows sound
+    scale = (0, 2, 4, 5, 7, 9, 11) if placement.key.mode == "major" else (0, 2, 4, 5, 7, 8, 9, 11)
+    diatonic = np.isin(pitch % 12, scale)
+    middles = [(low + high) / 2 + placement.total_shift for low, high in SATB_RANGES[1:]]
+    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - middle) / 5.0) ** 2) + 1e-6 for middle in middles],
+                       axis=-1)  # (P, 3)
+    return np.broadcast_to(profile, (num_steps, *profile.shape)).copy()
+
+
 @pytest.mark.parametrize(("key", "shift"), [("C major", 0), ("G major", 5), ("F# major", -6), ("Bb major", 2),
                                             ("A minor", 0), ("E minor", 5), ("C minor", -3)])
 def test_key_shift_goes_to_c_major_or_a_minor(key, shift):
@@ -163,11 +176,7 @@ def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
     placement = hd.place_melody(tune, Key.parse("C major"))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
     # a network that only knows C major's notes and each voice's middle register, and never asks a voice to move
-    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
-    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
-    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
-                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
-    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain = flat_network(tune.num_steps, placement)
     voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
     sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
     under_d5 = set((sounding[18] % 12).tolist())
@@ -185,11 +194,7 @@ def test_no_parallels_across_a_rest_in_every_voice():
     tune = Score(make_voices([notes]), time_signature=(3, 4))  # C5 D5 (an eighth), rests, E5 D5 C5
     placement = hd.place_melody(tune, Key.parse("C major"))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
-    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
-    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
-    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
-                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
-    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain = flat_network(tune.num_steps, placement)
     sustain[:, :, 2] = 0.01  # the bass wants C3, then G2 under the D5 and A2 under the E5: fifths across the rest
     for start, end, bass in ((0, 6, 48), (6, 8, 43), (12, 16, 45)):
         sustain[start:end, bass - hd.LOWEST_PITCH, 2] = 1.0
@@ -214,11 +219,7 @@ def test_a_passing_note_into_the_final_tonic_keeps_the_dominant_of_the_beat(monk
     tune = Score(make_voices([notes]), time_signature=(4, 4))
     placement = hd.place_melody(tune, Key.parse("C major"))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
-    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
-    diatonic = np.isin(pitch % 12, (0, 2, 4, 5, 7, 9, 11))
-    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2) / 5.0) ** 2) + 1e-6
-                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
-    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain = flat_network(tune.num_steps, placement)
     voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
     score = hd.assemble(tune, voices)
     sounding = metrics.sounding_pitches(score)  # (T, 4)
@@ -247,12 +248,7 @@ def test_the_first_chord_is_the_tonic_when_the_network_leans_a_little_elsewhere(
     placement = hd.place_melody(tune, Key.parse(key))
     condition = hd.condition_planes(tune, placement, tune.num_steps)
     shift = placement.total_shift  # the model's rows are the melody moved to C major / A minor
-    pitch = hd.LOWEST_PITCH + np.arange(hd.NUM_PITCHES)
-    scale = (0, 2, 4, 5, 7, 9, 11) if placement.key.mode == "major" else (0, 2, 4, 5, 7, 8, 9, 11)
-    diatonic = np.isin(pitch % 12, scale)
-    profile = np.stack([diatonic * np.exp(-0.5 * ((pitch - (low + high) / 2 - shift) / 5.0) ** 2) + 1e-6
-                        for low, high in SATB_RANGES[1:]], axis=-1)  # (P, 3): alto, tenor, bass
-    sustain = np.broadcast_to(profile, (tune.num_steps, *profile.shape)).copy()
+    sustain = flat_network(tune.num_steps, placement)
     first = slice(rest_steps, rest_steps + 4)
     sustain[first, :, 2] = 0.01
     sustain[first, leaning + shift - hd.LOWEST_PITCH, 2] = 1.0
