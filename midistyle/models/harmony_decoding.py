@@ -337,20 +337,24 @@ class _Decoder:
                 for t in range(beat, end):
                     self.dominants.setdefault(t, end)
 
+    def _resolving(self, roots: np.ndarray, end: int) -> np.ndarray:
+        """Whether a dominant on each root (a pitch class, -1 for none) is one the cadence at ``end``
+        may resolve: its resolution a fifth below holds the phrase's last melody note, and is the
+        key's tonic at the last phrase end, shape like ``roots``, bool."""
+        goal = int(self.melody[end]) % 12
+        resolves = (roots >= 0) & np.isin((goal - roots - 5) % 12, (0, 3, 4, 7))  # goal in the triad a 5th below
+        if self.cadences[end]:
+            resolves &= (roots + 5) % 12 == self.tonic_row_class
+        return resolves
+
     def _in_a_dominant(self, row: int, end: int) -> bool:
         """Whether a melody note (a pitch row) belongs to a dominant (major triad or dominant seventh)
-        that the cadence at ``end`` may resolve: one whose resolution a fifth below holds the phrase's
-        last melody note, on the key's tonic at the last phrase end. In a final cadence in C, a
+        that the cadence at ``end`` may resolve (:meth:`_resolving`). In a final cadence in C, a
         passing A4 between the dominant's B4 and the tonic's G4 belongs to none: the chord on the
         beat stays."""
-        goal = int(self.melody[end]) % 12
-        for root in range(12):
-            resolves = (goal - root - 5) % 12 in (0, 3, 4, 7)
-            if self.cadences[end]:
-                resolves &= (root + 5) % 12 == self.tonic_row_class
-            if resolves and (row - root) % 12 in (0, 4, 7, 10):
-                return True
-        return False
+        roots = np.arange(12)
+        holds_it = np.isin((row - roots) % 12, (0, 4, 7, 10))
+        return bool((self._resolving(roots, end) & holds_it).any())
 
     def run(self) -> list[list[Note]]:
         for t in range(len(self.log_p)):
@@ -703,13 +707,8 @@ class _Decoder:
             if self.cadences[t]:
                 bonus += FINAL_TONIC_BONUS * (roots == self.tonic_row_class)
         elif t in self.dominants:
-            end = self.dominants[t]
-            goal = int(self.melody[end]) % 12
             roots = np.array([_dominant_root(p) for p in pitches])
-            resolves = (roots >= 0) & np.isin((goal - roots - 5) % 12, (0, 3, 4, 7))  # goal in the triad a 5th below
-            if self.cadences[end]:
-                resolves &= (roots + 5) % 12 == self.tonic_row_class
-            bonus += DOMINANT_BONUS * resolves
+            bonus += DOMINANT_BONUS * self._resolving(roots, self.dominants[t])
         return bonus
 
     def _chord_score(self, t: int, pitches: np.ndarray) -> np.ndarray:
