@@ -1,9 +1,10 @@
-"""Which key a melody is harmonized in: the notes, or the file's key signature where it ends the tune."""
+"""Which key a melody is harmonized in: the notes, the relative key it ends in, or the file's key signature
+where it ends the tune."""
 
 import pytest
 
-from midistyle.models.harmonizer_data import place_melody
-from midistyle.music.keys import same_scale, signature_key
+from midistyle.models.harmonizer_data import detect_key, place_melody
+from midistyle.music.keys import ending_key, relative_key, same_scale, signature_key
 from midistyle.music.score import Key, Note, Score, make_voices
 
 
@@ -61,3 +62,33 @@ def test_place_melody_says_which_key_it_took_and_why():
     on_d = place_melody(tune(G_TUNE_ON_D, "G major"))
     assert on_d.key == Key.parse("G major") and on_d.key_shift == 5  # harmonized in G: moved to C major
     assert on_d.key_line() == "key: G major (the file's key signature; the notes alone suggest D major)"
+
+
+A_MAJOR_ON_F_SHARP = [66, 69, 73, 71, 69, 66, 68, 66, 64, 66, 68, 69]  # dwells on F#, ends on A
+
+
+def test_of_a_key_and_its_relative_the_one_the_tune_ends_on_is_taken():
+    heard = Key.parse("F# minor")
+    assert detect_key(tune(A_MAJOR_ON_F_SHARP)) == heard  # a key profile hears the relative minor
+    assert ending_key(tune(A_MAJOR_ON_F_SHARP), heard) == Key.parse("A major")
+    assert ending_key(tune(A_MAJOR_ON_F_SHARP[:-1] + [66]), heard) == heard  # ends on F#: it stands
+    assert ending_key(tune(A_MAJOR_ON_F_SHARP[:-1] + [73]), heard) == heard  # ends on C#: neither's tonic
+    assert ending_key(tune([69, 72, 76, 71, 69, 67, 72]), Key.parse("A minor")) == Key.parse("C major")
+    assert relative_key(Key.parse("C# major")) == Key(7, "minor")  # A# minor, seven sharps
+
+
+def test_the_harmonizer_reads_a_bach_soprano_in_the_key_bach_ends_it_in():
+    """Valid chorale 2 is in A major and ends on A; its notes alone read as F# minor."""
+    from midistyle.data.chorales import load_chorales
+    from midistyle.music.chords import label_chords, onset_slices
+
+    chorale = load_chorales("valid")[2]
+    soprano = chorale.select_voices([0])
+    assert detect_key(soprano) == Key.parse("F# minor")
+    placed = place_melody(soprano)
+    assert placed.key == Key.parse("A major") == chorale.key
+    assert label_chords(onset_slices(chorale)).roots[-1] == placed.key.tonic_pitch_class  # Bach's final chord
+    assert placed.key_line() == "key: A major (the tune ends on its tonic; the notes alone suggest F# minor)"
+    misfiled = place_melody(tune(A_MAJOR_ON_F_SHARP, "Bb major"))  # a signature ending it on no tonic of its
+    assert misfiled.key_line() == ("key: A major (the tune ends on its tonic; the notes alone suggest F# minor; "
+                                   "the file's Bb major signature does not fit the tune)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from midistyle.models.harmonizer_data import assemble, detect_key
+from midistyle.models.harmonizer_data import assemble, choose_key
 from midistyle.music.score import SATB_RANGES, Key, Note, Score
 
 MAJOR_TRIADS = ((0, 4, 7), (7, 11, 2), (5, 9, 0), (9, 0, 4), (2, 5, 9), (4, 7, 11))
@@ -36,8 +36,9 @@ def _closest(pitch_class: int, previous: int, low: int, high: int) -> int:
 
 
 def harmonize_with_triads(melody: Score, key: Key | None = None) -> Score:
-    """Four voices: the melody, then block triads in alto, tenor and bass."""
-    key = key or detect_key(melody)
+    """Four voices: the melody, then block triads in alto, tenor and bass, in ``key`` (default the
+    one :func:`midistyle.models.harmonizer_data.choose_key` gives the harmonizer)."""
+    key = key or choose_key(melody)[0]  # the key the harmonizer takes
     previous = [int(np.mean(r)) for r in SATB_RANGES[1:]]
     lower: list[list[Note]] = [[], [], []]
     for note in melody.voices[0].notes:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.errors import InputError
-from midistyle.music.keys import same_scale, signature_key
+from midistyle.music.keys import ending_key, same_scale, signature_key
 from midistyle.music.metrics import beat_steps
 from midistyle.music.score import VOICE_NAMES, Key, Note, Score, Voice, make_voices
 
@@ -88,6 +88,24 @@ def detect_key(melody: Score) -> Key:
         return Key.parse(f"{enharmonic} {analysed.mode}")
 
 
+def choose_key(melody: Score) -> tuple[Key, str]:
+    """The key a one-voice melody is harmonized in, and how it was chosen (for the report line).
+
+    Its notes' key (:func:`detect_key`), or the relative key that it ends on the tonic of
+    (:func:`midistyle.music.keys.ending_key`), unless its file's key signature names another key
+    that ends it (:func:`midistyle.music.keys.signature_key`).
+    """
+    detected = detect_key(melody)
+    signed = signature_key(melody, detected)
+    if signed is not None:
+        return signed, f"the file's key signature; the notes alone suggest {detected}"
+    key, declared = ending_key(melody, detected), melody.key
+    source = "detected" if key == detected else f"the tune ends on its tonic; the notes alone suggest {detected}"
+    if declared is not None and not same_scale(declared, key):
+        source += f"; the file's {declared} signature does not fit the tune"
+    return key, source
+
+
 def place_melody(melody: Score, key: Key | None = None) -> Placement:
     """Key and octave shifts for a one-voice melody.
 
@@ -95,9 +113,8 @@ def place_melody(melody: Score, key: Key | None = None) -> Placement:
     placed: the model is shown its outlying notes an octave nearer (:func:`condition_planes`) and
     the soprano keeps them as written. ``Placement.notes_outside`` counts them.
 
-    Without ``key``, the melody's key is detected from its notes, unless its file's key signature
-    names another key that ends it (:func:`midistyle.music.keys.signature_key`);
-    ``Placement.key_source`` says which, with the other where they differ.
+    Without ``key``, the melody's key is :func:`choose_key`'s; ``Placement.key_source`` says how it
+    was chosen.
 
     Raises
     ------
@@ -106,14 +123,7 @@ def place_melody(melody: Score, key: Key | None = None) -> Placement:
     """
     source = ""
     if key is None:
-        detected = detect_key(melody)
-        key = signature_key(melody, detected)
-        if key is not None:
-            source = f"the file's key signature; the notes alone suggest {detected}"
-        else:
-            key, declared = detected, melody.key
-            source = "detected" if declared is None or same_scale(declared, detected) else \
-                f"detected; the file's {declared} signature does not fit the tune"
+        key, source = choose_key(melody)
     pitches = np.array([n.pitch for n in melody.voices[0].notes]) + key_shift(key)
     span = int(pitches.max() - pitches.min())
     if span > MAX_MELODY_SPAN:

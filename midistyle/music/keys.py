@@ -99,7 +99,8 @@ def signature_key(melody: Score, detected: Key) -> Key | None:
     ``detected`` (found from the notes alone); None where ``detected`` should stand.
 
     A signature names a scale, and the notes say which of its two keys, major or the relative
-    minor, they are in: a signature of the scale ``detected`` is in adds nothing. A signature of
+    minor, they are in: a signature of the scale ``detected`` is in adds nothing (the last note picks
+    between the two, :func:`ending_key`). A signature of
     another scale wins when the tune ends on the tonic of one of its keys, the notes fit that key's
     scale (no :func:`misfit`), and the notes alone heard another tonic: a tune in G major that keeps
     returning to D reads as D major, and ends on G. A signature left at its default (C major in a
@@ -115,11 +116,32 @@ def signature_key(melody: Score, detected: Key) -> Key | None:
     if declared is None or not notes or same_scale(declared, detected):
         return None
     last = notes[-1].pitch % 12
-    relative = Key(declared.sharps, "minor" if declared.mode == "major" else "major")  # the same signature
-    ending = next((k for k in (declared, relative) if k.tonic_pitch_class == last), None)
+    ending = next((k for k in (declared, relative_key(declared)) if k.tonic_pitch_class == last), None)
     if ending is None or ending.tonic_pitch_class == detected.tonic_pitch_class or misfit(melody, ending):
         return None
     return ending
+
+
+def relative_key(score_key: Key) -> Key:
+    """The key with the same signature and the other mode (A minor for C major, and back)."""
+    return Key(score_key.sharps, "minor" if score_key.mode == "major" else "major")
+
+
+def ending_key(melody: Score, heard: Key) -> Key:
+    """Of ``heard`` and its relative (:func:`relative_key`), the one whose tonic the melody ends on;
+    ``heard`` where the last note is the tonic of neither.
+
+    The notes of a key and its relative are the same scale, and a key profile can hear either: a
+    chorale in A major that dwells on its F#s reads as F# minor. Its last note settles it, since a
+    chorale melody ends on its tonic. Measured against the root of Bach's final chord (``python
+    -m benchmarks key_choice``).
+    """
+    notes = melody.voices[0].notes if melody.voices else ()
+    if not notes:
+        return heard
+    relative = relative_key(heard)
+    last = notes[-1].pitch % 12
+    return relative if relative.tonic_pitch_class == last != heard.tonic_pitch_class else heard
 
 
 def _pitch_class_histogram(score: Score) -> np.ndarray:
