@@ -184,6 +184,22 @@ def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
     assert sounding[20, 3] % 12 == 0  # ... into C
 
 
+def test_an_off_beat_note_leaping_into_a_cadence_keeps_the_chord_of_the_beat():
+    """C5 E5 | F5 E5-G5 C5 in 3/4: the eighth G5 belongs to G major, the dominant of the C5 it leaps
+    to, but only a note that steps into the end is a dominant's (B4 A4 | G, not E5 G5 | C): the
+    voices hold the beat's chord under it."""
+    eighth = 2
+    notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, eighth), Note(18, 79, eighth),
+             Note(20, 72, 12)]
+    tune = Score(make_voices([notes]), time_signature=(3, 4))
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    sustain = flat_network(tune.num_steps, placement)
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
+    assert (sounding[18, 1:] == sounding[16, 1:]).all()
+
+
 def test_no_parallels_across_a_rest_in_every_voice():
     """The critic reads the chords either side of a rest in every voice as consecutive (folk_06 bar
     4: alto and bass B -> D an octave apart over the melody's rest); so does the decoder, also when
