@@ -273,3 +273,23 @@ def test_the_first_chord_is_the_tonic_when_the_network_leans_a_little_elsewhere(
     score = hd.assemble(tune, voices)
     assert opens_on_tonic(score, Key.parse(key)) == (bonus is None)
     assert score.voices[3].notes[0].pitch == (tonic if bonus is None else leaning)
+
+
+def test_under_a_chord_symbol_the_first_chord_is_the_symbols_and_earns_no_opening_bonus():
+    """A user's "C" over E5 D5 C5, the bass 6 nats likelier on E than on C (under a symbol the
+    network counts a quarter: 1.5): the symbol's own root-position bonus (1 nat) leaves the
+    inversion to the network; the opening's tonic bonus (2 nats) is for a bare melody only, and
+    would have put C in the bass."""
+    from midistyle.models.harmony_decoding import ChordPlan
+    from midistyle.music.chord_symbols import parse_chord_symbol
+
+    tune = melody([76, 74, 72])
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    sustain = flat_network(tune.num_steps, placement)
+    sustain[0:4, :, 2] = 0.01
+    sustain[0:4, 52 - hd.LOWEST_PITCH, 2] = 1.0  # E3
+    sustain[0:4, 48 - hd.LOWEST_PITCH, 2] = np.exp(-6.0)  # C3
+    chords = ChordPlan.from_symbols([parse_chord_symbol("C", 0)], placement, tune.num_steps)
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement, chords=chords)
+    assert hd.assemble(tune, voices).voices[3].notes[0].pitch == 52
