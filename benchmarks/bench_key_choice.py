@@ -10,7 +10,8 @@ signatures of Bach's files, and with every file's signature replaced by C major,
 program leaves it when nobody sets one (there, a signature that wins is the rule's mistake, unless
 the tune is in C major or A minor).
 
-Right is the key's tonic being the root of the final chord of Bach's own setting. That measure is
+Right is the key's tonic being the root of the final chord of Bach's own setting. The last column
+compares with the key of Bach's file instead, mode too. That measure is
 blind to the mode, and most of Bach's chorales end on their tonic, but not all (half and Phrygian
 closes): it compares the two choices, it does not grade either on its own.
 """
@@ -33,7 +34,8 @@ def run(quick: bool = False) -> list[dict]:
                       "the signature wins": 0, "of them, detection right": 0, "of them, the signature right": 0,
                       "the ending picks the relative key": 0, "of those, detection right": 0,
                       "of those, the ending right": 0,
-                      "detection right (all)": 0, "harmonizer's key right (all)": 0}
+                      "detection right (all)": 0, "harmonizer's key right (all)": 0,
+                      "harmonizer's key is the file's, mode too (all)": 0}
             for chorale in chorales:
                 melody = chorale.select_voices([0])
                 if signature != "Bach's files":
@@ -43,6 +45,7 @@ def run(quick: bool = False) -> list[dict]:
                 detection_right, chosen_right = (k.tonic_pitch_class == final_root for k in (detected, chosen))
                 counts["detection right (all)"] += detection_right
                 counts["harmonizer's key right (all)"] += chosen_right
+                counts["harmonizer's key is the file's, mode too (all)"] += chosen == chorale.key
                 if chosen == detected:
                     continue
                 if same_scale(chosen, detected):  # the relative it ends in (a winning signature: another scale)

@@ -1,9 +1,9 @@
 """Which leaps of a seventh Bach writes, and which the harmonizer writes: the evidence behind its cost.
 
 The harmony critic marks every melodic leap of a minor or major seventh (``seventh_leap``). A
-teacher marks them all; Bach writes them in the bass, most often rising to the leading tone (a
-root-position tonic moving to the dominant's first inversion a seventh above rather than a step
-below). Rows: Bach's train and valid chorales, the shipped harmonizer on the 34 valid sopranos
+teacher marks them all; Bach writes them nearly all in the bass, most often rising, some of them
+to the leading tone (a root-position tonic moving to the dominant's first inversion a seventh
+above rather than a step below). Rows: Bach's train and valid chorales, the shipped harmonizer on the 34 valid sopranos
 (with Bach's fermatas, key detected) and on the folk tunes of ``benchmarks harmony_critic``.
 Columns: leaps per 100 quarter beats (as the critic counts them), how many each voice took, how
 many of the bass's rose, and how many (any voice) landed on the leading tone of the piece's key

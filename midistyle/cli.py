@@ -235,7 +235,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "most likely pitches alone; sample = drawn from the network alone")
     harmonize.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     harmonize.add_argument("--key", default=None, help="the melody's key, e.g. 'D major' or 'F# minor' (default: "
-                                                       "detected, or the file's key signature where that key ends "
+                                                       "detected, the relative key where the tune ends on its "
+                                                       "tonic, or the file's key signature where that key ends "
                                                        "the tune); it does not transpose")
     harmonize.add_argument("--weights", default=None, help="a trained model folder (default: the shipped one)")
     chords = harmonize.add_mutually_exclusive_group()

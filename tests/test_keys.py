@@ -89,6 +89,8 @@ def test_the_harmonizer_reads_a_bach_soprano_in_the_key_bach_ends_it_in():
     assert placed.key == Key.parse("A major") == chorale.key
     assert label_chords(onset_slices(chorale)).roots[-1] == placed.key.tonic_pitch_class  # Bach's final chord
     assert placed.key_line() == "key: A major (the tune ends on its tonic; the notes alone suggest F# minor)"
+    default = place_melody(tune(A_MAJOR_ON_F_SHARP, "C major"))  # A minor ends it too, but the ending chose
+    assert default.key == Key.parse("A major")
     misfiled = place_melody(tune(A_MAJOR_ON_F_SHARP, "Bb major"))  # a signature ending it on no tonic of its
     assert misfiled.key_line() == ("key: A major (the tune ends on its tonic; the notes alone suggest F# minor; "
                                    "the file's Bb major signature does not fit the tune)")

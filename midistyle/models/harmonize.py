@@ -112,8 +112,9 @@ class Harmonizer:
             0 decodes the most likely pitches; > 0 samples them (more variety, more risk).
         seed : int, keyword-only
         key : Key or None, keyword-only
-            Default: detected from the notes, or named by the melody file's key signature where
-            that key ends the tune (:func:`midistyle.models.harmonizer_data.place_melody`).
+            Default: detected from the notes (of a key and its relative, the one whose tonic ends
+            the tune), or named by the melody file's key signature where that key ends the tune
+            (:func:`midistyle.models.harmonizer_data.choose_key`).
         decoder : {"joint", "greedy", "sample"}, keyword-only
             ``joint`` (default) adds the voice-leading rules and cadence planning of
             :mod:`midistyle.models.harmony_decoding` and the figuration of

@@ -93,13 +93,14 @@ def choose_key(melody: Score) -> tuple[Key, str]:
 
     Its notes' key (:func:`detect_key`), or the relative key that it ends on the tonic of
     (:func:`midistyle.music.keys.ending_key`), unless its file's key signature names another key
-    that ends it (:func:`midistyle.music.keys.signature_key`).
+    that ends it (:func:`midistyle.music.keys.signature_key`). The ending speaks first: a default C
+    major signature over a tune in A major that reads as F# minor names A minor, which ends it too.
     """
     detected = detect_key(melody)
-    signed = signature_key(melody, detected)
+    key, declared = ending_key(melody, detected), melody.key
+    signed = signature_key(melody, key)
     if signed is not None:
         return signed, f"the file's key signature; the notes alone suggest {detected}"
-    key, declared = ending_key(melody, detected), melody.key
     source = "detected" if key == detected else f"the tune ends on its tonic; the notes alone suggest {detected}"
     if declared is not None and not same_scale(declared, key):
         source += f"; the file's {declared} signature does not fit the tune"
