@@ -1,6 +1,6 @@
 """Settings of the joint decoder on a bare melody: the development runs.
 
-Five questions, asked on sets that no README table of the harmonizer is measured on:
+Six questions, asked on sets that no README table of the harmonizer is measured on:
 
 - How much should hidden fifths and octaves in the outer voices cost (``HIDDEN_PENALTY`` of
   :mod:`midistyle.models.harmony_decoding`)? The shipped value was chosen here.
@@ -12,6 +12,10 @@ Five questions, asked on sets that no README table of the harmonizer is measured
 - How much should a leap of a seventh in a decoded voice cost (``SEVENTH_LEAP_PENALTY``)? The
   critic marks 0.42 per 100 quarter beats in Bach's train chorales; at 3 nats the bass of two folk
   tunes still took G2 -> F#3 into a D/F# chord where F#2 was a step away.
+- How much should the key's tonic earn as the last chord (``FINAL_TONIC_BONUS``)? Where the
+  melody holds the tonic through the beat before the end, no dominant can sound there, and the
+  network may want another chord to end on (Binnorie, from music21's Northumbrian Minstrelsy,
+  tune 12, ended on E-flat major in G minor at 4 nats).
 - Should the decoder look one chord ahead on a bare melody too? The look ahead
   (``decode_harmony(lookahead=...)``) was built for steered decoding, where written voices or
   chord symbols can leave a likely chord no way on but into parallels. A bare melody can do the
@@ -38,7 +42,8 @@ import tempfile
 import time
 
 RULES = ("parallel_fifths", "parallel_octaves", "contrary_fifths_octaves", "hidden_fifths_octaves", "clash",
-         "seventh_leap", "augmented_diminished_interval", "unexplained_nonchord_tone", "voice_overlap")
+         "seventh_leap", "augmented_diminished_interval", "unexplained_nonchord_tone", "voice_overlap",
+         "ending_not_tonic")
 DEV_TUNES = 60
 # each constant of midistyle.models.harmony_decoding swept, its column in the table, and the values tried
 SWEEPS = {
@@ -46,6 +51,7 @@ SWEEPS = {
     "PARALLEL_PENALTY": ("parallel penalty", (4.0, 6.0, 8.0, 12.0)),
     "OPENING_TONIC_BONUS": ("opening tonic bonus", (0.0, 1.0, 2.0, 4.0)),
     "SEVENTH_LEAP_PENALTY": ("seventh leap penalty", (3.0, 4.5, 6.0)),
+    "FINAL_TONIC_BONUS": ("final tonic bonus", (4.0, 8.0, 16.0)),
 }
 
 
