@@ -30,6 +30,20 @@ def flat_network(num_steps: int, placement: hd.Placement) -> np.ndarray:
     return np.broadcast_to(profile, (num_steps, *profile.shape)).copy()
 
 
+def off_beat_cadence(eighth_pitch: int) -> np.ndarray:
+    """C5 E5 | F5 E5-(``eighth_pitch``) C5 in 3/4, decoded on :func:`flat_network` (a network that
+    only knows C major's notes and each voice's middle register, and never asks a voice to move):
+    the sounding pitches, shape=(T, 4)."""
+    notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, 2), Note(18, eighth_pitch, 2),
+             Note(20, 72, 12)]  # at 4 steps per quarter: the eighth at bar 2, beat 2.5
+    tune = Score(make_voices([notes]), time_signature=(3, 4))
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    sustain = flat_network(tune.num_steps, placement)
+    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
+    return metrics.sounding_pitches(hd.assemble(tune, voices))
+
+
 @pytest.mark.parametrize(("key", "shift"), [("C major", 0), ("G major", 5), ("F# major", -6), ("Bb major", 2),
                                             ("A minor", 0), ("E minor", 5), ("C minor", -3)])
 def test_key_shift_goes_to_c_major_or_a_minor(key, shift):
@@ -169,16 +183,7 @@ def test_a_resting_written_voice_is_a_rest_to_the_joint_decoder():
 def test_an_off_beat_note_stepping_into_a_cadence_gets_the_dominant():
     """C5 E5 | F5 E5-D5 C5 in 3/4: the beat before the end holds E5, which no G major chord holds; the
     eighth D5 that steps into the end does, and every voice chooses again there (Chevy Chase, bar 7)."""
-    eighth = 2
-    notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, eighth), Note(18, 74, eighth),
-             Note(20, 72, 12)]  # in 3/4 at 4 steps per quarter: the D5 at bar 2, beat 2.5
-    tune = Score(make_voices([notes]), time_signature=(3, 4))
-    placement = hd.place_melody(tune, Key.parse("C major"))
-    condition = hd.condition_planes(tune, placement, tune.num_steps)
-    # a network that only knows C major's notes and each voice's middle register, and never asks a voice to move
-    sustain = flat_network(tune.num_steps, placement)
-    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
-    sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
+    sounding = off_beat_cadence(74)  # (T, 4)
     under_d5 = set((sounding[18] % 12).tolist())
     assert sounding[18, 3] % 12 == 7 and 11 in under_d5 and under_d5 <= {7, 11, 2, 5}  # G (B D F) in root position
     assert sounding[20, 3] % 12 == 0  # ... into C
@@ -188,15 +193,7 @@ def test_an_off_beat_note_leaping_into_a_cadence_keeps_the_chord_of_the_beat():
     """C5 E5 | F5 E5-G5 C5 in 3/4: the eighth G5 belongs to G major, the dominant of the C5 it leaps
     to, but only a note that steps into the end is a dominant's (B4 A4 | G, not E5 G5 | C): the
     voices hold the beat's chord under it."""
-    eighth = 2
-    notes = [Note(0, 72, 8), Note(8, 76, 4), Note(12, 77, 4), Note(16, 76, eighth), Note(18, 79, eighth),
-             Note(20, 72, 12)]
-    tune = Score(make_voices([notes]), time_signature=(3, 4))
-    placement = hd.place_melody(tune, Key.parse("C major"))
-    condition = hd.condition_planes(tune, placement, tune.num_steps)
-    sustain = flat_network(tune.num_steps, placement)
-    voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement)
-    sounding = metrics.sounding_pitches(hd.assemble(tune, voices))  # (T, 4)
+    sounding = off_beat_cadence(79)  # (T, 4)
     assert (sounding[18, 1:] == sounding[16, 1:]).all()
 
 
