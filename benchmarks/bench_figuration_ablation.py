@@ -4,7 +4,8 @@ The 34 valid sopranos (with Bach's fermatas) are harmonized by the shipped joint
 figuration, then given each figure alone and the shipped mix (``FigurationConfig``; the same seeds as
 ``harmonize`` uses). Columns: the critic's two-sample test against Bach's valid settings of the same
 melodies, the style classifier's Fréchet distance to them, passing tones and suspensions per 100
-quarter beats, the share of the lower voices' moves that repeat a note, and whether any critic rule
+quarter beats, the share of the lower voices' moves that repeat a note
+(:func:`midistyle.music.metrics.repeated_pitch_share`: moves with no rest between), and whether any critic rule
 rises above 1.25 × Bach's rate (+0.1).
 """
 
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 
 def run(quick: bool = False) -> list[dict]:
-    import numpy as np
-
     from midistyle.data.chorales import load_chorales
     from midistyle.evaluation.classifier import StyleClassifier
     from midistyle.evaluation.frechet import frechet_distance
@@ -23,6 +22,7 @@ def run(quick: bool = False) -> list[dict]:
     from midistyle.models.harmonize import Harmonizer
     from midistyle.music.figuration import FigurationConfig, add_figuration
     from midistyle.music.harmony import RULES, critique, pooled_rates
+    from midistyle.music.metrics import repeated_pitch_share
 
     valid = load_chorales("valid")[: 10 if quick else None]
     harmonizer = Harmonizer.load()
@@ -45,7 +45,6 @@ def run(quick: bool = False) -> list[dict]:
         found = [critique(s) for s in pieces]
         quarters = sum(c.quarters for c in found)
         rates = pooled_rates(found)
-        moves = [b.pitch - a.pitch for s in pieces for v in s.voices[1:] for a, b in zip(v.notes, v.notes[1:])]
         embeddings, _ = classifier.embed_and_classify(set_windows(pieces))
         rows.append({
             "figuration": name,
@@ -53,7 +52,7 @@ def run(quick: bool = False) -> list[dict]:
             "Frechet to Bach valid": round(float(frechet_distance(embeddings, reference)), 2),
             "passing /100": round(100 * sum(c.nonchord_tones["passing"] for c in found) / quarters, 1),
             "suspensions /100": round(100 * sum(c.nonchord_tones["suspension"] for c in found) / quarters, 1),
-            "repeated notes": round(float(np.mean(np.array(moves) == 0)), 3),
+            "repeated notes": round(repeated_pitch_share(pieces), 3),
             "rules above 1.25 x Bach": ", ".join(r for r in RULES if rates[r] > 1.25 * bach_rates[r] + 0.1) or "none",
         })
     return rows

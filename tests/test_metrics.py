@@ -171,3 +171,17 @@ def test_bach_test_split_is_near_clean(test_chorales):
     assert bach["chord_beat_rate"] > 0.85
     assert bach["parallel_fifths_octaves"] < 6
     assert set(bach) == set(metrics.METRICS)
+
+
+def test_repeated_pitch_share_counts_a_pitch_struck_again_but_not_across_a_rest():
+    """Alto C4 C4 D4 (one repeat in two moves); tenor A3, rest, A3 (no move: a rest between);
+    bass held (no move). The soprano's repeats are not counted."""
+    soprano = [Note(0, 72, 4), Note(4, 72, 4), Note(8, 72, 4)]
+    alto = [Note(0, 60, 4), Note(4, 60, 4), Note(8, 62, 4)]
+    tenor = [Note(0, 57, 4), Note(8, 57, 4)]
+    bass = [Note(0, 48, 12)]
+    score = Score(make_voices([soprano, alto, tenor, bass]))
+    assert metrics.repeated_pitch_share([score]) == 0.5
+    assert metrics.repeated_pitch_share([score, score]) == 0.5
+    assert metrics.repeated_pitch_share([score], voices=(0,)) == 1.0
+    assert metrics.repeated_pitch_share([Score(make_voices([soprano]))]) == 0.0

@@ -299,6 +299,33 @@ def large_leaps(score: Score) -> float:
     return _per_100_transitions(count, beat_starts(score))
 
 
+def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2, 3)) -> float:
+    """Of the given voices' moves from one note straight into the next (no rest between), the share
+    that strike the same pitch again, pooled over ``scores``.
+
+    Parameters
+    ----------
+    scores : sequence of Score
+    voices : sequence of int
+        Voice indices; default the alto, tenor and bass of a four-part score.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when there is no such move. Tied notes merged at reading (music21's
+        ``stripTies``) count as one note, so a held pitch is not a repeat.
+    """
+    repeats = moves = 0
+    for score in scores:
+        for v in voices:
+            notes = score.voices[v].notes if v < score.num_voices else ()
+            for a, b in zip(notes, notes[1:]):
+                if a.end_step == b.onset_step:
+                    moves += 1
+                    repeats += a.pitch == b.pitch
+    return repeats / max(moves, 1)
+
+
 # -- harmony -------------------------------------------------------------------------------------
 def chord_name(pitch_classes: set[int] | frozenset[int]) -> str | None:
     """The template a pitch-class set completes or incompletely fills, e.g. ``"C major"``; else None.
