@@ -381,26 +381,6 @@ def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, 
     assert octaves == (0 if penalty is None else 2)
 
 
-def test_the_repeated_note_penalty_makes_the_lower_voices_strike_a_held_pitch_again_less(shipped, monkeypatch,
-                                                                                         test_chorales):
-    """``REPEATED_NOTE_PENALTY`` is off as shipped (harmonizer_dev); the benchmark sweeps it, so it must
-    act: at 4 nats the lower voices of three test sopranos repeat a pitch less often than with none."""
-    from midistyle.models import harmony_decoding
-
-    def repeats() -> int:
-        count = 0
-        for chorale in test_chorales[:3]:
-            score = shipped.harmonize(chorale.select_voices([0]).replace(key=None))[0].score
-            count += sum(a.pitch == b.pitch and a.end_step == b.onset_step
-                         for voice in score.voices[1:] for a, b in zip(voice.notes, voice.notes[1:]))
-        return count
-
-    assert harmony_decoding.REPEATED_NOTE_PENALTY == 0.0
-    shipped_repeats = repeats()
-    monkeypatch.setattr(harmony_decoding, "REPEATED_NOTE_PENALTY", 4.0)
-    assert repeats() < shipped_repeats
-
-
 def test_a_tune_that_dips_under_the_altos_range_stays_the_top_voice(shipped):
     """folk_04 runs E3-F4: where it dipped to E3 the alto, kept in its range (from F3), sat above it
     (the decoder found no voicing in order and fell back to one that crossed) and clashed with it."""

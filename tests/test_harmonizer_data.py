@@ -128,6 +128,37 @@ def test_a_melody_under_the_altos_range_stays_above_the_other_voices(method):
     assert (sounding[:, 1:] <= sounding[:, :1]).all()
 
 
+@pytest.mark.parametrize(("pitches", "onset_probability"), [
+    ([76] * 8, 0.0),  # E5 throughout: the voices hold a C major chord, choosing it again at the cadence
+    ([76, 74, 72, 74, 76, 76, 76, 74, 74, 76, 79, 79], 1.0),
+])
+def test_the_repeated_note_cost_weighs_only_a_held_pitch_struck_again(monkeypatch, pitches, onset_probability):
+    """``REPEATED_NOTE_PENALTY`` costs a voice that strikes its held pitch again (the network puts an
+    onset on it), not one that holds it: on :func:`flat_network`, with no onsets the voices hold
+    their chord to the end, with or without the cost; with onsets everywhere they strike every
+    eighth, repeating their pitches without the cost and moving with it."""
+    from midistyle.models import harmony_decoding
+
+    tune = melody(pitches)
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    sustain = flat_network(tune.num_steps, placement)
+    onset = np.full_like(sustain, onset_probability)
+
+    def decoded(penalty: float) -> tuple[list[list[Note]], int]:
+        monkeypatch.setattr(harmony_decoding, "REPEATED_NOTE_PENALTY", penalty)
+        voices = decode_harmony(sustain, onset, condition, placement, model_space=True)
+        repeats = sum(a.pitch == b.pitch and a.end_step == b.onset_step for notes in voices
+                      for a, b in zip(notes, notes[1:]))
+        return voices, repeats
+
+    (free_voices, free_repeats), (costly_voices, costly_repeats) = decoded(0.0), decoded(1.0)
+    if onset_probability == 0.0:
+        assert costly_voices == free_voices and [len(notes) for notes in free_voices] == [1, 1, 1]
+    else:
+        assert free_repeats > 10 and costly_repeats < free_repeats / 4
+
+
 def test_pair_weights_read_the_written_factor_when_called(monkeypatch):
     from midistyle.models import harmony_decoding
 
