@@ -18,7 +18,7 @@ Seven questions, asked on sets that no README table of the harmonizer is measure
   tune 12, ended on E-flat major in G minor at 4 nats).
 - How much should a voice's striking again the pitch it holds cost (``REPEATED_NOTE_PENALTY``)? The
   lower voices of the valid sopranos' harmonizations repeat a pitch in 0.23 of their moves (after the
-  figuration's ties), Bach's in 0.12.
+  figuration), Bach's in 0.12.
 - Should the decoder look one chord ahead on a bare melody too? The look ahead
   (``decode_harmony(lookahead=...)``) was built for steered decoding, where written voices or
   chord symbols can leave a likely chord no way on but into parallels. A bare melody can do the

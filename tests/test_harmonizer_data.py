@@ -152,7 +152,7 @@ def test_the_repeated_note_cost_weighs_only_a_held_pitch_struck_again(monkeypatc
                       for a, b in zip(notes, notes[1:]))
         return voices, repeats
 
-    (free_voices, free_repeats), (costly_voices, costly_repeats) = decoded(0.0), decoded(1.0)
+    (free_voices, free_repeats), (costly_voices, costly_repeats) = decoded(0.0), decoded(4.0)
     if onset_probability == 0.0:
         assert costly_voices == free_voices and [len(notes) for notes in free_voices] == [1, 1, 1]
     else:

@@ -182,6 +182,7 @@ def test_repeated_pitch_share_counts_a_pitch_struck_again_but_not_across_a_rest(
     bass = [Note(0, 48, 12)]
     score = Score(make_voices([soprano, alto, tenor, bass]))
     assert metrics.repeated_pitch_share([score]) == 0.5
-    assert metrics.repeated_pitch_share([score, score]) == 0.5
+    one_repeat = Score(make_voices([soprano[:2], alto[:2]]))  # one move, a repeat
+    assert metrics.repeated_pitch_share([score, one_repeat]) == 2 / 3  # pooled moves, not a mean of shares
     assert metrics.repeated_pitch_share([score], voices=(0,)) == 1.0
     assert metrics.repeated_pitch_share([Score(make_voices([soprano]))]) == 0.0

@@ -104,10 +104,10 @@ SEVENTH_LEAP_PENALTY = 3.0
 # dissonance penalty sees only the bass); on valid 0, 1, 2, 4 gave 25, 19, 19, 16 clashes and nothing else worse
 INNER_CLASH_PENALTY = 4.0
 # a decoded voice striking again the pitch it holds (where the network puts an onset on it; holding it costs
-# nothing). After the figuration's ties the lower voices of the valid sopranos' harmonizations repeat a pitch in
+# nothing). After the figuration the lower voices of the valid sopranos' harmonizations repeat a pitch in
 # 0.23 of their moves (0.35 as decoded), Bach's in 0.12. harmonizer_dev, 0, 1, 2, 4 nats: repeats 0.23, 0.18,
 # 0.13, 0.05, clashes 0.71, 0.95, 1.33, 2.04 per 100 beats (Bach 1.0), the two-sample test 0.91, 0.93, 0.91,
-# 0.98. Off: the voices kept from repeating step into clashes, and the test does not move.
+# 0.98. Off: the voices kept from repeating move into clashes, and the test does not improve.
 REPEATED_NOTE_PENALTY = 0.0
 DOUBLED_LEADING_TONE_PENALTY = 2.0  # the third of the major chord on the dominant, doubled
 CADENCE_TRIAD_BONUS = 4.0  # a root-position triad at a phrase end

@@ -1,4 +1,5 @@
-"""Symbolic music metrics: pure functions ``metric(score) -> float``.
+"""Symbolic music metrics: pure functions ``metric(score) -> float`` (and one over a set of scores,
+:func:`repeated_pitch_share`).
 
 Three families, all computed on the step grid of a :class:`~midistyle.music.score.Score`:
 
@@ -306,14 +307,20 @@ def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2,
     Parameters
     ----------
     scores : sequence of Score
+        The pieces; their moves are pooled (a long piece weighs more than a short one).
     voices : sequence of int
-        Voice indices; default the alto, tenor and bass of a four-part score.
+        Voice indices; default the alto, tenor and bass of a four-part score. An index beyond a
+        score's voices counts no moves there.
 
     Returns
     -------
     float
-        In [0, 1]; 0 when there is no such move. Tied notes merged at reading (music21's
-        ``stripTies``) count as one note, so a held pitch is not a repeat.
+        In [0, 1]; 0 when there is no such move.
+
+    Notes
+    -----
+    A held pitch is one note, not a repeat: the readers merge tied notes (music21's ``stripTies``),
+    and the decoder and the figuration write a held pitch as one note.
     """
     repeats = moves = 0
     for score in scores:
