@@ -154,4 +154,3 @@ def _row(name, setting, scores, found, accuracy, seconds, shipped=False) -> dict
             "lower voices repeating a pitch": round(repeated_pitch_share(scores), 2),
             "two-sample vs Bach": None if accuracy is None else round(accuracy, 2),
             "s per piece": None if seconds is None else round(seconds, 2)}
-
