@@ -23,15 +23,13 @@ def plot_spectrograms(clips: dict[str, np.ndarray], sample_rate: int, path: str 
     """
     import librosa
     import librosa.display
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(f"{path}: figures are written as .png")
-    figure, axes = plt.subplots(len(clips), 1, figsize=(10, 2.6 * len(clips)), squeeze=False)
+    figure = Figure(figsize=(10, 2.6 * len(clips)))
+    axes = figure.subplots(len(clips), 1, squeeze=False)
     for axis, (name, audio) in zip(axes[:, 0], clips.items()):
         shown = audio[: int(MAX_SECONDS * sample_rate)]
         level_db = librosa.amplitude_to_db(np.abs(librosa.stft(shown, n_fft=n_fft, hop_length=hop_length)),

@@ -205,13 +205,11 @@ def _write_sample(gan, chorale, path: Path, config: HarmonizerConfig) -> None:
 
 def plot_losses(history: list[dict], path: Path) -> None:
     """Loss curves (running mean over 25 steps) to a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global backend switch
 
     names = [k for k in history[0] if k != "step"]
-    figure, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3))
+    figure = Figure(figsize=(4 * len(names), 3))
+    axes = figure.subplots(1, len(names))
     steps = np.array([h["step"] for h in history])
     for axis, name in zip(np.atleast_1d(axes), names):
         values = np.array([h[name] for h in history])
@@ -223,5 +221,4 @@ def plot_losses(history: list[dict], path: Path) -> None:
     figure.tight_layout()
     temporary = path.with_suffix(".tmp.png")
     figure.savefig(temporary, dpi=80)
-    plt.close(figure)
     os.replace(temporary, path)

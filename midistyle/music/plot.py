@@ -25,10 +25,8 @@ def plot_pianoroll(score: Score, path: str | os.PathLike, *, title: str | None =
     darker left edge, so repeated notes stay distinguishable from held ones.
     """
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
 
     path = Path(path)
     if path.suffix.lower() != ".png":
@@ -39,13 +37,14 @@ def plot_pianoroll(score: Score, path: str | os.PathLike, *, title: str | None =
     pitches = [n.pitch for v in score.voices for n in v.notes]
     low, high = min(pitches) - 2, max(pitches) + 2
     width_inches = min(max(6.0, score.num_steps / 16 * 0.9), 40.0)
-    figure, axes = plt.subplots(figsize=(width_inches, max(3.0, (high - low) * 0.12 + 1.5)))
-    colours = plt.get_cmap("tab10").colors
+    figure = Figure(figsize=(width_inches, max(3.0, (high - low) * 0.12 + 1.5)))
+    axes = figure.subplots()
+    colours = matplotlib.colormaps["tab10"].colors
     for index, voice in enumerate(score.voices):
         colour = colours[index % len(colours)]
         for note in voice.notes:
-            axes.add_patch(plt.Rectangle((note.onset_step, note.pitch - 0.4), note.duration_steps, 0.8,
-                                         facecolor=colour, edgecolor="none", alpha=0.85))
+            axes.add_patch(Rectangle((note.onset_step, note.pitch - 0.4), note.duration_steps, 0.8,
+                                     facecolor=colour, edgecolor="none", alpha=0.85))
             axes.plot([note.onset_step, note.onset_step], [note.pitch - 0.4, note.pitch + 0.4],
                       color="black", linewidth=0.8)
     for bar_line in score.bar_lines():
@@ -71,12 +70,12 @@ def plot_pianoroll(score: Score, path: str | os.PathLike, *, title: str | None =
 
 
 def save_png(figure, path: str | os.PathLike, dots_per_inch: int) -> Path:
-    """Lay out a matplotlib ``figure``, write it atomically as PNG, close it; return the path."""
-    import matplotlib.pyplot as plt
+    """Lay out a matplotlib ``figure``, write it atomically as PNG and return the path.
 
+    Figures are built with :class:`matplotlib.figure.Figure`, not pyplot: nothing global (the
+    backend, pyplot's figure list) is touched, so plotting is safe beside a notebook's own matplotlib
+    set-up (music21 imports pyplot on a timer thread in Jupyter) and in the studio's threads.
+    """
     figure.tight_layout()
-    try:
-        write_atomically(path, lambda temporary: figure.savefig(temporary, format="png", dpi=dots_per_inch))
-    finally:
-        plt.close(figure)
+    write_atomically(path, lambda temporary: figure.savefig(temporary, format="png", dpi=dots_per_inch))
     return Path(path)
