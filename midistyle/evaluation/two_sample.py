@@ -65,19 +65,63 @@ def two_sample_accuracy(ours: Sequence[Score], bach: Sequence[Score], *, folds: 
     InputError
         When either set has fewer pieces than ``folds``.
     """
+    features, labels = _balanced_features(ours, bach, folds, seed)
+    return _held_out_accuracy(features, labels, folds, seed)
+
+
+def feature_separation(ours: Sequence[Score], bach: Sequence[Score], *, folds: int = 5, seed: int = 0
+                       ) -> list[dict]:
+    """How well each feature of :func:`piece_features` alone tells ``ours`` from ``bach``.
+
+    The same balanced draw and folds as :func:`two_sample_accuracy`, with one feature at a time:
+    where the whole test is far from 0.5, this says which counts carry it.
+
+    Returns
+    -------
+    list of dict
+        One per feature, most telling first: ``feature``, the held-out ``accuracy`` of that
+        feature alone, the ``ours`` and ``bach`` means, and ``difference_sd`` (ours minus Bach's
+        mean, in the two sets' pooled standard deviations; 0 where the feature is constant).
+
+    Raises
+    ------
+    InputError
+        When either set has fewer pieces than ``folds``.
+    """
+    features, labels = _balanced_features(ours, bach, folds, seed)
+    rows = []
+    for column, name in enumerate(feature_names()):
+        values = features[:, column]
+        mine, theirs = values[labels == 1], values[labels == 0]
+        spread = float(np.sqrt((mine.var() + theirs.var()) / 2))
+        rows.append({"feature": name,
+                     "accuracy": _held_out_accuracy(values[:, None], labels, folds, seed),
+                     "ours": float(mine.mean()), "bach": float(theirs.mean()),
+                     "difference_sd": float((mine.mean() - theirs.mean()) / spread) if spread > 0 else 0.0})
+    return sorted(rows, key=lambda row: -row["accuracy"])
+
+
+def _balanced_features(ours: Sequence[Score], bach: Sequence[Score], folds: int, seed: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Features of equal numbers of both sets (a seeded draw from the larger), shape=(2 N, F), and
+    their labels (1 ours, 0 Bach's), shape=(2 N,)."""
     if min(len(ours), len(bach)) < folds:
         raise InputError(f"a {folds}-fold two-sample test needs at least {folds} pieces per set "
                          f"(got {len(ours)} and {len(bach)})")
+    rng = np.random.default_rng(seed)
+    size = min(len(ours), len(bach))
+    ours, bach = ([pieces[i] for i in sorted(rng.choice(len(pieces), size, replace=False))] for pieces in (ours, bach))
+    features = np.stack([piece_features(s) for s in [*ours, *bach]])
+    return features, np.array([1] * size + [0] * size)
+
+
+def _held_out_accuracy(features: np.ndarray, labels: np.ndarray, folds: int, seed: int) -> float:
+    """Mean accuracy over stratified folds of a standardised, L2-regularised logistic regression."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    rng = np.random.default_rng(seed)
-    size = min(len(ours), len(bach))
-    ours, bach = ([pieces[i] for i in sorted(rng.choice(len(pieces), size, replace=False))] for pieces in (ours, bach))
-    features = np.stack([piece_features(s) for s in [*ours, *bach]])
-    labels = np.array([1] * size + [0] * size)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return float(np.mean(cross_val_score(model, features, labels, cv=splitter, scoring="accuracy")))
