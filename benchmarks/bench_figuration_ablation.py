@@ -5,11 +5,15 @@ figuration, then given each figure alone and the shipped mix (``FigurationConfig
 ``harmonize`` uses). Columns: the critic's two-sample test against Bach's valid settings of the same
 melodies, the style classifier's Fréchet distance to them, passing tones and suspensions per 100
 quarter beats, the share of the lower voices' moves that repeat a note
-(:func:`midistyle.music.metrics.repeated_pitch_share`: moves with no rest between), and whether any critic rule
-rises above 1.25 × Bach's rate (+0.1).
+(:func:`midistyle.music.metrics.repeated_pitch_share`: moves with no rest between), in the bass
+alone too, and whether any critic rule rises above 1.25 × Bach's rate (+0.1). Ties are tried at
+every place in the bass and at ``tie_share`` of them in the alto and tenor; two rows try each of
+those alone.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -26,17 +30,20 @@ def run(quick: bool = False) -> list[dict]:
 
     valid = load_chorales("valid")[: 10 if quick else None]
     harmonizer = Harmonizer.load()
-    plain = [harmonizer.harmonize(m, figuration=FigurationConfig(0.0, 0.0, 0.0))[0].score for m in melodies_of(valid)]
+    none = FigurationConfig(0.0, 0.0, 0.0, 0.0)
+    plain = [harmonizer.harmonize(m, figuration=none)[0].score for m in melodies_of(valid)]
     classifier = StyleClassifier.load()
     reference, _ = classifier.embed_and_classify(set_windows(valid))
     bach_rates = pooled_rates([critique(s) for s in valid])
     shipped = FigurationConfig()
     configs = {
-        "no figuration": FigurationConfig(0.0, 0.0, 0.0),
-        "passing tones only": FigurationConfig(shipped.passing_share, 0.0, 0.0),
-        "suspensions only": FigurationConfig(0.0, shipped.suspension_share, 0.0),
-        "ties only": FigurationConfig(0.0, 0.0, shipped.tie_share),
-        "ties only, at every place": FigurationConfig(0.0, 0.0, 1.0),
+        "no figuration": none,
+        "passing tones only": FigurationConfig(shipped.passing_share, 0.0, 0.0, 0.0),
+        "suspensions only": FigurationConfig(0.0, shipped.suspension_share, 0.0, 0.0),
+        "ties only": FigurationConfig(0.0, 0.0, shipped.tie_share, shipped.bass_tie_share),
+        "ties only, at every place": FigurationConfig(0.0, 0.0, 1.0, 1.0),
+        "ties only, in the bass, at every place": FigurationConfig(0.0, 0.0, 0.0, 1.0),
+        "shipped but the bass tied as the inner voices": dataclasses.replace(shipped, bass_tie_share=shipped.tie_share),
         "shipped": shipped,
     }
     rows = []
@@ -53,6 +60,7 @@ def run(quick: bool = False) -> list[dict]:
             "passing /100": round(100 * sum(c.nonchord_tones["passing"] for c in found) / quarters, 1),
             "suspensions /100": round(100 * sum(c.nonchord_tones["suspension"] for c in found) / quarters, 1),
             "repeated notes": round(repeated_pitch_share(pieces), 3),
+            "repeated notes, bass": round(repeated_pitch_share(pieces, voices=(3,)), 3),
             "rules above 1.25 x Bach": ", ".join(r for r in RULES if rates[r] > 1.25 * bach_rates[r] + 0.1) or "none",
         })
     return rows
