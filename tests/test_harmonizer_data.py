@@ -321,3 +321,24 @@ def test_under_a_chord_symbol_the_first_chord_is_the_symbols_and_earns_no_openin
     chords = ChordPlan.from_symbols([parse_chord_symbol("C", 0)], placement, tune.num_steps)
     voices = decode_harmony(sustain, np.zeros_like(sustain), condition, placement, chords=chords)
     assert hd.assemble(tune, voices).voices[3].notes[0].pitch == 52
+
+
+def test_the_bass_sixth_cost_takes_sixths_out_of_the_bass(monkeypatch):
+    """``BASS_SIXTH_LEAP_PENALTY`` costs a bass leap of a minor or major sixth: on a random network
+    with onsets everywhere, the bass leaps sixths without the cost and far fewer with it."""
+    from midistyle.models import harmony_decoding
+
+    tune = melody([72, 74, 76, 77, 79, 77, 76, 74, 72, 71, 72, 74, 76, 74, 72, 71] * 2)
+    placement = hd.place_melody(tune, Key.parse("C major"))
+    condition = hd.condition_planes(tune, placement, tune.num_steps)
+    sustain = np.random.default_rng(3).dirichlet(np.ones(hd.NUM_PITCHES), size=(tune.num_steps, 3)
+                                                 ).transpose(0, 2, 1)  # (T, P, 3): each voice's pitch distribution
+    onset = np.ones_like(sustain)
+
+    def bass_sixths(penalty: float) -> int:
+        monkeypatch.setattr(harmony_decoding, "BASS_SIXTH_LEAP_PENALTY", penalty)
+        bass = decode_harmony(sustain, onset, condition, placement, model_space=True)[2]
+        return sum(abs(b.pitch - a.pitch) in (8, 9) for a, b in zip(bass, bass[1:]))
+
+    free, costly = bass_sixths(0.0), bass_sixths(8.0)
+    assert free >= 5 and costly < free / 4
