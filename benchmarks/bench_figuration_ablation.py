@@ -8,7 +8,7 @@ quarter beats, the share of the lower voices' moves that repeat a note
 (:func:`midistyle.music.metrics.repeated_pitch_share`: moves with no rest between), in the bass
 alone too, and whether any critic rule rises above 1.25 × Bach's rate (+0.1). Ties are tried at
 every place in the bass and at ``tie_share`` of them in the alto and tenor; two rows try each of
-those alone.
+those alone, and one the shipped mix with the bass tied as the alto and tenor are.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def run(quick: bool = False) -> list[dict]:
 
     valid = load_chorales("valid")[: 10 if quick else None]
     harmonizer = Harmonizer.load()
-    none = FigurationConfig(0.0, 0.0, 0.0, 0.0)
+    none = FigurationConfig(passing_share=0.0, suspension_share=0.0, tie_share=0.0, bass_tie_share=0.0)
     plain = [harmonizer.harmonize(m, figuration=none)[0].score for m in melodies_of(valid)]
     classifier = StyleClassifier.load()
     reference, _ = classifier.embed_and_classify(set_windows(valid))
@@ -38,11 +38,12 @@ def run(quick: bool = False) -> list[dict]:
     shipped = FigurationConfig()
     configs = {
         "no figuration": none,
-        "passing tones only": FigurationConfig(shipped.passing_share, 0.0, 0.0, 0.0),
-        "suspensions only": FigurationConfig(0.0, shipped.suspension_share, 0.0, 0.0),
-        "ties only": FigurationConfig(0.0, 0.0, shipped.tie_share, shipped.bass_tie_share),
-        "ties only, at every place": FigurationConfig(0.0, 0.0, 1.0, 1.0),
-        "ties only, in the bass, at every place": FigurationConfig(0.0, 0.0, 0.0, 1.0),
+        "passing tones only": dataclasses.replace(none, passing_share=shipped.passing_share),
+        "suspensions only": dataclasses.replace(none, suspension_share=shipped.suspension_share),
+        "ties only": dataclasses.replace(none, tie_share=shipped.tie_share, bass_tie_share=shipped.bass_tie_share),
+        "ties only, at every place": dataclasses.replace(none, tie_share=1.0, bass_tie_share=1.0),
+        "ties only, in the alto and tenor": dataclasses.replace(none, tie_share=shipped.tie_share),
+        "ties only, in the bass, at every place": dataclasses.replace(none, bass_tie_share=1.0),
         "shipped but the bass tied as the inner voices": dataclasses.replace(shipped, bass_tie_share=shipped.tie_share),
         "shipped": shipped,
     }

@@ -335,10 +335,12 @@ def test_the_bass_sixth_cost_takes_sixths_out_of_the_bass(monkeypatch):
                                                  ).transpose(0, 2, 1)  # (T, P, 3): each voice's pitch distribution
     onset = np.ones_like(sustain)
 
-    def bass_sixths(penalty: float) -> int:
+    def sixths(penalty: float) -> list[int]:
+        """Leaps of a sixth in the alto, tenor and bass."""
         monkeypatch.setattr(harmony_decoding, "BASS_SIXTH_LEAP_PENALTY", penalty)
-        bass = decode_harmony(sustain, onset, condition, placement, model_space=True)[2]
-        return sum(abs(b.pitch - a.pitch) in (8, 9) for a, b in zip(bass, bass[1:]))
+        voices = decode_harmony(sustain, onset, condition, placement, model_space=True)
+        return [sum(abs(b.pitch - a.pitch) in (8, 9) for a, b in zip(notes, notes[1:])) for notes in voices]
 
-    free, costly = bass_sixths(0.0), bass_sixths(8.0)
-    assert free >= 5 and costly < free / 4
+    free, costly = sixths(0.0), sixths(8.0)
+    assert free[2] >= 5 and costly[2] < free[2] / 4  # the bass's
+    assert sum(costly[:2]) >= sum(free[:2]) / 2 > 0  # the alto's and tenor's are not what it costs

@@ -80,8 +80,9 @@ def feature_separation(ours: Sequence[Score], bach: Sequence[Score], *, folds: i
     -------
     list of dict
         One per feature, most telling first: ``feature``, the held-out ``accuracy`` of that
-        feature alone, the ``ours`` and ``bach`` means, and ``difference_sd`` (ours minus Bach's
-        mean, in the two sets' pooled standard deviations; 0 where the feature is constant).
+        feature alone, the ``ours`` and ``bach`` means over the pieces drawn, and
+        ``difference_sd`` (ours minus Bach's mean, in the two sets' pooled standard deviations;
+        where both sets are constant, 0 when they agree and ±inf when they do not).
 
     Raises
     ------
@@ -94,10 +95,12 @@ def feature_separation(ours: Sequence[Score], bach: Sequence[Score], *, folds: i
         values = features[:, column]
         mine, theirs = values[labels == 1], values[labels == 0]
         spread = float(np.sqrt((mine.var() + theirs.var()) / 2))
+        difference = float(mine.mean() - theirs.mean())
         rows.append({"feature": name,
                      "accuracy": _held_out_accuracy(values[:, None], labels, folds, seed),
                      "ours": float(mine.mean()), "bach": float(theirs.mean()),
-                     "difference_sd": float((mine.mean() - theirs.mean()) / spread) if spread > 0 else 0.0})
+                     "difference_sd": difference / spread if spread > 0
+                     else 0.0 if difference == 0 else float(np.copysign(np.inf, difference))})
     return sorted(rows, key=lambda row: -row["accuracy"])
 
 

@@ -12,11 +12,14 @@ the lower voices (never the melody) with the two figures Bach uses most:
   resolves after half the new note's value (never onto a phrase end: the cadence chord is struck);
 * **tie**: a note repeated at once is held instead (the common tone kept), up to a half note,
   within the bar and not into a phrase end. Tried at every such place in the bass, at some in the
-  alto and tenor: Bach's bass strikes its pitch again in 3 % of its moves, his inner voices in
-  about a fifth (the valid split), and the decoder's bass in a fifth too, eighth notes included.
+  alto and tenor: on the valid split Bach's bass strikes its pitch again in 2.4 % of its moves, his
+  alto and tenor in 18 % and 16 %, and the decoder's bass in 31 %, eighth notes included. A note
+  just made by a figure is not tried again with the note after it (of three repeated eighths the
+  first two are tied and the third is struck again).
 
 Each candidate is tried in score order, with a seeded draw deciding whether it is tried at all
-(``passing_share``, ``suspension_share``: how much figuration to write), and kept only when the
+(``passing_share``, ``suspension_share``, ``tie_share`` and ``bass_tie_share``: how much figuration
+to write), and kept only when the
 harmony critic (:func:`midistyle.music.harmony.critique`) counts no new mark of any rule, so a figure
 never adds parallels on the eighths, a clash or an unexplained dissonance. The critic judges a window
 of a bar either side of the change (marks are local; judging the whole piece gives the same
@@ -36,22 +39,36 @@ from midistyle.music.metrics import beat_steps
 from midistyle.music.score import Key, Note, Score, Voice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FigurationConfig:
     """How much figuration to write (shares of the candidate places that are tried).
 
     The defaults were chosen on the Bach valid split's sopranos harmonized by the shipped joint
-    decoder (``python -m benchmarks figuration_ablation`` reproduces the choice). Passing tones alone
-    bring the style classifier's Fréchet distance to Bach down (3.65 to 2.97); ties bring the lower
-    voices' repeated notes (35 % of their moves; Bach 12 %) down but, tried everywhere, the distance
-    up (9.65). At these shares: passing tones 17 per 100 quarter beats (Bach 14.5), suspensions 8.0
-    (Bach 8.4), repeated notes 23 %, Fréchet distance 3.59, and the critic's two-sample test 0.91
-    (0.99 without figuration).
+    decoder (``python -m benchmarks figuration_ablation`` reproduces the choice; its latest figures
+    here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (4.08 to
+    3.22); ties bring the lower voices' repeated notes (35 % of their moves; Bach 12 %) down but,
+    tried at every place in the alto and tenor too, the distance up (9.15). At these shares:
+    passing tones 17.8 per 100 quarter beats (Bach 14.5), suspensions 8.5 (Bach 8.4), repeated
+    notes 21 % (the bass's 11 %; Bach 12 % and 2.4 %), Fréchet distance 3.11, and the critic's
+    two-sample test 0.91 (0.99 without figuration).
 
-    Ties are tried everywhere in the bass (``bass_tie_share``), where Bach's moves repeat a pitch
-    in 3 % of his (the alto and tenor in about a fifth) and the decoder's in a fifth; in the figuration
-    ablation that leaves the Fréchet distance where it was, where ties at every place in all
-    three voices raise it.
+    Ties are tried at every place in the bass (``bass_tie_share``): on the valid split Bach's bass
+    strikes its pitch again in 2.4 % of its moves and his alto and tenor in 18 % and 16 %, the
+    decoder's bass in 31 %.
+    Bass ties alone take the distance down (4.08 to 3.22), and with the other figures they leave the
+    distance and the two-sample test where ties at the alto and tenor's share left them (3.10 and
+    0.91).
+
+    Attributes
+    ----------
+    passing_share : float
+        Share of the places where a note leaps a third that get a passing tone, 0..1.
+    suspension_share : float
+        Share of the steps down onto a beat that become suspensions, 0..1.
+    tie_share : float
+        Share of the alto's and tenor's repeated notes that are tied, 0..1.
+    bass_tie_share : float
+        Share of the bass's repeated notes that are tied, 0..1.
     """
 
     passing_share: float = 1.0
