@@ -15,7 +15,7 @@ OUT    ?= out/demo
 # midistyle's own modules are compiled to bytecode once (compileall skips what is up to date): an
 # editable install has none, and where PYTHONDONTWRITEBYTECODE is set (CI images, this machine) every
 # command would compile them again at each start (benchmarks coldstart).
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) $(VENV)/.numba-compiled
 	@$(BIN)/midistyle soundfonts --decode
 	@$(BIN)/python -m compileall -q midistyle
 
@@ -47,6 +47,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[cpu,dev,ray]'
 	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0  # only its ONNX model is used: see pyproject.toml
+	touch $@
+
+# librosa's numba functions compile once into librosa's __pycache__ when first called. Two processes
+# compiling one at the same moment can leave a cache that crashes every later call with a segfault
+# (numba/numba#10128; seen here when four transcriptions started together on a fresh install), as two
+# batch workers or benchmarks could: compile them here, in one process, after each install.
+$(VENV)/.numba-compiled: $(STAMP)
+	$(BIN)/python -c "import numpy, librosa; librosa.estimate_tuning(y=numpy.sin(numpy.arange(22050, dtype='float32') * 0.1), sr=22050)"
 	touch $@
 
 demo: setup
