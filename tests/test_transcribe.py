@@ -143,3 +143,55 @@ def test_the_studio_harmonizes_an_uploaded_recording(flute_scale, tmp_path):
         with open(silent, "rb") as handle2:
             refused = client.post("/api/harmonize", files={"file": ("silent.wav", handle2, "audio/wav")})
         assert refused.status_code == 422 and refused.json()["error"].startswith("silent.wav: ")
+
+
+def test_a_lagging_line_gets_each_start_matched_in_order():
+    """The line changes key late (a note held into the next); the nearest start to run B's change is
+    run C's attack. Matching in order gives B its own start (82) and C its own (99); nearest-first gave
+    B 99 and left C late at 140."""
+    from midistyle.audio.transcribe import TranscribeConfig, _snap
+
+    runs = [(0, 100, 40), (100, 140, 42), (140, 200, 44)]
+    moved, left = _snap(runs, np.array([0, 82, 99]), TranscribeConfig())
+    assert moved == [(0, 82, 40), (82, 99, 42), (99, 200, 44)]
+    assert left.size == 0
+
+
+def test_a_matched_start_never_leaves_the_run_before_too_short():
+    """Two starts close together at one note's attack (a double peak): the next run, 0.46 s later,
+    must not take the second one, which would leave the note between 3 frames long."""
+    from midistyle.audio.transcribe import TranscribeConfig, _snap
+
+    runs = [(0, 39, 60), (39, 78, 62), (78, 115, 64), (115, 153, 65)]
+    moved, left = _snap(runs, np.array([0, 37, 73, 76]), TranscribeConfig())
+    assert moved == [(0, 37, 60), (37, 76, 62), (76, 115, 64), (115, 153, 65)]
+    assert left.tolist() == [73]
+
+
+def _evidence(frames: int = 120):
+    from midistyle.audio.transcribe import KEYS, Evidence
+
+    note, onset = np.zeros((frames, KEYS), np.float32), np.zeros((frames, KEYS), np.float32)
+    note[:, 40] = 0.9  # a held note on key 40 the whole time
+    return Evidence(np.zeros(frames * 256, np.float32), note, onset, np.full(frames, -20.0), 1.0, 0.0, 1.4)
+
+
+def test_a_start_left_over_begins_the_short_note_under_a_held_one_or_repeats_the_key():
+    from midistyle.audio.transcribe import TranscribeConfig, _cut_at_starts
+
+    config = TranscribeConfig()
+    probability = np.zeros(120)
+    probability[60] = 0.9
+    hidden = _evidence()
+    hidden.onset[59:62, 43] = 0.8  # key 43 starts at frame 60 under the held key 40, and sounds
+    hidden.note[60:80, 43] = 0.6
+    assert _cut_at_starts(0, 120, 40, np.array([60]), hidden, probability, 0.6, config, 6.0) == [
+        (0, 60, 40), (60, 120, 43)]
+    harmonic = _evidence()
+    harmonic.onset[59:62, 52] = 0.8  # an octave above the held key: its own harmonic, so key 40 again
+    harmonic.note[60:80, 52] = 0.6
+    assert _cut_at_starts(0, 120, 40, np.array([60]), harmonic, probability, 0.6, config, 6.0) == [
+        (0, 60, 40), (60, 120, 40)]
+    unsure = probability.copy()
+    unsure[60] = 0.5  # no other key starts and the network is unsure: one note
+    assert _cut_at_starts(0, 120, 40, np.array([60]), _evidence(), unsure, 0.6, config, 6.0) == [(0, 120, 40)]

@@ -18,11 +18,14 @@ line, so this module decodes one:
    repeated note, a new syllable). The onset network (:mod:`midistyle.audio.onset_network`, trained
    on rendered performances) says where notes start; ``splitter="rules"`` keeps the hand-made rules
    it replaced (the onset head fires after the key's likelihood dipped, or the level dips
-   ``dip_db`` and rises). A change of key first moves to the network's start nearby (the line
-   changes key only once the new pitch dominates, late when a note is held into the next); the
-   starts left over split runs of one key where the network is surer (``repeat_threshold``).
-   Notes shorter than ``min_note_seconds`` join the note before them when they touch it (a scoop),
-   else are dropped.
+   ``dip_db`` and rises). The line changes key only once the new pitch dominates, late when a note
+   is held into the next, so each change of key is matched to one of the network's starts, in
+   order (a monotone matching, as in aligning two sequences): as many changes as possible get a
+   start, the nearer the better. The starts left over inside a run are notes the line did not
+   show: a short note under a held one, where basic-pitch's onset head has another key start there
+   (``hidden_onset_likelihood``), else the run's key struck again where the network is sure enough
+   (``repeat_threshold``). Notes shorter than ``min_note_seconds`` join the note before them when
+   they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
    pitched (speech, noise); several keys at once in much of the music (a band, a piano with chords).
 
@@ -63,9 +66,12 @@ class TranscribeConfig:
     leap_cost: float = 4.0  # nats more for moving over an octave
     start_cost: float = 1.0  # nats for starting a note after silence
     splitter: str = "network"  # how a repeated note is found: "network" (onset_network) or "rules" (below)
-    snap_before_frames: int = 48  # "network": a change of key moves to the network's start this many
-    snap_after_frames: int = 6  # frames before it, or this many after
-    repeat_threshold: float = 0.8  # "network": a start left over splits a run of one key from this probability
+    snap_before_frames: int = 48  # "network": a change of key is matched to a network start from this many
+    snap_after_frames: int = 6  # frames before it to this many after
+    snap_match_frames: float = 64.0  # "network": a match scores this less its distance in frames (see _snap)
+    hidden_onset_likelihood: float = 0.5  # "network": a start left over in a run begins another key whose onset
+    hidden_note_likelihood: float = 0.3  # head is this likely there and which then sounds this likely
+    repeat_threshold: float = 0.6  # "network": else it strikes the run's key again from this probability
     onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
     dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
     dip_seconds: float = 0.1  # ... within this time before and after
@@ -333,8 +339,8 @@ def melody_line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
 def line_notes(keys: np.ndarray, heard: Evidence, config: TranscribeConfig, network=None
                ) -> list[tuple[int, int, int]]:
     """Runs of one key -> notes (start frame, end frame, key): with the network, each run starts at the
-    network's start near it and is split at the starts left over (repeated notes); short pieces join
-    the note they touch.
+    network's start matched to it and is cut at the starts left over (a short note under a held one,
+    or a repeated note); short pieces join the note they touch.
 
     Parameters
     ----------
@@ -356,10 +362,11 @@ def line_notes(keys: np.ndarray, heard: Evidence, config: TranscribeConfig, netw
         features = onset_features(heard.mono, heard.note, heard.onset, heard.level_db, keys)
         probability = network(features)
         starts = peaks(probability, network.threshold)
-        runs, starts = _snap(runs, starts, config, min_frames)
-        starts = starts[probability[starts] >= max(network.threshold, config.repeat_threshold)]
+        runs, starts = _snap(runs, starts, config)
         runs = [piece for begin, end, key in runs
-                for piece in _cut(begin, end, key, starts[(starts > begin) & (starts < end)], min_frames)]
+                for piece in _cut_at_starts(begin, end, key, starts[(starts > begin) & (starts < end)], heard,
+                                            probability, max(network.threshold, config.repeat_threshold),
+                                            config, min_frames)]
     else:
         runs = [piece for begin, end, key in runs
                 for piece in _split_at_onsets(begin, end, key, heard, config, min_frames)]
@@ -381,30 +388,101 @@ def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
     return [(a, b, int(keys[a])) for a, b in zip(bounds, bounds[1:]) if keys[a] >= 0]
 
 
-def _snap(runs: list[tuple[int, int, int]], starts: np.ndarray, config: TranscribeConfig, min_frames: float
+def _snap(runs: list[tuple[int, int, int]], starts: np.ndarray, config: TranscribeConfig
           ) -> tuple[list[tuple[int, int, int]], np.ndarray]:
-    """Move each run's start to the network's nearest unused start from ``snap_before_frames`` before
-    it to ``snap_after_frames`` after (the run before ends there); return the runs and the starts not
-    used, which mark repeated notes.
+    """Match the runs' starts to the network's starts, in order, and move each matched run there (the
+    run before ends where it starts); return the runs and the starts not matched.
 
-    The line changes key only once the new pitch outweighs the old one, which a note held into the
-    next (legato) delays, by a few hundred milliseconds in some renders; the network places the
-    attack itself.
+    A run may take a start from ``snap_before_frames`` before its first frame to ``snap_after_frames``
+    after it, keeping ``min_note_seconds`` of itself and of the run before (from where that one
+    starts, moved or not). The matching is monotone (a later run takes a later start) and has the
+    highest total of ``snap_match_frames - distance`` over its pairs (frames): a match is worth more
+    than the distances it costs, up to a point, so that a lagging run gives the start nearest it to
+    the run after when that one has no other. The line changes key only once the new pitch outweighs
+    the old one, which a note held into the next (legato) delays by a few hundred milliseconds in
+    some renders, so the start nearest a late change can be the next note's: taking the nearest
+    start run by run, as this did before, gave it away.
+
+    Parameters
+    ----------
+    runs : list of (start frame, end frame, key)
+        In time order.
+    starts : np.ndarray, shape=(P,), int
+        The network's starts (frames), increasing.
     """
+    min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
+    nodes: list[tuple[int, int, int]] = []  # (run, start index, node before or -1): a chain of matches
+    settled_total = np.full(len(starts), -np.inf)  # best chain ending at each start, on runs before the last
+    settled_node = np.full(len(starts), -1)
+    last: list[tuple[int, float, int]] = []  # (start index, chain total, node) ending on the run before
+    for i, (begin, end, _) in enumerate(runs):
+        lowest = runs[i - 1][0] + min_frames if i > 0 else -np.inf  # the run before, unmoved, keeps min_frames
+        window = np.flatnonzero((starts >= begin - config.snap_before_frames)
+                                & (starts <= min(begin + config.snap_after_frames, end - min_frames)))
+        found = []
+        for j in window:
+            at, gain = int(starts[j]), config.snap_match_frames - abs(int(starts[j]) - begin)
+            options = [(total, node) for k, total, node in last if starts[k] + min_frames <= at]  # the run before moved
+            if at >= lowest:  # the run before not moved: a chain ending earlier, or none
+                options.append((0.0, -1))
+                if j > 0 and np.isfinite(settled_total[:j]).any():
+                    k = int(np.argmax(settled_total[:j]))
+                    options.append((settled_total[k], int(settled_node[k])))
+            if options:
+                total, parent = max(options)
+                found.append((j, total + gain, parent))
+        for k, total, node in last:  # chains ending on the run before are settled for the runs after this one
+            if total > settled_total[k]:
+                settled_total[k], settled_node[k] = total, node
+        last = []
+        for j, total, parent in found:
+            nodes.append((i, j, parent))
+            last.append((j, total, len(nodes) - 1))
+    ends = [(total, node) for _, total, node in last]
+    if np.isfinite(settled_total).any():
+        ends.append((settled_total.max(), int(settled_node[np.argmax(settled_total)])))
+    node = max(ends)[1] if ends else -1
     runs, used = list(runs), np.zeros(len(starts), bool)
-    for i, (begin, end, key) in enumerate(runs):
-        lowest = runs[i - 1][0] + min_frames if i > 0 else 0  # the run before keeps min_frames
-        near = (starts >= max(begin - config.snap_before_frames, lowest)) \
-            & (starts <= min(begin + config.snap_after_frames, end - min_frames)) & ~used
-        if not near.any():
-            continue
-        choice = np.flatnonzero(near)[np.argmin(np.abs(starts[near] - begin))]
-        used[choice] = True
-        new = int(starts[choice])
+    while node >= 0:  # back along the best chain, later runs first
+        i, j, node = nodes[node]
+        begin, end, key = runs[i]
+        new = int(starts[j])
+        used[j] = True
         runs[i] = (new, end, key)
         if i > 0 and (runs[i - 1][1] > new or runs[i - 1][1] == begin):  # the run before ends where this starts
             runs[i - 1] = (runs[i - 1][0], new, runs[i - 1][2])
     return runs, starts[~used]
+
+
+def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Evidence, probability: np.ndarray,
+                   repeat_probability: float, config: TranscribeConfig, min_frames: float
+                   ) -> list[tuple[int, int, int]]:
+    """The run [start, end) of ``key`` cut at the network's starts left over inside it.
+
+    At each start, the key whose onset basic-pitch hears most strongly (from 2 frames before to 3
+    after; not the run's key nor a key its harmonics could be) begins a note there when its onset
+    is at least ``hidden_onset_likelihood`` likely and it then sounds at least
+    ``hidden_note_likelihood``: a short note under a held one, which the line never reached. Else
+    the run's key is struck again there when the network's probability is ``repeat_probability``
+    or more. Every piece keeps ``min_frames``.
+    """
+    below = key - np.arange(KEYS)
+    own = (below == 0) | np.isin(-below, HARMONIC_INTERVALS)
+    cuts = [(start, key)]
+    for at in starts:
+        at = int(at)
+        if at - cuts[-1][0] < min_frames or end - at < min_frames:
+            continue
+        window = slice(max(at - 2, 0), min(at + 4, len(heard.onset)))
+        strength = np.where(own, 0.0, heard.onset[window].max(axis=0))
+        other = int(strength.argmax())
+        if strength[other] >= config.hidden_onset_likelihood \
+                and heard.note[at:window.stop, other].max() >= config.hidden_note_likelihood:
+            cuts.append((at, other))
+        elif probability[at] >= repeat_probability:
+            cuts.append((at, key))
+    bounds = [frame for frame, _ in cuts] + [end]
+    return [(a, b, k) for a, b, (_, k) in zip(bounds, bounds[1:], cuts)]
 
 
 def _cut(start: int, end: int, key: int, peaks, min_frames: float) -> list[tuple[int, int, int]]:

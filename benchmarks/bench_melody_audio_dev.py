@@ -1,0 +1,123 @@
+"""Recorded melodies, development set: where the transcriber's note-finding settings were chosen.
+
+30 Essen tunes of the **prior split** that neither trained nor validated the onset network (the
+31st to 60th after its 480 + 60, in ``midistyle train onsets``' seeded order), played by the
+benchmark's player (``midistyle.music.humanize``, seed 1000 + index, vibrato by pitch bend) and
+rendered on the choir, flute and violin of both SoundFonts, clean, and the choirs also with noise
+at 20 dB SNR and reverb: 8 conditions, 240 recordings. Each is heard once (basic-pitch, the onset
+network's input); every setting then finds the notes and quantizes them as ``read_melody_input``
+does, and is scored as ``bench_melody_audio`` scores the held-out tunes (pitch right, on its 16th,
+whole tunes exact), averaged over the 8 conditions:
+
+* **shipped**: ``TranscribeConfig()``;
+* **no hidden notes**: a start left over inside a run never begins another key;
+* **repeats at 0.8**: the network's probability needed to strike a run's key again (was 0.8);
+* **hidden off, repeats at 0.8**: both of the above: the note-finding before, but for the in-order
+  matching of starts;
+* **match score 49 / 1000**: ``snap_match_frames`` (49 is one more than the window, so that every
+  match in it counts; 1000 matches as many runs as possible whatever the distance).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from benchmarks.bench_melody_audio import SAMPLE_RATE, SNR_DB, TIMBRES, _relative, compare
+
+DEV_FIRST, DEV_TUNES = 540, 30  # after the onset network's 480 training and 60 validation tunes
+PLAYER_SEED = 1000
+
+
+def settings() -> dict:
+    from midistyle.audio.transcribe import TranscribeConfig
+
+    shipped = TranscribeConfig()
+    return {
+        "shipped": shipped,
+        "no hidden notes": dataclasses.replace(shipped, hidden_onset_likelihood=2.0),
+        "repeats at 0.8": dataclasses.replace(shipped, repeat_threshold=0.8),
+        "hidden off, repeats at 0.8": dataclasses.replace(shipped, hidden_onset_likelihood=2.0, repeat_threshold=0.8),
+        "match score 49": dataclasses.replace(shipped, snap_match_frames=49.0),
+        "match score 1000": dataclasses.replace(shipped, snap_match_frames=1000.0),
+    }
+
+
+def run(quick: bool = False) -> list[dict]:
+    recordings = heard_recordings(3 if quick else DEV_TUNES)
+    rows = []
+    for name, config in settings().items():
+        scores = {condition: score(items, config) for condition, items in recordings.items()}
+        mean = {key: round(sum(s[key] for s in scores.values()) / len(scores), 3) for key in ("pitch", "grid")}
+        total = sum(len(items) for items in recordings.values())
+        choirs = [s["pitch"] for c, s in scores.items() if "choir" in c]
+        others = [s["pitch"] for c, s in scores.items() if "choir" not in c]
+        rows.append({
+            "setting": name, "pitch right": mean["pitch"], "on its 16th": mean["grid"],
+            "pitch sequence exact": f"{sum(s['exact pitch'] for s in scores.values())}/{total}",
+            "rhythm exact": f"{sum(s['exact rhythm'] for s in scores.values())}/{total}",
+            "choirs: pitch right": round(sum(choirs) / len(choirs), 3),
+            "flutes and violins: pitch right": round(sum(others) / len(others), 3),
+        })
+        print(name, {c: (s["pitch"], s["grid"]) for c, s in scores.items()}, flush=True)
+    return rows
+
+
+def heard_recordings(count: int) -> dict:
+    """{condition: [(the tune's (onset step, pitch) notes, its recording's Evidence)]}."""
+    from midistyle.audio.performed import with_noise, with_vibrato
+    from midistyle.audio.render import RenderConfig, Renderer
+    from midistyle.audio.soundfonts import embedded_soundfont
+    from midistyle.audio.transcribe import hear
+    from midistyle.models.onset_training import _prior_split_tunes
+    from midistyle.music.humanize import humanize
+
+    tunes = _prior_split_tunes(DEV_FIRST + count, 0)[DEV_FIRST:]
+    fonts = {"MuseScore General": "/usr/share/sounds/sf3/MuseScore_General.sf3",
+             "TimGM6mb": str(embedded_soundfont())}
+    recordings = {}
+    for font_name, font in fonts.items():
+        for noisy in (False, True):
+            with Renderer(RenderConfig(sample_rate=SAMPLE_RATE, soundfont=font, reverb=noisy)) as renderer:
+                for timbre, program in TIMBRES.items():
+                    if noisy and timbre != "choir":
+                        continue
+                    items = []
+                    for index, (_, tune) in enumerate(tunes):
+                        played, _ = humanize(tune, seed=PLAYER_SEED + index)
+                        audio = renderer.render(with_vibrato(played, program)).audio
+                        if noisy:
+                            audio = with_noise(audio, SNR_DB, index)
+                        want = [(n.onset_step, n.pitch) for n in tune.voices[0].notes]
+                        items.append((want, hear(audio, SAMPLE_RATE)))
+                    recordings[f"{font_name} {timbre}{', noisy' if noisy else ''}"] = items
+    return recordings
+
+
+def score(items: list, config) -> dict:
+    """Pitch right and on its 16th (shares of the written notes), and whole tunes exact."""
+    from midistyle.audio import transcribe
+    from midistyle.errors import InputError
+    from midistyle.music.melody import extract_melody
+
+    notes = pitch = grid = exact_pitch = exact_rhythm = 0
+    for want, heard in items:
+        notes += len(want)
+        try:
+            transcribe._refuse_unpitched_or_chords(heard.level_db, heard.note, config)
+            frames = transcribe.line_notes(transcribe.melody_line(heard.note, config), heard, config)
+        except InputError:
+            continue
+        seconds = transcribe.FRAME_HOP / transcribe.MODEL_SAMPLE_RATE * heard.speed
+        found = transcribe.Transcription(
+            tuple((a * seconds, b * seconds, transcribe.LOWEST_KEY + k) for a, b, k in frames), 0.0, heard.seconds)
+        if not found.notes:
+            continue
+        melody = extract_melody(found.to_score(), meter_given=False, played=True)
+        got = [(n.onset_step, n.pitch) for n in melody.score.voices[0].notes]
+        right, on_grid = compare(want, got)
+        pitch += right
+        grid += on_grid
+        exact_pitch += [p for _, p in got] == [p for _, p in want]
+        exact_rhythm += _relative(got) == _relative(want)
+    return {"pitch": round(pitch / notes, 3), "grid": round(grid / notes, 3),
+            "exact pitch": exact_pitch, "exact rhythm": exact_rhythm}
