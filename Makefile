@@ -49,11 +49,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0  # only its ONNX model is used: see pyproject.toml
 	touch $@
 
-# librosa's numba functions compile once into librosa's __pycache__ when first called. Two processes
-# compiling one at the same moment can leave a cache that crashes every later call with a segfault
-# (numba/numba#10128; seen here when four transcriptions started together on a fresh install), as two
-# batch workers or benchmarks could: compile them here, in one process, after each install.
+# librosa compiles its numba functions once into its __pycache__ when they are first called. Two
+# processes compiling one at the same moment can leave a cache that crashes every later call with a
+# segfault (numba/numba#10128; seen here when four transcriptions started together on a fresh
+# install), as two batch workers or benchmarks could. So after each install the old cache files go
+# and the transcriber's (librosa.estimate_tuning's) are compiled here, in one process.
 $(VENV)/.numba-compiled: $(STAMP)
+	find $(VENV)/lib/python*/site-packages/librosa -name '*.nb[ic]' -delete
 	$(BIN)/python -c "import numpy, librosa; librosa.estimate_tuning(y=numpy.sin(numpy.arange(22050, dtype='float32') * 0.1), sr=22050)"
 	touch $@
 

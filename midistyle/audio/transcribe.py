@@ -20,8 +20,8 @@ line, so this module decodes one:
    it replaced (the onset head fires after the key's likelihood dipped, or the level dips
    ``dip_db`` and rises). The line changes key only once the new pitch dominates, late when a note
    is held into the next, so each change of key is matched to one of the network's starts, in
-   order (a monotone matching, as in aligning two sequences): as many changes as possible get a
-   start, the nearer the better. The starts left over inside a run are notes the line did not
+   order (a monotone matching, as in aligning two sequences), where a match is worth more than the
+   distance it costs, up to ``snap_match_frames``. The starts left over inside a run are notes the line did not
    show: a short note under a held one, where basic-pitch's onset head has another key start there
    (``hidden_onset_likelihood``), else the run's key struck again where the network is sure enough
    (``repeat_threshold``). Notes shorter than ``min_note_seconds`` join the note before them when
@@ -65,7 +65,7 @@ class TranscribeConfig:
     change_cost: float = 4.0  # nats for moving to another key
     leap_cost: float = 4.0  # nats more for moving over an octave
     start_cost: float = 1.0  # nats for starting a note after silence
-    splitter: str = "network"  # how a repeated note is found: "network" (onset_network) or "rules" (below)
+    splitter: str = "network"  # where notes start: "network" (onset_network) or "rules" (below; repeats only)
     snap_before_frames: int = 48  # "network": a change of key is matched to a network start from this many
     snap_after_frames: int = 6  # frames before it to this many after
     snap_match_frames: float = 64.0  # "network": a match scores this less its distance in frames (see _snap)
@@ -438,7 +438,7 @@ def _snap(runs: list[tuple[int, int, int]], starts: np.ndarray, config: Transcri
         for j, total, parent in found:
             nodes.append((i, j, parent))
             last.append((j, total, len(nodes) - 1))
-    ends = [(total, node) for _, total, node in last]
+    ends = [(0.0, -1)] + [(total, node) for _, total, node in last]  # no match at all is a matching too
     if np.isfinite(settled_total).any():
         ends.append((settled_total.max(), int(settled_node[np.argmax(settled_total)])))
     node = max(ends)[1] if ends else -1
