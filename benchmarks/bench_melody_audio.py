@@ -5,8 +5,8 @@ each played by ``midistyle.music.humanize`` (one tempo in 70-140 qpm, onset jitt
 durations x0.85-1.2), with vibrato by pitch bend (5.5 Hz, +-30 cents, from 150 ms into each note),
 rendered by FluidSynth at 44.1 kHz on three timbres (choir "aahs" 52, flute 73, violin 40)
 from two SoundFonts (MuseScore General and the embedded TimGM6mb), clean, and with white noise at
-20 dB SNR plus FluidSynth's room reverb. A last row sings the choir 40 cents flat. Repeated notes are
-found by the onset network (``midistyle.audio.onset_network``, trained on other Essen tunes: the prior
+20 dB SNR plus FluidSynth's room reverb. A last row sings the choir 40 cents flat. Where notes start
+is found by the onset network (``midistyle.audio.onset_network``, trained on other Essen tunes: the prior
 split); the clean rows are also read with the hand-made rules it replaced (``splitter="rules"``), in the
 same run, as the baseline.
 

@@ -462,7 +462,8 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
     At each start, the key whose onset basic-pitch hears most strongly (from 2 frames before to 3
     after; not the run's key nor a key its harmonics could be) begins a note there when its onset
     is at least ``hidden_onset_likelihood`` likely and it then sounds at least
-    ``hidden_note_likelihood``: a short note under a held one, which the line never reached. Else
+    ``hidden_note_likelihood``: it ends the run's note and lasts to the next cut or the run's end (in
+    the recording, a short note under a held one, which the line never reached). Else
     the run's key is struck again there when the network's probability is ``repeat_probability``
     or more. Every piece keeps ``min_frames``.
     """
