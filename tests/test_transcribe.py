@@ -197,36 +197,41 @@ def test_a_start_left_over_begins_the_short_note_under_a_held_one_or_repeats_the
     assert _cut_at_starts(0, 120, 40, np.array([60]), _evidence(), unsure, 0.6, config, 6.0) == [(0, 120, 40)]
 
 
+def _fits(runs, starts, i, j, chosen, config) -> bool:
+    """Run i may take start j, given the starts ``chosen`` for every run (None: not matched)."""
+    from midistyle.audio.transcribe import FRAME_HOP, MODEL_SAMPLE_RATE
+
+    min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
+    begin, end, _ = runs[i]
+    at = starts[j]
+    if not begin - config.snap_before_frames <= at <= min(begin + config.snap_after_frames, end - min_frames):
+        return False
+    if i == 0:
+        return True
+    before = starts[chosen[i - 1]] if chosen[i - 1] is not None else runs[i - 1][0]
+    return before + min_frames <= at
+
+
 def test_the_matching_of_starts_is_the_best_one_found_by_trying_every_one():
     """On small random cases, ``_snap``'s total equals the best of every in-order matching that keeps
     each matched run and the run before it ``min_note_seconds`` long (runs start on even frames and
     starts are odd, so each matched start is the moved start of one run)."""
     import itertools
 
-    from midistyle.audio.transcribe import FRAME_HOP, MODEL_SAMPLE_RATE, TranscribeConfig, _snap
+    from midistyle.audio.transcribe import TranscribeConfig, _snap
 
     config = TranscribeConfig()
-    min_frames = config.min_note_seconds * MODEL_SAMPLE_RATE / FRAME_HOP
     rng = np.random.default_rng(0)
     for _ in range(60):
         begins = np.cumsum(rng.integers(4, 20, size=5)) * 2
         runs = [(int(a), int(b), 40 + k) for k, (a, b) in enumerate(zip(begins[:-1], begins[1:]))]
         starts = np.unique(rng.integers(0, begins[-1] // 2, size=5) * 2 + 1)
 
-        def fits(i, j, chosen):
-            begin, end, _ = runs[i]
-            at = starts[j]
-            if not begin - config.snap_before_frames <= at <= min(begin + config.snap_after_frames, end - min_frames):
-                return False
-            if i == 0:
-                return True
-            before = starts[chosen[i - 1]] if chosen[i - 1] is not None else runs[i - 1][0]
-            return before + min_frames <= at
-
         best = 0.0
         for chosen in itertools.product([None, *range(len(starts))], repeat=len(runs)):
             used = [j for j in chosen if j is not None]
-            if used != sorted(set(used)) or not all(j is None or fits(i, j, chosen) for i, j in enumerate(chosen)):
+            if used != sorted(set(used)) or not all(j is None or _fits(runs, starts, i, j, chosen, config)
+                                                     for i, j in enumerate(chosen)):
                 continue
             best = max(best, sum(config.snap_match_frames - abs(starts[j] - runs[i][0])
                                  for i, j in enumerate(chosen) if j is not None))
