@@ -90,17 +90,24 @@ def measure(tunes: list, soundfont: str, program: int, *, noisy: bool = False, f
                 continue
             finally:
                 seconds_work += time.perf_counter() - start
-            got = [(n.onset_step, n.pitch) for n in melody.score.voices[0].notes]
-            right, on_grid = compare(want, got)
+            right, on_grid, pitches_exact, rhythm_exact = tally(want, melody)
             pitch_right += right
             sixteenth_right += on_grid
-            exact_pitch += [p for _, p in got] == [p for _, p in want]
-            exact_rhythm += _relative(got) == _relative(want)
+            exact_pitch += pitches_exact
+            exact_rhythm += rhythm_exact
     count = len(tunes)
     return {"tunes": count, "pitch right": round(pitch_right / notes, 3),
             "on its 16th": round(sixteenth_right / notes, 3),
             "pitch sequence exact": f"{exact_pitch}/{count}", "rhythm exact": f"{exact_rhythm}/{count}",
             "refused": refused, "s per min": round(seconds_work / (seconds_audio / 60), 2)}
+
+
+def tally(want: list[tuple[int, int]], melody) -> tuple[int, int, bool, bool]:
+    """(written notes matched by pitch, of those on their 16th, whole pitch sequence right, whole
+    rhythm right) for the (onset step, pitch) notes ``want`` and a read-back ``Melody``."""
+    got = [(n.onset_step, n.pitch) for n in melody.score.voices[0].notes]
+    right, on_grid = compare(want, got)
+    return right, on_grid, [p for _, p in got] == [p for _, p in want], _relative(got) == _relative(want)
 
 
 def compare(want: list[tuple[int, int]], got: list[tuple[int, int]]) -> tuple[int, int]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from benchmarks.bench_melody_audio import SAMPLE_RATE, SNR_DB, TIMBRES, _relative, compare
+from benchmarks.bench_melody_audio import SAMPLE_RATE, SNR_DB, TIMBRES, tally
 
 DEV_TUNES = 30
 PLAYER_SEED = 1000
@@ -117,7 +117,7 @@ def heard_recordings(count: int) -> dict:
 
 def score(items: list, config) -> dict:
     """Pitch right and on its 16th (shares of the written notes), and whole tunes exact."""
-    from midistyle.audio import transcribe
+    from midistyle.audio.transcribe import melody_heard
     from midistyle.errors import InputError
     from midistyle.music.melody import extract_melody
 
@@ -127,21 +127,14 @@ def score(items: list, config) -> dict:
         if heard is None:
             continue
         try:
-            transcribe._refuse_unpitched_or_chords(heard.level_db, heard.note, config)
-            frames = transcribe.line_notes(transcribe.melody_line(heard.note, config), heard, config)
+            found = melody_heard(heard, config)
         except InputError:
             continue
-        seconds = transcribe.FRAME_HOP / transcribe.MODEL_SAMPLE_RATE * heard.speed
-        found = transcribe.Transcription(
-            tuple((a * seconds, b * seconds, transcribe.LOWEST_KEY + k) for a, b, k in frames), 0.0, heard.seconds)
-        if not found.notes:
-            continue
         melody = extract_melody(found.to_score(), meter_given=False, played=True)
-        got = [(n.onset_step, n.pitch) for n in melody.score.voices[0].notes]
-        right, on_grid = compare(want, got)
+        right, on_grid, pitches_exact, rhythm_exact = tally(want, melody)
         pitch += right
         grid += on_grid
-        exact_pitch += [p for _, p in got] == [p for _, p in want]
-        exact_rhythm += _relative(got) == _relative(want)
+        exact_pitch += pitches_exact
+        exact_rhythm += rhythm_exact
     return {"pitch": round(pitch / notes, 3), "grid": round(grid / notes, 3),
             "exact pitch": exact_pitch, "exact rhythm": exact_rhythm}

@@ -133,7 +133,19 @@ def transcribe(audio: np.ndarray, sample_rate: int, config: TranscribeConfig | N
         Silence, noise or speech, chords or a band, a recording over ``max_minutes``, clipping.
     """
     config = config or TranscribeConfig()
-    heard = hear(audio, sample_rate, config)
+    return melody_heard(hear(audio, sample_rate, config), config)
+
+
+def melody_heard(heard: Evidence, config: TranscribeConfig | None = None) -> Transcription:
+    """Steps 3-5 of the module docstring: the melody in what :func:`hear` heard (so that one hearing
+    can be read with several configs).
+
+    Raises
+    ------
+    InputError
+        Silence, noise or speech, chords or a band.
+    """
+    config = config or TranscribeConfig()
     _refuse_unpitched_or_chords(heard.level_db, heard.note, config)
     keys = melody_line(heard.note, config)
     frames = line_notes(keys, heard, config)
