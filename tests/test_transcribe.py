@@ -118,6 +118,52 @@ def test_bad_audio_is_one_line_exit_2_and_nothing_written(renderer, flute_scale,
     assert not out.exists()
 
 
+def _line_with(under: int | None, *, ringing_frames: int = 0) -> np.ndarray:
+    """Likelihoods (T, 88) of a line of 12 notes, 16 frames each, the key before ringing on under each
+    new note for ``ringing_frames``, and key ``under`` held beneath the whole line when given."""
+    note = np.zeros((12 * 16, 88), np.float32)
+    keys = [40, 44, 47, 52] * 3  # an arpeggio: each note a third or fourth above the one before
+    for index, key in enumerate(keys):
+        note[index * 16:(index + 1) * 16, key] = 0.9
+        if index:
+            note[index * 16:index * 16 + ringing_frames, keys[index - 1]] = 0.5
+    if under is not None:
+        note[:, under] = 0.6
+    return note
+
+
+def test_the_note_before_ringing_on_is_no_chord_but_a_held_note_under_the_line_is():
+    import dataclasses
+
+    from midistyle.audio.transcribe import TranscribeConfig, polyphonic_share
+
+    config = TranscribeConfig()
+    ringing = _line_with(None, ringing_frames=12)  # 140 ms under each note: a fast tune in a room
+    assert polyphonic_share(ringing, config) == 0.0
+    every_frame = dataclasses.replace(config, held_below_frames=0)  # the last release's count
+    assert polyphonic_share(ringing, every_frame) > 0.5
+    assert polyphonic_share(_line_with(30, ringing_frames=12), config) == 1.0  # a drone under the line
+
+
+def test_a_reel_at_its_pace_is_a_melody_not_chords(renderer):
+    import dataclasses
+    from pathlib import Path
+
+    import music21
+
+    from midistyle.audio.performed import with_vibrato
+    from midistyle.audio.transcribe import TranscribeConfig, hear, melody_heard, polyphonic_share
+    from midistyle.music.humanize import HumanizeConfig, humanize
+
+    reel = read_score(Path(music21.__file__).parent / "corpus" / "ryansMammoth" / "7thRegimentReel.abc")
+    played, _ = humanize(reel, seed=0, config=HumanizeConfig(tempo_range_qpm=(105.0, 105.0)))
+    heard = hear(renderer.render(with_vibrato(played, 73)).audio, RATE)  # a flute, running 16ths at 7 a second
+    config = TranscribeConfig()
+    assert polyphonic_share(heard.note, dataclasses.replace(config, held_below_frames=0)) > 0.3  # refused before
+    assert polyphonic_share(heard.note, config) <= config.max_polyphonic_share
+    assert len(melody_heard(heard, config).notes) > 0.7 * len(reel.voices[0].notes)  # 187 of 230 when written
+
+
 def test_the_transcriber_refuses_in_python_too():
     from midistyle.audio.transcribe import transcribe
 

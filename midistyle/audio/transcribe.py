@@ -27,7 +27,8 @@ line, so this module decodes one:
    (``repeat_threshold``). Notes shorter than ``min_note_seconds`` join the note before them when
    they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
-   pitched (speech, noise); several keys at once in much of the music (a band, a piano with chords).
+   pitched (speech, noise); another key held under the line in more than a few per cent of the
+   music (a band, a piano with chords; the note before ringing on under the next is not held).
 
 The notes then go through the played-in quantizer (:mod:`midistyle.music.performance`) like a
 melody played on a keyboard without a click.
@@ -79,8 +80,9 @@ class TranscribeConfig:
     min_note_seconds: float = 0.07
     clipped_share: float = 0.01  # more samples than this at full scale: clipped beyond use
     min_pitched_share: float = 0.35  # of the frames with sound: less pitched than this is speech or noise
-    max_polyphonic_share: float = 0.3  # of the pitched frames: more with other keys sounding is chords
+    max_polyphonic_share: float = 0.06  # of the pitched frames: more with another key held below is chords
     other_key_likelihood: float = 0.3  # another key below the line (not a neighbour or harmonic) this likely sounds
+    held_below_frames: int = 20  # ... for this many frames in a row (232 ms; the note before rings on for less)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -309,20 +311,67 @@ def _refuse_unpitched_or_chords(level: np.ndarray, note: np.ndarray, config: Tra
                          "melody; sing, hum or play the tune alone")
     chords = polyphonic_share(note, config)
     if chords > config.max_polyphonic_share:
-        raise InputError(f"several notes sound at once in {chords:.0%} of the music (a band, or a piano with "
-                         "chords?); record the melody alone, on one voice or instrument")
+        raise InputError(f"several notes sound at once: another note is held under the melody in {chords:.0%} "
+                         "of the music (a band, or a piano with chords?); record the melody alone, on one voice "
+                         "or instrument")
 
 
 def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -> float:
     """The share of pitched frames where another key sounds below the strongest one, other than a
-    neighbour or a key whose harmonics the strongest could be (an octave, a twelfth, two octaves…)."""
+    neighbour or a key whose harmonics the strongest could be (an octave, a twelfth, two octaves…),
+    and goes on sounding there for ``held_below_frames`` frames in a row.
+
+    The note before rings on under the next one for a moment, longer in a fast tune or a
+    reverberant room, and a fiddle reel's running eighths (six or seven notes a second) counted it as
+    a chord in over a third of its frames; a chord's lower notes are held under the melody for as
+    long as it lasts (``python -m benchmarks chord_refusal`` measures both).
+
+    Parameters
+    ----------
+    note : np.ndarray, shape=(T, 88)
+        basic-pitch's likelihood that each key sounds, per frame.
+    config : TranscribeConfig, optional
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when no frame is pitched.
+    """
     config = config or TranscribeConfig()
     pitched = note.max(axis=1) >= config.silence_likelihood
     top = note.argmax(axis=1)
     below = top[:, None] - np.arange(KEYS)[None, :]  # (T, 88) semitones from each key up to the strongest
     harmonic = np.isin(below, HARMONIC_INTERVALS) | (np.abs(below) <= 1)
-    other = (note >= config.other_key_likelihood) & (below > 0) & ~harmonic
-    return float(other.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
+    other = (note >= config.other_key_likelihood) & (below > 0) & ~harmonic & pitched[:, None]
+    held = runs_of_at_least(other, config.held_below_frames)
+    return float(held.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
+
+
+def runs_of_at_least(mask: np.ndarray, frames: int) -> np.ndarray:
+    """``mask`` with only its runs of at least ``frames`` True values in a row (along axis 0) kept.
+
+    Parameters
+    ----------
+    mask : np.ndarray, shape=(T, K), bool
+    frames : int
+
+    Returns
+    -------
+    np.ndarray, shape=(T, K), bool
+    """
+    if frames <= 1:
+        return mask.copy()
+    length, width = mask.shape
+    if length < frames:
+        return np.zeros_like(mask)
+    zero = np.zeros((1, width), np.int64)
+    count = np.concatenate([zero, np.cumsum(mask, axis=0)])  # (T + 1, K): True values before each frame
+    window_full = np.zeros((length, width), bool)  # a run of ``frames`` starts at frame t
+    window_full[: length - frames + 1] = count[frames:] - count[:-frames] == frames
+    starts = np.concatenate([zero, np.cumsum(window_full, axis=0)])  # (T + 1, K)
+    t = np.arange(length)
+    first = np.maximum(t - frames + 1, 0)
+    return starts[t + 1] - starts[first] > 0  # frame t lies in a full window starting at first..t
 
 
 def melody_line(note: np.ndarray, config: TranscribeConfig) -> np.ndarray:
