@@ -13,9 +13,10 @@ measures that share for each setting on four sets rendered by FluidSynth on both
   on choir "aahs" (52), flute (73) and violin (40), clean and noisy;
 * **fiddle reels**: reels from music21's copy of *Ryan's Mammoth Collection*, played at a reel's
   pace (the commonest note value, their running sixteenths or eighths, at 6.3-7.7 notes a second:
-  about 112 half notes a minute in 2/2) on violin and flute, clean and noisy;
-* **Bach chorales, four voices** and **soprano and bass alone**: Bach's test chorales, every voice
-  on one program (piano 0, choir 52, flute 73, violin 40), clean.
+  about 105 half notes a minute in 2/2) on violin and flute, clean and noisy;
+* **Bach chorales, four voices** and **soprano and bass alone**: Bach's chorales (test split in the
+  choosing group, valid in the checking group), every voice on one program (piano 0, choir 52,
+  flute 73, violin 40), clean.
 
 Two groups of recordings: the setting is chosen on the first ("choosing": 15 tunes, 6 reels, 8
 test chorales) and checked on the second ("checking": the next 15 tunes, 6 other reels, 8 valid

@@ -119,30 +119,49 @@ def test_bad_audio_is_one_line_exit_2_and_nothing_written(renderer, flute_scale,
 
 
 def _line_with(under: int | None, *, ringing_frames: int = 0) -> np.ndarray:
-    """Likelihoods (T, 88) of a line of 12 notes, 16 frames each, the key before ringing on under each
+    """Likelihoods (T, 88) of a line of 12 notes, 32 frames each, the key before ringing on under each
     new note for ``ringing_frames``, and key ``under`` held beneath the whole line when given."""
-    note = np.zeros((12 * 16, 88), np.float32)
+    note = np.zeros((12 * 32, 88), np.float32)
     keys = [40, 44, 47, 52] * 3  # an arpeggio: each note a third or fourth above the one before
     for index, key in enumerate(keys):
-        note[index * 16:(index + 1) * 16, key] = 0.9
+        note[index * 32:(index + 1) * 32, key] = 0.9
         if index:
-            note[index * 16:index * 16 + ringing_frames, keys[index - 1]] = 0.5
+            note[index * 32:index * 32 + ringing_frames, keys[index - 1]] = 0.5
     if under is not None:
-        note[:, under] = 0.6
+        note[:, under] = 0.6  # a tenth, a ninth (14), a fourth (17) and a seventh (22) under the line: no harmonic
     return note
 
 
-def test_the_note_before_ringing_on_is_no_chord_but_a_held_note_under_the_line_is():
+def test_the_note_before_ringing_on_is_no_chord_but_a_note_held_under_the_line_is():
     import dataclasses
 
     from midistyle.audio.transcribe import TranscribeConfig, polyphonic_share
 
     config = TranscribeConfig()
-    ringing = _line_with(None, ringing_frames=12)  # 140 ms under each note: a fast tune in a room
+    held = config.held_below_frames
+    ringing = _line_with(None, ringing_frames=held - 1)  # just short of held: the note before, ringing on
     assert polyphonic_share(ringing, config) == 0.0
     every_frame = dataclasses.replace(config, held_below_frames=0)  # the last release's count
-    assert polyphonic_share(ringing, every_frame) > 0.5
-    assert polyphonic_share(_line_with(30, ringing_frames=12), config) == 1.0  # a drone under the line
+    rising = 9  # of the 11 changes of note, those going up: there the note before rings below the line
+    assert polyphonic_share(ringing, every_frame) == pytest.approx(rising * (held - 1) / (12 * 32))
+    long_enough = polyphonic_share(_line_with(None, ringing_frames=held), config)  # held that long: counted
+    assert long_enough == pytest.approx(rising * held / (12 * 32))
+    assert polyphonic_share(_line_with(30, ringing_frames=held - 1), config) == 1.0  # a drone under the line
+
+
+def test_runs_of_at_least_keeps_whole_runs_that_long_and_nothing_else():
+    from midistyle.audio.transcribe import runs_of_at_least
+
+    column = np.array([1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1], bool)  # runs of 3 (at the start), 2, 4 (at the end)
+    mask = column[:, None]
+    assert runs_of_at_least(mask, 3)[:, 0].tolist() == [1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert runs_of_at_least(mask, 4)[:, 0].tolist() == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert not runs_of_at_least(mask, 5).any()
+    assert not runs_of_at_least(mask, 12).any()  # longer than the recording
+    for frames in (0, 1):
+        assert (runs_of_at_least(mask, frames) == mask).all()
+    two_keys = np.stack([column, ~column], axis=1)  # each key's runs on their own
+    assert runs_of_at_least(two_keys, 2)[:, 1].tolist() == [0] * 11
 
 
 def test_a_reel_at_its_pace_is_a_melody_not_chords(renderer):

@@ -322,9 +322,13 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -
     and goes on sounding there for ``held_below_frames`` frames in a row.
 
     The note before rings on under the next one for a moment, longer in a fast tune or a
-    reverberant room, and a fiddle reel's running eighths (six or seven notes a second) counted it as
-    a chord in over a third of its frames; a chord's lower notes are held under the melody for as
-    long as it lasts (``python -m benchmarks chord_refusal`` measures both).
+    reverberant room: counted in every frame, it made a fiddle reel at its pace (about seven notes a
+    second) read as chords in up to 40 % of its frames, and a third to a half of such recordings were
+    refused at the old limit of 30 %. A chord's lower notes are held under the melody for as long as
+    it lasts (``python -m benchmarks chord_refusal`` measures both).
+
+    The harmonic filter is judged frame by frame, so a lower key held while the melody passes its
+    octave or twelfth is counted as two shorter runs.
 
     Parameters
     ----------
@@ -354,6 +358,7 @@ def runs_of_at_least(mask: np.ndarray, frames: int) -> np.ndarray:
     ----------
     mask : np.ndarray, shape=(T, K), bool
     frames : int
+        The shortest run kept; 0 or 1 keeps every True value.
 
     Returns
     -------
