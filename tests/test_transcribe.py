@@ -118,35 +118,38 @@ def test_bad_audio_is_one_line_exit_2_and_nothing_written(renderer, flute_scale,
     assert not out.exists()
 
 
-def _line_with(under: int | None, *, ringing_frames: int = 0) -> np.ndarray:
-    """Likelihoods (T, 88) of a line of 12 notes, 32 frames each, the key before ringing on under each
-    new note for ``ringing_frames``, and key ``under`` held beneath the whole line when given."""
+def _line_with(*, ringing_frames: int = 0, chord_frames: int = 0, drone: int | None = None) -> np.ndarray:
+    """Likelihoods (T, 88) of a line of 12 notes, 32 frames each: the key before ringing on under each
+    new note for ``ringing_frames``, a key a minor sixth under each note struck with it for
+    ``chord_frames``, and key ``drone`` held beneath the whole line when given."""
     note = np.zeros((12 * 32, 88), np.float32)
     keys = [40, 44, 47, 52] * 3  # an arpeggio: each note a third or fourth above the one before
     for index, key in enumerate(keys):
         note[index * 32:(index + 1) * 32, key] = 0.9
+        note[index * 32:index * 32 + chord_frames, key - 8] = 0.6
         if index:
             note[index * 32:index * 32 + ringing_frames, keys[index - 1]] = 0.5
-    if under is not None:
-        note[:, under] = 0.6  # a tenth, a ninth (14), a fourth (17) and a seventh (22) under the line: no harmonic
+    if drone is not None:
+        note[:, drone] = 0.6  # a tenth, a ninth (14), a fourth (17) and a seventh (22) under the line: no harmonic
     return note
 
 
-def test_the_note_before_ringing_on_is_no_chord_but_a_note_held_under_the_line_is():
+def test_the_note_before_ringing_on_is_no_chord_but_a_note_struck_and_held_under_the_line_is():
     import dataclasses
 
     from midistyle.audio.transcribe import TranscribeConfig, polyphonic_share
 
     config = TranscribeConfig()
     held = config.held_below_frames
-    ringing = _line_with(None, ringing_frames=held - 1)  # just short of held: the note before, ringing on
-    assert polyphonic_share(ringing, config) == 0.0
-    every_frame = dataclasses.replace(config, held_below_frames=0)  # the last release's count
+    frames = 12 * 32
+    ringing = _line_with(ringing_frames=held)  # the note before rings on as long as a chord tone is held
+    assert polyphonic_share(ringing, config) == 0.0  # but it began before the note it sounds under
+    every_frame = dataclasses.replace(config, held_below_frames=0, struck_with_line_frames=10**9)  # last release
     rising = 9  # of the 11 changes of note, those going up: there the note before rings below the line
-    assert polyphonic_share(ringing, every_frame) == pytest.approx(rising * (held - 1) / (12 * 32))
-    long_enough = polyphonic_share(_line_with(None, ringing_frames=held), config)  # held that long: counted
-    assert long_enough == pytest.approx(rising * held / (12 * 32))
-    assert polyphonic_share(_line_with(30, ringing_frames=held - 1), config) == 1.0  # a drone under the line
+    assert polyphonic_share(ringing, every_frame) == pytest.approx(rising * held / frames)
+    assert polyphonic_share(_line_with(chord_frames=held), config) == pytest.approx(12 * held / frames)
+    assert polyphonic_share(_line_with(chord_frames=held - 1), config) == 0.0  # struck with it, but not held
+    assert polyphonic_share(_line_with(drone=30), config) == pytest.approx(32 / frames)  # under its first note only
 
 
 def test_runs_of_at_least_keeps_whole_runs_that_long_and_nothing_else():
@@ -178,7 +181,8 @@ def test_a_reel_at_its_pace_is_a_melody_not_chords(renderer):
     played, _ = humanize(reel, seed=0, config=HumanizeConfig(tempo_range_qpm=(105.0, 105.0)))
     heard = hear(renderer.render(with_vibrato(played, 73)).audio, RATE)  # a flute, running 16ths at 7 a second
     config = TranscribeConfig()
-    assert polyphonic_share(heard.note, dataclasses.replace(config, held_below_frames=0)) > 0.3  # refused before
+    every_frame = dataclasses.replace(config, held_below_frames=0, struck_with_line_frames=10**9)
+    assert polyphonic_share(heard.note, every_frame) > 0.3  # refused by the last release
     assert polyphonic_share(heard.note, config) <= config.max_polyphonic_share
     assert len(melody_heard(heard, config).notes) > 0.7 * len(reel.voices[0].notes)  # 187 of 230 when written
 

@@ -80,9 +80,10 @@ class TranscribeConfig:
     min_note_seconds: float = 0.07
     clipped_share: float = 0.01  # more samples than this at full scale: clipped beyond use
     min_pitched_share: float = 0.35  # of the frames with sound: less pitched than this is speech or noise
-    max_polyphonic_share: float = 0.06  # of the pitched frames: more with another key held below is chords
+    max_polyphonic_share: float = 0.05  # of the pitched frames: more with another key held below is chords
     other_key_likelihood: float = 0.3  # another key below the line (not a neighbour or harmonic) this likely sounds
-    held_below_frames: int = 20  # ... for this many frames in a row (232 ms; the note before rings on for less)
+    held_below_frames: int = 16  # ... for this many frames in a row (186 ms) ...
+    struck_with_line_frames: int = 6  # ... having started at most this long before the line's note (70 ms)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -148,8 +149,8 @@ def melody_heard(heard: Evidence, config: TranscribeConfig | None = None) -> Tra
         Silence, noise or speech, chords or a band.
     """
     config = config or TranscribeConfig()
-    _refuse_unpitched_or_chords(heard.level_db, heard.note, config)
     keys = melody_line(heard.note, config)
+    _refuse_unpitched_or_chords(heard.level_db, heard.note, keys, config)
     frames = line_notes(keys, heard, config)
     seconds_per_frame = FRAME_HOP / MODEL_SAMPLE_RATE * heard.speed
     notes = tuple((start * seconds_per_frame, end * seconds_per_frame, LOWEST_KEY + key) for start, end, key in frames)
@@ -299,7 +300,8 @@ def frame_levels_db(mono: np.ndarray, frames: int) -> np.ndarray:
     return 10 * np.log10(power + 1e-12)
 
 
-def _refuse_unpitched_or_chords(level: np.ndarray, note: np.ndarray, config: TranscribeConfig) -> None:
+def _refuse_unpitched_or_chords(level: np.ndarray, note: np.ndarray, line: np.ndarray,
+                                config: TranscribeConfig) -> None:
     """Refuse a recording that is mostly unpitched (speech, noise) or has chords (a band, a piano)."""
     sounding = level > max(level.max() - 40.0, -80.0)  # within 40 dB of the loudest frame
     pitched = note.max(axis=1) >= config.silence_likelihood
@@ -309,23 +311,27 @@ def _refuse_unpitched_or_chords(level: np.ndarray, note: np.ndarray, config: Tra
     if share < config.min_pitched_share:
         raise InputError(f"only {share:.0%} of the sound has a pitch: it sounds like speech or noise, not a "
                          "melody; sing, hum or play the tune alone")
-    chords = polyphonic_share(note, config)
+    chords = polyphonic_share(note, config, line)
     if chords > config.max_polyphonic_share:
         raise InputError(f"several notes sound at once: another note is held under the melody in {chords:.0%} "
                          "of the music (a band, or a piano with chords?); record the melody alone, on one voice "
                          "or instrument")
 
 
-def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -> float:
+def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None,
+                     line: np.ndarray | None = None) -> float:
     """The share of pitched frames where another key sounds below the strongest one, other than a
     neighbour or a key whose harmonics the strongest could be (an octave, a twelfth, two octaves…),
-    and goes on sounding there for ``held_below_frames`` frames in a row.
+    that started with the line's note (at most ``struck_with_line_frames`` before it) and goes on
+    sounding there for ``held_below_frames`` frames in a row.
 
-    The note before rings on under the next one for a moment, longer in a fast tune or a
-    reverberant room: counted in every frame, it made a fiddle reel at its pace (about seven notes a
-    second) read as chords in up to 40 % of its frames, and a third to a half of such recordings were
-    refused at the old limit of 30 %. A chord's lower notes are held under the melody for as long as
-    it lasts (``python -m benchmarks chord_refusal`` measures both).
+    The note before rings on under the next one, for a moment on a violin, for a third of a second
+    and more on a choir patch or in a reverberant room. Counted in every frame, it made a fiddle reel
+    at its pace (about seven notes a second) read as chords in up to 40 % of its frames, and a third
+    to a half of such recordings were refused at the old limit of 30 %; counted when held 232 ms, a
+    choir's previous note still was (MuseScore General's "aahs": 15 of 50 solo tunes refused). It
+    started before the note it rings under; a chord's lower notes are struck with the melody note
+    and held as long as the chord lasts (``python -m benchmarks chord_refusal`` measures both).
 
     The harmonic filter is judged frame by frame, so a lower key held while the melody passes its
     octave or twelfth is counted as two shorter runs.
@@ -335,6 +341,8 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -
     note : np.ndarray, shape=(T, 88)
         basic-pitch's likelihood that each key sounds, per frame.
     config : TranscribeConfig, optional
+    line : np.ndarray, shape=(T,), optional
+        :func:`melody_line`'s key per frame (-1 silence); computed when not given.
 
     Returns
     -------
@@ -342,13 +350,34 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None) -
         In [0, 1]; 0 when no frame is pitched.
     """
     config = config or TranscribeConfig()
+    line = melody_line(note, config) if line is None else line
     pitched = note.max(axis=1) >= config.silence_likelihood
     top = note.argmax(axis=1)
     below = top[:, None] - np.arange(KEYS)[None, :]  # (T, 88) semitones from each key up to the strongest
     harmonic = np.isin(below, HARMONIC_INTERVALS) | (np.abs(below) <= 1)
-    other = (note >= config.other_key_likelihood) & (below > 0) & ~harmonic & pitched[:, None]
-    held = runs_of_at_least(other, config.held_below_frames)
+    sounding = note >= config.other_key_likelihood
+    other = sounding & (below > 0) & ~harmonic & pitched[:, None]
+    changed = np.concatenate([[True], line[1:] != line[:-1]])
+    line_note_start = np.maximum.accumulate(np.where(changed, np.arange(len(line)), 0))  # (T,) frame
+    struck_with = run_starts(sounding) >= (line_note_start - config.struck_with_line_frames)[:, None]
+    held = runs_of_at_least(other & struck_with, config.held_below_frames)
     return float(held.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
+
+
+def run_starts(mask: np.ndarray) -> np.ndarray:
+    """The frame where each True value's run (along axis 0) began, -1 where ``mask`` is False.
+
+    Parameters
+    ----------
+    mask : np.ndarray, shape=(T, K), bool
+
+    Returns
+    -------
+    np.ndarray, shape=(T, K), int
+    """
+    frames = np.arange(len(mask))[:, None]
+    last_false = np.maximum.accumulate(np.where(mask, -1, frames), axis=0)  # (T, K)
+    return np.where(mask, last_false + 1, -1)
 
 
 def runs_of_at_least(mask: np.ndarray, frames: int) -> np.ndarray:
