@@ -3,7 +3,7 @@
 A recording is refused as "several notes sound at once" when another key, not a neighbour or a
 harmonic of the strongest, sounds below the line in more than ``max_polyphonic_share`` of the
 pitched frames (:func:`midistyle.audio.transcribe.polyphonic_share`), counting only a key that
-started with the line's note (``struck_with_line_frames``) and goes on sounding there for
+started with the line's note (within ``struck_with_line_frames`` of its start) and goes on sounding there for
 ``held_below_frames`` frames in a row. In a fast tune, on a choir patch, or in a reverberant room,
 the note before still rings when the next one starts: with every frame counted (the last release,
 whose limit was 0.3) a solo fiddle reel read as chords, and with only the frames held 232 ms counted

@@ -118,19 +118,22 @@ def test_bad_audio_is_one_line_exit_2_and_nothing_written(renderer, flute_scale,
     assert not out.exists()
 
 
-def _line_with(*, ringing_frames: int = 0, chord_frames: int = 0, drone: int | None = None) -> np.ndarray:
+def _line_with(*, ringing_frames: int = 0, early_frames: int = 0, chord_frames: int = 0,
+               drone: int | None = None) -> np.ndarray:
     """Likelihoods (T, 88) of a line of 12 notes, 32 frames each: the key before ringing on under each
-    new note for ``ringing_frames``, a key a minor sixth under each note struck with it for
-    ``chord_frames``, and key ``drone`` held beneath the whole line when given."""
+    new note for ``ringing_frames``, the next key sounding under each note for its last
+    ``early_frames``, a key a minor sixth under each note struck with it for ``chord_frames``, and
+    key ``drone`` held beneath the whole line when given."""
     note = np.zeros((12 * 32, 88), np.float32)
-    keys = [40, 44, 47, 52] * 3  # an arpeggio: each note a third or fourth above the one before
+    keys = [40, 44, 47, 51] * 3  # a rising arpeggio, three times: a third or fourth up, then a major seventh down
     for index, key in enumerate(keys):
         note[index * 32:(index + 1) * 32, key] = 0.9
         note[index * 32:index * 32 + chord_frames, key - 8] = 0.6
         if index:
             note[index * 32:index * 32 + ringing_frames, keys[index - 1]] = 0.5
+            note[index * 32 - early_frames:index * 32, key] = 0.5
     if drone is not None:
-        note[:, drone] = 0.6  # a tenth, a ninth (14), a fourth (17) and a seventh (22) under the line: no harmonic
+        note[:, drone] = 0.6  # a tenth, a ninth (14), an 11th (17) and a 14th (21) under the line: no harmonic
     return note
 
 
@@ -147,6 +150,9 @@ def test_the_note_before_ringing_on_is_no_chord_but_a_note_struck_and_held_under
     every_frame = dataclasses.replace(config, held_below_frames=0, struck_with_line_frames=10**9)  # last release
     rising = 9  # of the 11 changes of note, those going up: there the note before rings below the line
     assert polyphonic_share(ringing, every_frame) == pytest.approx(rising * held / frames)
+    early = _line_with(early_frames=held)  # the next note sounding before the line moves to it
+    assert polyphonic_share(early, config) == 0.0  # it starts well after the note it sounds under
+    assert polyphonic_share(early, every_frame) == pytest.approx(2 * held / frames)  # where it falls: 51 -> 40
     assert polyphonic_share(_line_with(chord_frames=held), config) == pytest.approx(12 * held / frames)
     assert polyphonic_share(_line_with(chord_frames=held - 1), config) == 0.0  # struck with it, but not held
     assert polyphonic_share(_line_with(drone=30), config) == pytest.approx(32 / frames)  # under its first note only

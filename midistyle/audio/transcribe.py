@@ -80,10 +80,10 @@ class TranscribeConfig:
     min_note_seconds: float = 0.07
     clipped_share: float = 0.01  # more samples than this at full scale: clipped beyond use
     min_pitched_share: float = 0.35  # of the frames with sound: less pitched than this is speech or noise
-    max_polyphonic_share: float = 0.05  # of the pitched frames: more with another key held below is chords
+    max_polyphonic_share: float = 0.04  # of the pitched frames: more with another key held below is chords
     other_key_likelihood: float = 0.3  # another key below the line (not a neighbour or harmonic) this likely sounds
-    held_below_frames: int = 16  # ... for this many frames in a row (186 ms) ...
-    struck_with_line_frames: int = 6  # ... having started at most this long before the line's note (70 ms)
+    held_below_frames: int = 12  # ... for this many frames in a row (139 ms) ...
+    struck_with_line_frames: int = 6  # ... having started within this long of the line's note (70 ms)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -322,16 +322,17 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None,
                      line: np.ndarray | None = None) -> float:
     """The share of pitched frames where another key sounds below the strongest one, other than a
     neighbour or a key whose harmonics the strongest could be (an octave, a twelfth, two octaves…),
-    that started with the line's note (at most ``struck_with_line_frames`` before it) and goes on
-    sounding there for ``held_below_frames`` frames in a row.
+    that started with the line's note (within ``struck_with_line_frames`` of it, before or after) and
+    goes on sounding there for ``held_below_frames`` frames in a row.
 
     The note before rings on under the next one, for a moment on a violin, for a third of a second
     and more on a choir patch or in a reverberant room. Counted in every frame, it made a fiddle reel
     at its pace (about seven notes a second) read as chords in up to 40 % of its frames, and a third
     to a half of such recordings were refused at the old limit of 30 %; counted when held 232 ms, a
     choir's previous note still was (MuseScore General's "aahs": 15 of 50 solo tunes refused). It
-    started before the note it rings under; a chord's lower notes are struck with the melody note
-    and held as long as the chord lasts (``python -m benchmarks chord_refusal`` measures both).
+    started before the note it rings under, and the next note, sounding before the line moves to it,
+    starts after; a chord's lower notes are struck with the melody note and held as long as the
+    chord lasts (``python -m benchmarks chord_refusal`` measures both).
 
     The harmonic filter is judged frame by frame, so a lower key held while the melody passes its
     octave or twelfth is counted as two shorter runs.
@@ -359,7 +360,8 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None,
     other = sounding & (below > 0) & ~harmonic & pitched[:, None]
     changed = np.concatenate([[True], line[1:] != line[:-1]])
     line_note_start = np.maximum.accumulate(np.where(changed, np.arange(len(line)), 0))  # (T,) frame
-    struck_with = run_starts(sounding) >= (line_note_start - config.struck_with_line_frames)[:, None]
+    key_start = run_starts(sounding)  # (T, 88)
+    struck_with = np.abs(key_start - line_note_start[:, None]) <= config.struck_with_line_frames
     held = runs_of_at_least(other & struck_with, config.held_below_frames)
     return float(held.any(axis=1)[pitched].mean()) if pitched.any() else 0.0
 
