@@ -12,8 +12,8 @@ share for each setting on these sets, rendered by FluidSynth on both SoundFonts 
 adds the renderer's reverb and noise at 20 dB SNR):
 
 * **Essen tunes**: the held-out tunes of ``melody_played`` played by its player (70-140 qpm), solo
-  on choir "aahs" (52; its own set: the longest release), and on flute (73) and violin (40), clean
-  and noisy;
+  on choir "aahs" (52; a set of its own: its notes ring on longest), and on flute (73) and violin
+  (40), clean and noisy;
 * **fiddle reels**: reels from music21's copy of *Ryan's Mammoth Collection*, played at a reel's
   pace (the commonest note value, their running sixteenths or eighths, at 6.3-7.7 notes a second:
   about 105 half notes a minute in 2/2) on violin and flute, clean and noisy;
@@ -23,10 +23,13 @@ adds the renderer's reverb and noise at 20 dB SNR):
 
 Two groups of recordings: the setting is chosen on the first ("choosing": 15 tunes, 6 reels, 8
 test chorales) and checked on the second ("checking": the next 15 tunes, 6 other reels, 8 valid
-chorales). For each group, set and setting: the lowest, median and highest share, how many
-recordings the shipped limit refuses at that setting (the last release's 0.3 at 0 frames), and how
-many lie above every solo melody's share (what the best limit for that setting could refuse). Solo
-melodies should all pass and part music all be refused.
+chorales). The settings: the last release (every frame counted, any start, limit 0.3); this
+release's first version (held 20 frames, any start, limit 0.06); held 0, 12, 16, 20 and 24 frames
+with the start within 6 frames; and the start within 3 or 12 frames, held as shipped; all but the
+first two at the shipped limit. For each group, set and setting: the lowest, median and highest
+share, how many recordings that setting's limit refuses, and how many lie above every solo
+melody's share (what the best limit for that setting could refuse). Solo melodies should all pass
+and part music all be refused.
 """
 
 from __future__ import annotations

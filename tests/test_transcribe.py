@@ -125,7 +125,7 @@ def _line_with(*, ringing_frames: int = 0, early_frames: int = 0, chord_frames: 
     ``early_frames``, a key a minor sixth under each note struck with it for ``chord_frames``, and
     key ``drone`` held beneath the whole line when given."""
     note = np.zeros((12 * 32, 88), np.float32)
-    keys = [40, 44, 47, 51] * 3  # a rising arpeggio, three times: a third or fourth up, then a major seventh down
+    keys = [40, 44, 47, 51] * 3  # a rising arpeggio, three times: thirds up, then a major seventh down
     for index, key in enumerate(keys):
         note[index * 32:(index + 1) * 32, key] = 0.9
         note[index * 32:index * 32 + chord_frames, key - 8] = 0.6
@@ -133,7 +133,7 @@ def _line_with(*, ringing_frames: int = 0, early_frames: int = 0, chord_frames: 
             note[index * 32:index * 32 + ringing_frames, keys[index - 1]] = 0.5
             note[index * 32 - early_frames:index * 32, key] = 0.5
     if drone is not None:
-        note[:, drone] = 0.6  # a tenth, a ninth (14), an 11th (17) and a 14th (21) under the line: no harmonic
+        note[:, drone] = 0.6  # 10, 14, 17 and 21 semitones under the line: no neighbour, no harmonic
     return note
 
 
@@ -156,6 +156,27 @@ def test_the_note_before_ringing_on_is_no_chord_but_a_note_struck_and_held_under
     assert polyphonic_share(_line_with(chord_frames=held), config) == pytest.approx(12 * held / frames)
     assert polyphonic_share(_line_with(chord_frames=held - 1), config) == 0.0  # struck with it, but not held
     assert polyphonic_share(_line_with(drone=30), config) == pytest.approx(32 / frames)  # under its first note only
+
+
+@pytest.mark.parametrize("offset, counted", [(-7, False), (-6, True), (6, True), (7, False)])
+def test_a_chord_tone_counts_when_struck_within_the_window_of_the_line_s_note(offset, counted):
+    from midistyle.audio.transcribe import TranscribeConfig, melody_line, polyphonic_share
+
+    config = TranscribeConfig()
+    assert config.struck_with_line_frames == 6
+    note = np.zeros((96, 88), np.float32)
+    note[:40, 47] = 0.95  # a melody note, then ...
+    note[40:, 52] = 0.9  # ... the note a fourth above
+    second = int(np.flatnonzero(melody_line(note, config) == 52)[0])  # where the line's second note starts
+    note[second + offset:second + offset + 30, 44] = 0.6  # a key a minor sixth under it, held 30 frames
+    assert (polyphonic_share(note, config) > 0) == counted
+
+
+def test_run_starts_gives_each_true_value_the_frame_its_run_began():
+    from midistyle.audio.transcribe import run_starts
+
+    mask = np.array([[0, 1], [1, 1], [1, 0], [0, 1], [1, 1]], bool)
+    assert run_starts(mask).T.tolist() == [[-1, 1, 1, -1, 4], [0, 0, -1, 3, 3]]
 
 
 def test_runs_of_at_least_keeps_whole_runs_that_long_and_nothing_else():

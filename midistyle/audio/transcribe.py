@@ -27,8 +27,9 @@ line, so this module decodes one:
    (``repeat_threshold``). Notes shorter than ``min_note_seconds`` join the note before them when
    they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
-   pitched (speech, noise); another key held under the line in more than a few per cent of the
-   music (a band, a piano with chords; the note before ringing on under the next is not held).
+   pitched (speech, noise); another key struck with a note of the line and held under it in more
+   than a few per cent of the music (a band, a piano with chords; the note before, ringing on, and
+   the next, sounding early, did not start with the note they sound under).
 
 The notes then go through the played-in quantizer (:mod:`midistyle.music.performance`) like a
 melody played on a keyboard without a click.
@@ -329,13 +330,18 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None,
     and more on a choir patch or in a reverberant room. Counted in every frame, it made a fiddle reel
     at its pace (about seven notes a second) read as chords in up to 40 % of its frames, and a third
     to a half of such recordings were refused at the old limit of 30 %; counted when held 232 ms, a
-    choir's previous note still was (MuseScore General's "aahs": 15 of 50 solo tunes refused). It
+    choir's previous note still was (MuseScore General's "aahs": 15 of 50 solo tunes refused in a run
+    of ``benchmarks melody_audio`` on that version, whose JSON was not kept). It
     started before the note it rings under, and the next note, sounding before the line moves to it,
     starts after; a chord's lower notes are struck with the melody note and held as long as the
     chord lasts (``python -m benchmarks chord_refusal`` measures both).
 
-    The harmonic filter is judged frame by frame, so a lower key held while the melody passes its
-    octave or twelfth is counted as two shorter runs.
+    Not counted, by design or not yet: a chord under notes shorter than ``held_below_frames``, or
+    struck again under a repeated melody note (the line does not change there), or under a line
+    that moves more than ``struck_with_line_frames`` late. The harmonic filter is judged frame by
+    frame, so a lower key held while the melody passes its octave or twelfth is counted as two
+    shorter runs. "Below" is measured from the strongest key, the note's start from the line's:
+    where they differ for long, the line's own key can count.
 
     Parameters
     ----------
@@ -351,6 +357,8 @@ def polyphonic_share(note: np.ndarray, config: TranscribeConfig | None = None,
         In [0, 1]; 0 when no frame is pitched.
     """
     config = config or TranscribeConfig()
+    if not len(note):
+        return 0.0
     line = melody_line(note, config) if line is None else line
     pitched = note.max(axis=1) >= config.silence_likelihood
     top = note.argmax(axis=1)
