@@ -141,19 +141,12 @@ def _decoding(harmonize_module, harmony_decoding, moved: dict, lookahead: bool):
             setattr(harmony_decoding, name, value)
 
 
-def _bass_sixth_share(scores) -> float:
-    """Of the bass's moves from one note straight into the next, the share that leap a minor or
-    major sixth (8 or 9 semitones), pooled over ``scores``."""
+def _bass_move_share(scores, semitones: tuple[int, ...]) -> float:
+    """Of the bass's moves from one note straight into the next, the share by one of ``semitones``
+    (up or down), pooled over ``scores``."""
     moves = [abs(b.pitch - a.pitch) for s in scores for a, b in zip(s.voices[3].notes, s.voices[3].notes[1:])
              if a.end_step == b.onset_step]
-    return sum(m in (8, 9) for m in moves) / max(len(moves), 1)
-
-
-def _bass_step_share(scores) -> float:
-    """Of the bass's moves from one note straight into the next, the share by a semitone or a whole tone."""
-    moves = [abs(b.pitch - a.pitch) for s in scores for a, b in zip(s.voices[3].notes, s.voices[3].notes[1:])
-             if a.end_step == b.onset_step]
-    return sum(m in (1, 2) for m in moves) / max(len(moves), 1)
+    return sum(m in semitones for m in moves) / max(len(moves), 1)
 
 
 def _row(name, setting, scores, found, accuracy, seconds, shipped=False) -> dict:
@@ -177,7 +170,7 @@ def _row(name, setting, scores, found, accuracy, seconds, shipped=False) -> dict
             "opens on a root-position tonic": round(opens, 2),
             "lower voices repeating a pitch": round(repeated_pitch_share(scores), 2),
             "bass repeating a pitch": round(repeated_pitch_share(scores, voices=(3,)), 3),
-            "bass leaping a sixth": round(_bass_sixth_share(scores), 3),
-            "bass moving by step": round(_bass_step_share(scores), 3),
+            "bass leaping a sixth": round(_bass_move_share(scores, (8, 9)), 3),
+            "bass moving by step": round(_bass_move_share(scores, (1, 2)), 3),
             "two-sample vs Bach": None if accuracy is None else round(accuracy, 2),
             "s per piece": None if seconds is None else round(seconds, 2)}
