@@ -4,11 +4,13 @@ The 34 valid sopranos (with Bach's fermatas) are harmonized by the shipped joint
 figuration, then given each figure alone and the shipped mix (``FigurationConfig``; the same seeds as
 ``harmonize`` uses). Columns: the critic's two-sample test against Bach's valid settings of the same
 melodies, the style classifier's Fréchet distance to them, passing tones and suspensions per 100
-quarter beats, the share of the lower voices' moves that repeat a note
+quarter beats, neighbour notes per 100 quarter beats, the share of the lower voices' moves by a
+semitone (the two-sample test's strongest feature alone), the share of their moves that repeat a note
 (:func:`midistyle.music.metrics.repeated_pitch_share`: moves with no rest between), in the bass
 alone too, and whether any critic rule rises above 1.25 × Bach's rate (+0.1). Ties are tried at
 every place in the bass and at ``tie_share`` of them in the alto and tenor; two rows try each of
-those alone, and one the shipped mix with the bass tied as the alto and tenor are.
+those alone, and one the shipped mix with the bass tied as the alto and tenor are. Neighbour notes,
+tried at ``neighbour_share`` of the repeated notes before a tie, alone and at other shares.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def run(quick: bool = False) -> list[dict]:
 
     valid = load_chorales("valid")[: 10 if quick else None]
     harmonizer = Harmonizer.load()
-    none = FigurationConfig(passing_share=0.0, suspension_share=0.0, tie_share=0.0, bass_tie_share=0.0)
+    none = FigurationConfig.none()
     plain = [harmonizer.harmonize(m, figuration=none)[0].score for m in melodies_of(valid)]
     classifier = StyleClassifier.load()
     reference, _ = classifier.embed_and_classify(set_windows(valid))
@@ -44,8 +46,12 @@ def run(quick: bool = False) -> list[dict]:
         "ties only, at every place": dataclasses.replace(none, tie_share=1.0, bass_tie_share=1.0),
         "ties only, in the alto and tenor": dataclasses.replace(none, tie_share=shipped.tie_share),
         "ties only, in the bass, at every place": dataclasses.replace(none, bass_tie_share=1.0),
+        "neighbour notes only": dataclasses.replace(none, neighbour_share=shipped.neighbour_share),
         "shipped but the bass tied as the inner voices": dataclasses.replace(shipped, bass_tie_share=shipped.tie_share),
         "shipped": shipped,
+        **{f"shipped but neighbour notes at {share:g} of the repeats":
+           dataclasses.replace(shipped, neighbour_share=share)
+           for share in (0.0, 0.1, 0.2, 0.3) if share != shipped.neighbour_share},
     }
     rows = []
     for name, config in [("Bach", None), *configs.items()]:
@@ -60,8 +66,18 @@ def run(quick: bool = False) -> list[dict]:
             "Frechet to Bach valid": round(float(frechet_distance(embeddings, reference)), 2),
             "passing /100": round(100 * sum(c.nonchord_tones["passing"] for c in found) / quarters, 1),
             "suspensions /100": round(100 * sum(c.nonchord_tones["suspension"] for c in found) / quarters, 1),
+            "neighbours /100": round(100 * sum(c.nonchord_tones["neighbour"] for c in found) / quarters, 1),
+            "semitone moves": round(_semitone_share(pieces), 3),
             "repeated notes": round(repeated_pitch_share(pieces), 3),
             "repeated notes, bass": round(repeated_pitch_share(pieces, voices=(3,)), 3),
             "rules above 1.25 x Bach": ", ".join(r for r in RULES if rates[r] > 1.25 * bach_rates[r] + 0.1) or "none",
         })
     return rows
+
+
+def _semitone_share(scores) -> float:
+    """Of the lower voices' moves from one note straight into the next, the share by a semitone,
+    pooled over ``scores`` (the two-sample test's strongest feature, per piece)."""
+    moves = [abs(b.pitch - a.pitch) for s in scores for voice in s.voices[1:]
+             for a, b in zip(voice.notes, voice.notes[1:]) if a.end_step == b.onset_step]
+    return sum(m == 1 for m in moves) / max(len(moves), 1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from midistyle.music.figuration import FigurationConfig, add_figuration
 from midistyle.music.harmony import critique
 from midistyle.music.score import Key, Note, Score, make_voices
 
-ONLY_PASSING = FigurationConfig(passing_share=1.0, suspension_share=0.0, tie_share=0.0, bass_tie_share=0.0)
-ONLY_SUSPENSIONS = FigurationConfig(passing_share=0.0, suspension_share=1.0, tie_share=0.0, bass_tie_share=0.0)
-ONLY_TIES = FigurationConfig(passing_share=0.0, suspension_share=0.0, tie_share=1.0, bass_tie_share=1.0)
+ONLY_PASSING = dataclasses.replace(FigurationConfig.none(), passing_share=1.0)
+ONLY_SUSPENSIONS = dataclasses.replace(FigurationConfig.none(), suspension_share=1.0)
+ONLY_TIES = dataclasses.replace(FigurationConfig.none(), tie_share=1.0, bass_tie_share=1.0)
+ONLY_NEIGHBOURS = dataclasses.replace(FigurationConfig.none(), neighbour_share=1.0)
 
 
 def chorale(alto, tenor, bass, soprano=(72, 72, 71, 72)) -> Score:
@@ -62,6 +65,28 @@ def test_the_bass_holds_a_repeated_pitch_whatever_the_seed():
     for seed in range(5):
         bass = [(n.onset_step, n.pitch, n.duration_steps) for n in add_figuration(score, seed=seed).voices[3].notes]
         assert bass[0] == (0, 48, 8)  # C3 held through beat 2
-    untied = add_figuration(score, config=FigurationConfig(passing_share=0.0, suspension_share=0.0, tie_share=1.0,
-                                                           bass_tie_share=0.0))
+    untied = add_figuration(score, config=dataclasses.replace(FigurationConfig.none(), tie_share=1.0))
     assert untied.voices[3] == score.voices[3]
+
+
+def test_a_repeated_note_gets_a_lower_neighbour_on_its_last_eighth():
+    score = chorale(alto=(67, 67, 67, 67), tenor=(64, 64, 62, 64), bass=(48, 52, 55, 48))  # the alto on G4
+    figured = add_figuration(score, config=ONLY_NEIGHBOURS)
+    alto = [(n.onset_step, n.pitch, n.duration_steps) for n in figured.voices[1].notes]
+    assert alto[:3] == [(0, 67, 2), (2, 65, 2), (4, 67, 2)]  # G4, F4 (the scale step below), G4 again
+    assert figured.voices[0] == score.voices[0]
+    assert not any(critique(figured).counts().values())
+
+
+def test_the_upper_neighbour_is_taken_where_the_lower_would_be_marked():
+    # the alto's E4 -> D4 -> E4 over the bass's G2 -> A2 would move in parallel fifths: F4 instead
+    score = chorale(alto=(64, 64, 65, 64), tenor=(60, 60, 59, 60), bass=(43, 45, 43, 48), soprano=(72, 72, 74, 72))
+    figured = add_figuration(score, config=ONLY_NEIGHBOURS)
+    alto = [(n.onset_step, n.pitch) for n in figured.voices[1].notes]
+    assert alto[:3] == [(0, 64), (2, 65), (4, 64)]
+    assert not any(critique(figured).counts().values())
+
+
+def test_a_neighbour_needs_a_repeated_note_of_a_quarter_or_more():
+    score = chorale(alto=(67, 69, 67, 65), tenor=(64, 65, 64, 62), bass=(48, 53, 48, 50))  # nothing repeated
+    assert add_figuration(score, config=ONLY_NEIGHBOURS) == score

@@ -126,7 +126,7 @@ class Harmonizer:
             rules to each voice's distribution given a greedy draft of the other two.
         figuration : FigurationConfig or None, keyword-only
             How much figuration the ``joint`` decoder writes (default: the shipped shares;
-            ``FigurationConfig(passing_share=0, suspension_share=0, tie_share=0, bass_tie_share=0)`` for none).
+            ``FigurationConfig.none()`` for none).
         chords : tuple of ChordSymbol or None, keyword-only
             Chord symbols to follow (see :class:`midistyle.models.harmony_decoding.ChordPlan`);
             default: the melody's own (``melody.chord_symbols``); ``()`` follows none. Under a symbol
