@@ -666,9 +666,14 @@ class _Decoder:
                 score = score - _leap_penalty(self.current[v], combos[:, v])
                 if v == HARMONY_VOICES - 1:
                     score = score - BASS_SIXTH_LEAP_PENALTY * np.isin(leap, (8, 9))
-                    score = score + BASS_STEP_BONUS * (np.isin(leap, (1, 2)) & ~dissonant.any(axis=1) & ~hidden)
-                else:
-                    score = score + INNER_STEP_BONUS * (np.isin(leap, (1, 2)) & ~hidden)
+                # how a voice moves when it moves: no reward for stepping where it would hold (a cadence's
+                # chord, chosen by every voice, keeps its common tones)
+                if self._wants_new_note(v, t):
+                    step = np.isin(leap, (1, 2)) & ~hidden
+                    if v == HARMONY_VOICES - 1:
+                        score = score + BASS_STEP_BONUS * (step & ~dissonant.any(axis=1))
+                    else:
+                        score = score + INNER_STEP_BONUS * step
                 was_dissonant = v < 2 and previous[3] >= 0 and (
                     (self.current[v] - previous[3]) % 12 in DISSONANT_INTERVAL_CLASSES)
                 if was_dissonant:
