@@ -145,11 +145,11 @@ def _decoding(harmonize_module, harmony_decoding, moved: dict, lookahead: bool):
             setattr(harmony_decoding, name, value)
 
 
-def _bass_move_share(scores, semitones: tuple[int, ...]) -> float:
-    """Of the bass's moves from one note straight into the next, the share by one of ``semitones``
-    (up or down), pooled over ``scores``."""
-    moves = [abs(b.pitch - a.pitch) for s in scores for a, b in zip(s.voices[3].notes, s.voices[3].notes[1:])
-             if a.end_step == b.onset_step]
+def _bass_move_share(scores, semitones: tuple[int, ...], voices: tuple[int, ...] = (3,)) -> float:
+    """Of the bass's (or ``voices``') moves from one note straight into the next, the share by one
+    of ``semitones`` (up or down), pooled over ``scores``."""
+    moves = [abs(b.pitch - a.pitch) for s in scores for v in voices
+             for a, b in zip(s.voices[v].notes, s.voices[v].notes[1:]) if a.end_step == b.onset_step]
     return sum(m in semitones for m in moves) / max(len(moves), 1)
 
 
@@ -176,5 +176,6 @@ def _row(name, setting, scores, found, accuracy, seconds, shipped=False) -> dict
             "bass repeating a pitch": round(repeated_pitch_share(scores, voices=(3,)), 3),
             "bass leaping a sixth": round(_bass_move_share(scores, (8, 9)), 3),
             "bass moving by step": round(_bass_move_share(scores, (1, 2)), 3),
+            "lower voices moving by a semitone": round(_bass_move_share(scores, (1,), voices=(1, 2, 3)), 3),
             "two-sample vs Bach": None if accuracy is None else round(accuracy, 2),
             "s per piece": None if seconds is None else round(seconds, 2)}

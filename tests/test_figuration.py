@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from midistyle.music.figuration import FigurationConfig, add_figuration
+from midistyle.music.figuration import FigurationConfig, _scale_neighbours, add_figuration
 from midistyle.music.harmony import critique
-from midistyle.music.score import Key, Note, Score, make_voices
+from midistyle.music.score import Key, Note, Score, Voice, make_voices
 
 ONLY_PASSING = dataclasses.replace(FigurationConfig.none(), passing_share=1.0)
 ONLY_SUSPENSIONS = dataclasses.replace(FigurationConfig.none(), suspension_share=1.0)
@@ -88,5 +88,26 @@ def test_the_upper_neighbour_is_taken_where_the_lower_would_be_marked():
 
 
 def test_a_neighbour_needs_a_repeated_note_of_a_quarter_or_more():
-    score = chorale(alto=(67, 69, 67, 65), tenor=(64, 65, 64, 62), bass=(48, 53, 48, 50))  # nothing repeated
-    assert add_figuration(score, config=ONLY_NEIGHBOURS) == score
+    score = chorale(alto=(67, 67, 67, 67), tenor=(64, 64, 62, 64), bass=(48, 52, 55, 48))
+    eighths = [Note(0, 67, 2), Note(2, 67, 2), Note(4, 67, 4), Note(8, 67, 4), Note(12, 67, 4)]  # G4: 2 eighths
+    alto = Voice(score.voices[1].name, tuple(eighths), score.voices[1].program)
+    score = score.replace(voices=(score.voices[0], alto, *score.voices[2:]))
+    figured = add_figuration(score, config=ONLY_NEIGHBOURS).voices[1].notes
+    assert figured[:2] == tuple(eighths[:2])  # the eighths struck again as they were
+    assert [(n.onset_step, n.pitch, n.duration_steps) for n in figured[2:4]] == [(4, 67, 2), (6, 65, 2)]  # a quarter
+
+
+def test_a_neighbour_is_one_letter_away_never_the_same_letter_altered():
+    a_minor, c_major = Key.parse("A minor"), Key.parse("C major")
+    assert _scale_neighbours(68, a_minor) == [66, 69]  # G#4: F#4 below (not G4), A4 above
+    assert _scale_neighbours(67, a_minor) == [65, 69]  # G4: F4 below, A4 above (not G#4)
+    assert _scale_neighbours(66, c_major) == [64, 67]  # a chromatic F#4: E4 below (not F4), G4 above
+    assert _scale_neighbours(60, c_major) == [59, 62]
+
+
+def test_a_note_made_by_a_figure_is_not_figured_again():
+    # the upper neighbour F4 falls by step onto beat 2: a suspension would hold the eighth over the beat
+    score = chorale(alto=(64, 64, 65, 64), tenor=(60, 60, 59, 60), bass=(43, 45, 43, 48), soprano=(72, 72, 74, 72))
+    config = dataclasses.replace(ONLY_NEIGHBOURS, suspension_share=1.0)
+    alto = [(n.onset_step, n.pitch, n.duration_steps) for n in add_figuration(score, config=config).voices[1].notes]
+    assert alto[:3] == [(0, 64, 2), (2, 65, 2), (4, 64, 4)]

@@ -178,7 +178,7 @@ class Harmonizer:
             voices = [list(given_indices.get(v, voices[v])) for v in range(3)]  # given notes exactly as given
             score = assemble(melody, voices).replace(key=placement.key,  # the key it was written in
                                                      chord_symbols=symbols)
-            if decoder == "joint":  # passing tones, suspensions and ties the critic allows
+            if decoder == "joint":  # passing tones, suspensions, neighbour notes and ties the critic allows
                 score = add_figuration(score, config=figuration, seed=seed + index,
                                        locked=tuple(1 + v for v in given_indices))
             results.append(Harmonization(score, self.judge(condition, score, placement), placement))

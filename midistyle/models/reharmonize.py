@@ -13,8 +13,8 @@ harmonizer:
 3. ``tries`` decodes are drawn (seeded) at ``temperature`` (more, up to ``MAX_TRIES``, while each
    adds a critic mark at a seam); the one that differs from the original and adds the fewest
    critic marks at the seams, then has the fewest marks in the span, wins.
-4. The figuration pass (:mod:`midistyle.music.figuration`) then adds passing tones, suspensions and
-   ties between the rewritten notes, as the harmonizer does everywhere: regenerated bars are not
+4. The figuration pass (:mod:`midistyle.music.figuration`) then adds passing tones, suspensions,
+   neighbour notes and ties between the rewritten notes, as the harmonizer does everywhere: regenerated bars are not
    plainer than the bars around them. It adds no critic mark by construction.
 
 Notes outside the free stretches come back as the same :class:`~midistyle.music.score.Note`

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from midistyle.music.harmony import ENDING_RULES, critique
-from midistyle.music.keys import estimate_key
+from midistyle.music.keys import estimate_key, spelled
 from midistyle.music.metrics import beat_steps
 from midistyle.music.score import Key, Note, Score, Voice
 
@@ -48,19 +48,18 @@ class FigurationConfig:
 
     The defaults were chosen on the Bach valid split's sopranos harmonized by the shipped joint
     decoder (``python -m benchmarks figuration_ablation`` reproduces the choice; its latest figures
-    here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (4.08 to
-    3.22); ties bring the lower voices' repeated notes (35 % of their moves; Bach 12 %) down but,
-    tried at every place in the alto and tenor too, the distance up (9.15). At these shares:
-    passing tones 17.8 per 100 quarter beats (Bach 14.5), suspensions 8.5 (Bach 8.4), repeated
-    notes 21 % (the bass's 11 %; Bach 12 % and 2.4 %), Fréchet distance 3.11, and the critic's
-    two-sample test 0.91 (0.99 without figuration).
+    here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (3.86 to
+    3.02); ties bring the lower voices' repeated notes (33 % of their moves; Bach 12 %) down but,
+    tried at every place in the alto and tenor too, the distance up (8.17). At these shares:
+    passing tones 15.8 per 100 quarter beats (Bach 14.5), suspensions 8.5 (Bach 8.4), neighbour
+    notes 3.8 (Bach 3.3), repeated notes 18 % (the bass's 10 %; Bach 12 % and 2.4 %), Fréchet
+    distance 2.66, and the critic's two-sample test 0.77 (0.99 without figuration).
 
     Ties are tried at every place in the bass (``bass_tie_share``): on the valid split Bach's bass
     strikes its pitch again in 2.4 % of its moves and his alto and tenor in 18 % and 16 %, the
-    decoder's bass in 31 %.
-    Bass ties alone take the distance down (4.08 to 3.22), and with the other figures they leave the
-    distance and the two-sample test where ties at the alto and tenor's share left them (3.10 and
-    0.91).
+    decoder's bass in 29 %. Bass ties alone take the distance down (3.86 to 2.90).
+    Neighbour notes at a twentieth of the repeats write Bach's rate; more bring the distance
+    further down (1.50 at 0.3) but the two-sample test, which counts them, up (0.88).
 
     Attributes
     ----------
@@ -116,6 +115,7 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     if score.num_voices != 4 or score.steps_per_quarter % 2:
         return score
     rng = np.random.default_rng(seed)
+    neighbour_rng = np.random.default_rng([seed, 1])  # its own draws: the other figures' are as they were
     original_key = score.key
     score_key = score.key if score.key is not None else estimate_key(score)
     score = score.replace(key=score_key)  # every window is spelled in the piece's key
@@ -123,21 +123,23 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     phrase_ends = set(score.fermata_steps) | ({melody[-1].onset_step} if melody else set())
     for v in (v for v in (1, 2, 3) if v not in locked):
         tie_share = config.bass_tie_share if v == 3 else config.tie_share
-        figures = ((_passing, config.passing_share), (_suspension, config.suspension_share),
-                   (_neighbour, config.neighbour_share), (_tie, tie_share))
+        figures = ((_passing, config.passing_share, rng), (_suspension, config.suspension_share, rng),
+                   (_neighbour, config.neighbour_share, neighbour_rng), (_tie, tie_share, rng))
         index = 0
         while index < len(score.voices[v].notes) - 1:
             a, b = score.voices[v].notes[index : index + 2]
             outside = window is not None and not (window[0] <= a.onset_step and b.onset_step < window[1])
-            for figure, share in () if outside else figures:
-                if rng.random() >= share:
+            added = 0
+            for figure, share, draws in () if outside else figures:
+                if draws.random() >= share:
                     continue
                 kept = next((c for c in figure(score, v, index, score_key, phrase_ends)
                              if _no_new_marks(score, c, a.onset_step, b.end_step)), None)
                 if kept is not None:
+                    added = len(kept.voices[v].notes) - len(score.voices[v].notes)
                     score = kept
                     break
-            index += 1
+            index += 1 + max(added, 0)  # a note a figure just made is not figured again
     return score.replace(key=original_key)
 
 
@@ -186,8 +188,9 @@ def _neighbour(score: Score, v: int, index: int, score_key: Key, phrase_ends: se
     notes = list(score.voices[v].notes)
     a, b = notes[index], notes[index + 1]
     eighth = score.steps_per_quarter // 2
-    if a.end_step != b.onset_step or a.pitch != b.pitch or a.duration_steps < 2 * eighth:
-        return []
+    if a.end_step != b.onset_step or a.pitch != b.pitch or a.duration_steps < 2 * eighth \
+            or a.onset_step in phrase_ends:
+        return []  # a repeated note of a quarter or more, not a phrase end's chord (held)
     candidates = []
     for neighbour in _scale_neighbours(a.pitch, score_key):
         figured = list(notes)
@@ -218,13 +221,24 @@ def _step_between(first: int, second: int, score_key: Key) -> int:
     return inside[0] if inside else low + 2
 
 
-def _scale_neighbours(pitch: int, score_key: Key) -> tuple[int, int]:
-    """The scale steps below and above ``pitch`` in ``score_key`` (minor: the harmonic minor's
-    leading tone), each a semitone or a whole tone away."""
-    scale = _scale(score_key)
-    below = next(p for p in (pitch - 1, pitch - 2) if p % 12 in scale or p == pitch - 2)
-    above = next(p for p in (pitch + 1, pitch + 2) if p % 12 in scale or p == pitch + 2)
-    return below, above
+def _scale_neighbours(pitch: int, score_key: Key) -> list[int]:
+    """The neighbours of ``pitch`` in ``score_key``: the note one letter below, then the one letter
+    above, each a semitone or a whole tone away, in the key's scale where one is (minor: natural
+    and harmonic), never the same letter altered (G#-G-G# is no neighbour figure). Up to two pitches."""
+    neighbours = []
+    for direction in (-1, 1):
+        steps = [pitch + direction * semitones for semitones in (1, 2)]
+        adjacent = [p for p in steps if _staff_position(p, score_key) - _staff_position(pitch, score_key) == direction]
+        in_scale = [p for p in adjacent if p % 12 in _scale(score_key)]
+        if in_scale or adjacent:
+            neighbours.append((in_scale or adjacent)[0])
+    return neighbours
+
+
+def _staff_position(pitch: int, score_key: Key) -> int:
+    """The line or space ``pitch`` is written on in ``score_key``: 7 per octave."""
+    letter, _, octave = spelled(pitch, score_key)
+    return 7 * octave + letter
 
 
 def _scale(score_key: Key) -> set[int]:
