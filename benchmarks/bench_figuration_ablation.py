@@ -75,7 +75,7 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _semitone_share(scores) -> float:
+def _semitone_share(scores: list) -> float:
     """Of the lower voices' moves from one note straight into the next, the share by a semitone,
     pooled over ``scores`` (the two-sample test's strongest feature, per piece)."""
     moves = [abs(b.pitch - a.pitch) for s in scores for voice in s.voices[1:]

@@ -1,4 +1,4 @@
-"""Figuration: passing tones, suspensions and ties in the lower voices, only where the critic allows."""
+"""Figuration: passing tones, suspensions, neighbour notes and ties in the lower voices, where the critic allows."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ Three decoders:
   cross-relations, and for melodic leaps (a little per semitone, a lot past an octave, some for a
   sixth in the bass, ``BASS_SIXTH_LEAP_PENALTY``); a bonus for a bass moving by step into a
   chord it is consonant with (``BASS_STEP_BONUS``) and a smaller one for an alto or tenor moving
-  by step (``INNER_STEP_BONUS``); a cost on a voice striking its held pitch again
+  by step (``INNER_STEP_BONUS``), both only for a voice that moves anyway and never into hidden
+  fifths/octaves of the outer voices; a cost on a voice striking its held pitch again
   (``REPEATED_NOTE_PENALTY``) is built but off.
   New notes start on the eighth-note grid (or with a melody note).
   At phrase ends (``phrase_ends``: the melody's fermatas and its last note) it plans the cadence:
@@ -109,16 +110,18 @@ SEVENTH_LEAP_PENALTY = 3.0
 # development tunes' sixths 0.036 -> 0.004 at 2 nats, with sevenths 0.75 -> 1.00 and clashes 1.50 -> 1.62 per
 # 100 beats. Charged where a decoded bass moves on from its own note, not into or out of a written stretch
 BASS_SIXTH_LEAP_PENALTY = 2.0
-# a decoded bass moving on by a semitone or a whole tone into a chord where no upper voice is a 2nd, tritone or
-# 7th from it. Bach's bass steps in 0.64 of its moves on the valid split, the decoder's in 0.41. harmonizer_dev
-# (a run at commit 1df868b, JSON not committed), rewarding every step, 0, 0.5, 1, 2 nats: the valid sopranos'
-# bass steps 0.41, 0.44, 0.47, 0.53, the two-sample test 0.91, 0.84, 0.84, 0.80, but clashes 0.76, 1.05, 1.24,
-# 2.28 per 100 beats (Bach 1.00) and a hidden fifth or octave again in two folk test tunes: the bass stepped
-# into dissonances. Rewarding only the consonant steps (a development run; harmonizer_dev's sweep is its
-# table) kept the Essen development tunes' clashes where they were and the valid sopranos' at 0.81
+# a decoded bass that moves on by a semitone or a whole tone into a chord where no upper voice is a 2nd,
+# tritone or 7th from it (so a bass passing into V6/5 or V4/2 earns nothing). Bach's bass steps in 0.64 of its
+# moves on the valid split, the decoder's in 0.41. Rewarding every step (a harmonizer_dev run at commit
+# 1df868b, JSON not committed; 0, 0.5, 1, 2 nats): the two-sample test 0.91, 0.84, 0.84, 0.80, but clashes
+# 0.76, 1.05, 1.24, 2.28 per 100 beats (Bach 1.00) and a hidden fifth or octave again in two folk test tunes:
+# the bass stepped into dissonances. Rewarding only consonant steps, and (with INNER_STEP_BONUS) none
+# into hidden fifths/octaves of the outer voices, nor for a voice that would rather hold (``_wants_new_note``):
+# harmonizer_dev's rows "bass step bonus" and "inner step bonus" (benchmarks/results/harmonizer_dev.json)
 BASS_STEP_BONUS = 1.0
-# an alto or tenor moving on by a semitone or a whole tone: Bach's lower voices walk by step (a semitone in
-# 0.27 of their moves on the valid split, the decoder's 0.14 before figuration). See harmonizer_dev's sweep
+# an alto or tenor that moves on by a semitone or a whole tone (same conditions, but dissonance allowed: an
+# inner voice's passing note). Bach's lower voices move by a semitone in 0.27 of their moves on the valid
+# split, the decoder's (before figuration) in 0.16
 INNER_STEP_BONUS = 0.5
 # per new note a semitone or major 7th from the melody or another decoded voice, not reached by step (the
 # dissonance penalty sees only the bass); on valid 0, 1, 2, 4 gave 25, 19, 19, 16 clashes and nothing else worse

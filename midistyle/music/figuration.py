@@ -1,24 +1,29 @@
-"""Figuration: the passing tones and suspensions that make a chorale's lower voices move like Bach's.
+"""Figuration: the passing tones, suspensions, neighbour notes and ties that make a chorale's lower voices
+move like Bach's.
 
 A harmonization decoded chord by chord moves its alto, tenor and bass in block steps: repeated
 notes and thirds where Bach's inner voices walk by step, with about a third of his passing tones and
 a seventh of his suspensions (the harmony critic's counts on the valid split;
 ``python -m benchmarks figuration_ablation``, row "no figuration"). This pass embellishes
-the lower voices (never the melody) with the two figures Bach uses most:
+the lower voices (never the melody) with the figures Bach uses most:
 
 * **passing tone**: a note of a quarter or longer that leaps a third to the next gives its last
   eighth to the scale step between (a chromatic step only where the key has none);
 * **suspension**: a voice that falls by step onto a beat holds its note over the beat and
   resolves after half the new note's value (never onto a phrase end: the cadence chord is struck);
 * **neighbour note**: a note of a quarter or longer struck again at once gives its last eighth to the
-  scale step below it (or above, where the critic refuses the one below): G-F-G in the alto. Bach
-  writes 3.3 per 100 quarter beats on the valid split; tried at one place in twenty, before a tie;
+  note one letter below it (or above, where the critic refuses the one below), in the key's scale
+  where it can be: G-F-G in the alto, G#-F#-G# (never G#-G-G#). Not on a phrase end's chord. Bach
+  writes 3.3 per 100 quarter beats on the valid split; tried at one place in twenty, before a tie,
+  with draws of its own (the other figures draw as they did before it);
 * **tie**: a note repeated at once is held instead (the common tone kept), up to a half note,
   within the bar and not into a phrase end. Tried at every such place in the bass, at some in the
   alto and tenor: on the valid split Bach's bass strikes its pitch again in 2.4 % of its moves, his
-  alto and tenor in 18 % and 16 %, and the decoder's bass in 31 %, eighth notes included. A note
-  just made by a figure is not tried again with the note after it (of three repeated eighths the
-  first two are tied and the third is struck again).
+  alto and tenor in 18 % and 16 %, and the decoder's bass in 29 %, eighth notes included.
+
+A note just made by a figure is not tried again with the note after it (of three repeated eighths
+the first two are tied and the third is struck again; a passing or neighbour eighth is not then
+held over the beat as a suspension).
 
 Each candidate is tried in score order, with a seeded draw deciding whether it is tried at all
 (``passing_share``, ``suspension_share``, ``neighbour_share``, ``tie_share`` and ``bass_tie_share``: how
@@ -51,15 +56,15 @@ class FigurationConfig:
     here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (3.86 to
     3.02); ties bring the lower voices' repeated notes (33 % of their moves; Bach 12 %) down but,
     tried at every place in the alto and tenor too, the distance up (8.17). At these shares:
-    passing tones 15.8 per 100 quarter beats (Bach 14.5), suspensions 8.5 (Bach 8.4), neighbour
-    notes 3.8 (Bach 3.3), repeated notes 18 % (the bass's 10 %; Bach 12 % and 2.4 %), Fréchet
-    distance 2.66, and the critic's two-sample test 0.77 (0.99 without figuration).
+    passing tones 16.8 per 100 quarter beats (Bach 14.5), suspensions 7.8 (Bach 8.4), neighbour
+    notes 4.4 (Bach 3.3), repeated notes 18 % (the bass's 10 %; Bach 12 % and 2.4 %), Fréchet
+    distance 2.61, and the critic's two-sample test 0.77 (0.99 without figuration).
 
     Ties are tried at every place in the bass (``bass_tie_share``): on the valid split Bach's bass
     strikes its pitch again in 2.4 % of its moves and his alto and tenor in 18 % and 16 %, the
     decoder's bass in 29 %. Bass ties alone take the distance down (3.86 to 2.90).
-    Neighbour notes at a twentieth of the repeats write Bach's rate; more bring the distance
-    further down (1.50 at 0.3) but the two-sample test, which counts them, up (0.88).
+    Neighbour notes at a twentieth of the repeats write near Bach's rate; more bring the distance
+    further down (1.51 at 0.3) but the two-sample test, which counts them, up (0.80 at 0.1, 0.81 at 0.3).
 
     Attributes
     ----------
@@ -95,7 +100,8 @@ class FigurationConfig:
 
 def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed: int = 0,
                    locked: tuple[int, ...] = (), window: tuple[int, int] | None = None) -> Score:
-    """``score`` with passing tones and suspensions in its lower voices where the critic allows them.
+    """``score`` with passing tones, suspensions, neighbour notes and ties in its lower voices where
+    the critic allows them.
 
     Parameters
     ----------
@@ -103,6 +109,7 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
         Four voices, soprano first, on a grid with an even number of steps per quarter (else it
         is returned as it is).
     config : FigurationConfig, keyword-only
+        How much of each figure to write (None: the defaults).
     seed : int, keyword-only
         Seeds the draws that decide which candidate places are tried.
     locked : tuple of int, keyword-only
@@ -110,6 +117,11 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     window : (int, int), keyword-only
         Steps (start, end): only two notes that both start in it are figured (bars just
         regenerated); every note that starts outside it stays as it is.
+
+    Returns
+    -------
+    Score
+        A new score in ``score``'s key; the soprano and the locked voices are the same objects.
     """
     config = config or FigurationConfig()
     if score.num_voices != 4 or score.steps_per_quarter % 2:
