@@ -378,7 +378,8 @@ def test_the_disk_budget_forgets_the_oldest_finished_jobs_then_refuses(tmp_path)
 
     holding = store.submit("test", hold)  # makes room: the finished job's folder goes
     assert store.get(old.id) is None and not old.folder.exists()
-    while not (holding.folder / "big.bin").exists() and time.time() < deadline:
+    big, deadline = holding.folder / "big.bin", time.time() + 5
+    while not (big.exists() and big.stat().st_size == 2000) and time.time() < deadline:  # written, not just opened
         time.sleep(0.02)
     with pytest.raises(BusyError) as full:  # a running job's files cannot be deleted
         store.submit("test", lambda job: None)
