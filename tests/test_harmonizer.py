@@ -375,10 +375,11 @@ def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped,
 @pytest.mark.parametrize("penalty", [None, 4.0])
 def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, penalty, monkeypatch):
     """folk_03 bar 3 and folk_11 bar 5: the tenor falling B3 -> A3 under the soprano's B4 -> A4 was
-    6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until this
-    release); at 8 neither tune has a parallel octave."""
+    6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until an earlier
+    release). With the step rewards, at 4 nats folk_11 bar 5 still has one (the bass rising
+    G#2 -> A2 under the soprano's G#4 -> A4); at 8 neither tune has a parallel octave."""
     octaves = _folk_marks(shipped, monkeypatch, "PARALLEL_PENALTY", penalty, "parallel_octaves", (3, 11))
-    assert octaves == (0 if penalty is None else 2)
+    assert (octaves == 0) if penalty is None else (octaves >= 1)
 
 
 def test_a_tune_that_dips_under_the_altos_range_stays_the_top_voice(shipped):
