@@ -382,6 +382,18 @@ def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, 
     assert (octaves == 0) if penalty is None else (octaves >= 1)
 
 
+def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
+    """folk_02 (G major) ends A4 A4 | G4: with the bass rewarded for stepping at the dominant's beat
+    too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; the cadence's
+    approach and end are the cadence plan's, and the tune ends V-I."""
+    from midistyle.data.folk import load_folk_melodies
+    from midistyle.music.harmony import critique
+
+    found = critique(shipped.harmonize(load_folk_melodies()[2])[0].score)
+    assert found.cadences[-1].kind == "authentic"
+    assert not any(m.rule == "ending_not_tonic" for m in found.marks)
+
+
 def test_a_tune_that_dips_under_the_altos_range_stays_the_top_voice(shipped):
     """folk_04 runs E3-F4: where it dipped to E3 the alto, kept in its range (from F3), sat above it
     (the decoder found no voicing in order and fell back to one that crossed) and clashed with it."""

@@ -670,8 +670,10 @@ class _Decoder:
                 if v == HARMONY_VOICES - 1:
                     score = score - BASS_SIXTH_LEAP_PENALTY * np.isin(leap, (8, 9))
                 # how a voice moves when it moves: no reward for stepping where it would hold (a cadence's
-                # chord, chosen by every voice, keeps its common tones)
-                if self._wants_new_note(v, t):
+                # chord, chosen by every voice, keeps its common tones), nor in a cadence's approach or at
+                # its end, where the cadence's bonuses choose the bass (folk_02's bass had stepped G-F-Eb
+                # under the dominant's beat and the tune ended with no cadence)
+                if self._wants_new_note(v, t) and t not in self.dominants and t not in self.cadences:
                     step = np.isin(leap, (1, 2)) & ~hidden
                     if v == HARMONY_VOICES - 1:
                         score = score + BASS_STEP_BONUS * (step & ~dissonant.any(axis=1))
