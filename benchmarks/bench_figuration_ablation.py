@@ -28,7 +28,7 @@ def run(quick: bool = False) -> list[dict]:
     from midistyle.models.harmonize import Harmonizer
     from midistyle.music.figuration import FigurationConfig, add_figuration
     from midistyle.music.harmony import RULES, critique, pooled_rates
-    from midistyle.music.metrics import repeated_pitch_share
+    from midistyle.music.metrics import move_share, repeated_pitch_share
 
     valid = load_chorales("valid")[: 10 if quick else None]
     harmonizer = Harmonizer.load()
@@ -67,17 +67,9 @@ def run(quick: bool = False) -> list[dict]:
             "passing /100": round(100 * sum(c.nonchord_tones["passing"] for c in found) / quarters, 1),
             "suspensions /100": round(100 * sum(c.nonchord_tones["suspension"] for c in found) / quarters, 1),
             "neighbours /100": round(100 * sum(c.nonchord_tones["neighbour"] for c in found) / quarters, 1),
-            "semitone moves": round(_semitone_share(pieces), 3),
+            "semitone moves": round(move_share(pieces, (1,)), 3),
             "repeated notes": round(repeated_pitch_share(pieces), 3),
             "repeated notes, bass": round(repeated_pitch_share(pieces, voices=(3,)), 3),
             "rules above 1.25 x Bach": ", ".join(r for r in RULES if rates[r] > 1.25 * bach_rates[r] + 0.1) or "none",
         })
     return rows
-
-
-def _semitone_share(scores: list) -> float:
-    """Of the lower voices' moves from one note straight into the next, the share by a semitone,
-    pooled over ``scores`` (the two-sample test's strongest feature, per piece)."""
-    moves = [abs(b.pitch - a.pitch) for s in scores for voice in s.voices[1:]
-             for a, b in zip(voice.notes, voice.notes[1:]) if a.end_step == b.onset_step]
-    return sum(m == 1 for m in moves) / max(len(moves), 1)

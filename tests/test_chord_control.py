@@ -128,7 +128,8 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
     def marks_against_the_bass():  # decoded alto or tenor against Bach's bass, in three valid chorales
         count = 0
         for chorale in (valid[0], valid[21], valid[23]):  # each had such marks before the weights
-            # the decoder's choices alone: the figuration adds no marks, but its seeded draws move the count
+            # the decoder's choices alone: the figuration adds no mark to a window's count of any rule,
+            # but a mark can move to another pair of voices (this count is only the pairs with the bass)
             result = shipped.harmonize(chorale.select_voices([0]), given={"bass": chorale.voices[3].notes},
                                        figuration=FigurationConfig.none())[0]
             count += sum(m.rule in rules and "Bass" in m.voices and bool({"Alto", "Tenor"} & set(m.voices))

@@ -111,3 +111,17 @@ def test_a_note_made_by_a_figure_is_not_figured_again():
     config = dataclasses.replace(ONLY_NEIGHBOURS, suspension_share=1.0)
     alto = [(n.onset_step, n.pitch, n.duration_steps) for n in add_figuration(score, config=config).voices[1].notes]
     assert alto[:3] == [(0, 64, 2), (2, 65, 2), (4, 64, 4)]
+
+
+def test_the_lower_voices_hold_under_a_phrase_end_s_held_note():
+    # a fermata on the soprano's first note: neither the alto's neighbour nor the tenor's passing
+    # tone moves under it; without the fermata both do
+    score = chorale(alto=(67, 67, 67, 67), tenor=(64, 60, 62, 64), bass=(48, 52, 55, 48))
+    config = dataclasses.replace(ONLY_NEIGHBOURS, passing_share=1.0)
+    moving = add_figuration(score, config=config)
+    assert [n.onset_step for n in moving.voices[1].notes][:2] == [0, 2]
+    assert [n.onset_step for n in moving.voices[2].notes][:2] == [0, 2]
+    held = add_figuration(score.replace(fermata_steps=(0,)), config=config)
+    for v in (1, 2):
+        assert not any(0 < n.onset_step < 4 for n in held.voices[v].notes)
+    assert [n.onset_step for n in held.voices[1].notes][:3] == [0, 4, 6]  # the next G4 gets its neighbour

@@ -376,8 +376,9 @@ def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped,
 def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, penalty, monkeypatch):
     """folk_03 bar 3 and folk_11 bar 5: the tenor falling B3 -> A3 under the soprano's B4 -> A4 was
     6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until an earlier
-    release). With the step rewards, at 4 nats folk_11 bar 5 still has one (the bass rising
-    G#2 -> A2 under the soprano's G#4 -> A4); at 8 neither tune has a parallel octave."""
+    release). With this release's figuration, at 4 nats folk_11 bar 5 has one, the bass rising
+    G#2 -> A2 under the soprano's G#4 -> A4 (with or without the step rewards, which are never
+    paid into parallels); at 8 neither tune has a parallel octave."""
     octaves = _folk_marks(shipped, monkeypatch, "PARALLEL_PENALTY", penalty, "parallel_octaves", (3, 11))
     assert (octaves == 0) if penalty is None else (octaves >= 1)
 

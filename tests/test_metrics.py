@@ -186,3 +186,14 @@ def test_repeated_pitch_share_counts_a_pitch_struck_again_but_not_across_a_rest(
     assert metrics.repeated_pitch_share([score, one_repeat]) == 2 / 3  # pooled moves, not a mean of shares
     assert metrics.repeated_pitch_share([score], voices=(0,)) == 1.0
     assert metrics.repeated_pitch_share([Score(make_voices([soprano]))]) == 0.0
+
+
+def test_move_share_counts_moves_of_the_given_sizes_up_or_down():
+    """Bass C3 D3 C3 G2 Ab2: four moves, two whole tones, one fourth, one semitone; a rest ends a run."""
+    bass = [Note(0, 48, 4), Note(4, 50, 4), Note(8, 48, 4), Note(12, 43, 4), Note(16, 44, 4), Note(24, 44, 4)]
+    score = Score(make_voices([[Note(0, 72, 28)], [], [], bass]))
+    assert metrics.move_share([score], (1, 2), voices=(3,)) == 3 / 4
+    assert metrics.move_share([score], (1,), voices=(3,)) == 1 / 4
+    assert metrics.move_share([score], (5,), voices=(3,)) == 1 / 4
+    assert metrics.move_share([score], (0,), voices=(3,)) == metrics.repeated_pitch_share([score], voices=(3,)) == 0.0
+    assert metrics.move_share([score], (1, 2)) == 3 / 4  # the alto and tenor have no moves

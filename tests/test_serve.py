@@ -365,22 +365,24 @@ def test_restyling_a_finished_job_works_on_its_own_copy(client, harmonized):
 def test_the_disk_budget_forgets_the_oldest_finished_jobs_then_refuses(tmp_path):
     from midistyle.serve.jobs import BusyError
 
+    size = 2000  # each job's file, over the 1000-byte budget
     store = JobStore(tmp_path, max_disk_bytes=1000)
-    old = store.submit("test", lambda job: (job.folder / "big.bin").write_bytes(b"x" * 2000))
+    old = store.submit("test", lambda job: (job.folder / "big.bin").write_bytes(b"x" * size))
     deadline = time.time() + 5
     while old.status != "done" and time.time() < deadline:
         time.sleep(0.02)
     release = threading.Event()
 
     def hold(job):
-        (job.folder / "big.bin").write_bytes(b"x" * 2000)
+        (job.folder / "big.bin").write_bytes(b"x" * size)
         release.wait(5)
 
     holding = store.submit("test", hold)  # makes room: the finished job's folder goes
     assert store.get(old.id) is None and not old.folder.exists()
     big, deadline = holding.folder / "big.bin", time.time() + 5
-    while not (big.exists() and big.stat().st_size == 2000) and time.time() < deadline:  # written, not just opened
+    while not (big.exists() and big.stat().st_size == size) and time.time() < deadline:  # written, not just opened
         time.sleep(0.02)
+    assert big.stat().st_size == size, "the held job did not write its file within 5 s"
     with pytest.raises(BusyError) as full:  # a running job's files cannot be deleted
         store.submit("test", lambda job: None)
     assert full.value.status == 503 and "disk budget" in str(full.value)

@@ -13,17 +13,19 @@ the lower voices (never the melody) with the figures Bach uses most:
   resolves after half the new note's value (never onto a phrase end: the cadence chord is struck);
 * **neighbour note**: a note of a quarter or longer struck again at once gives its last eighth to the
   note one letter below it (or above, where the critic refuses the one below), in the key's scale
-  where it can be: G-F-G in the alto, G#-F#-G# (never G#-G-G#). Not on a phrase end's chord. Bach
-  writes 3.3 per 100 quarter beats on the valid split; tried at one place in twenty, before a tie,
-  with draws of its own (the other figures draw as they did before it);
+  where it can be: G-F-G in the alto, G#-F#-G# (never G#-G-G#; the semitone where both a semitone
+  and a whole tone are in the scale: G#-A in A minor). Bach writes 3.3 per 100 quarter beats on the
+  valid split; tried at one place in twenty, before a tie, with a seeded stream of draws of its own;
 * **tie**: a note repeated at once is held instead (the common tone kept), up to a half note,
   within the bar and not into a phrase end. Tried at every such place in the bass, at some in the
   alto and tenor: on the valid split Bach's bass strikes its pitch again in 2.4 % of its moves, his
   alto and tenor in 18 % and 16 %, and the decoder's bass in 29 %, eighth notes included.
 
-A note just made by a figure is not tried again with the note after it (of three repeated eighths
-the first two are tied and the third is struck again; a passing or neighbour eighth is not then
-held over the beat as a suspension).
+A note just made by a passing tone, a neighbour or a tie is not tried again with the note after it
+(of three repeated eighths the first two are tied and the third is struck again; a passing or
+neighbour eighth is not then held over the beat as a suspension); a suspension's delayed
+resolution is. Under a melody note that ends a phrase (a fermata, the last note) the lower voices
+hold: no passing tone or neighbour moves there.
 
 Each candidate is tried in score order, with a seeded draw deciding whether it is tried at all
 (``passing_share``, ``suspension_share``, ``neighbour_share``, ``tie_share`` and ``bass_tie_share``: how
@@ -127,12 +129,13 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
     if score.num_voices != 4 or score.steps_per_quarter % 2:
         return score
     rng = np.random.default_rng(seed)
-    neighbour_rng = np.random.default_rng([seed, 1])  # its own draws: the other figures' are as they were
+    neighbour_rng = np.random.default_rng([seed, 1])  # its own stream of draws
     original_key = score.key
     score_key = score.key if score.key is not None else estimate_key(score)
     score = score.replace(key=score_key)  # every window is spelled in the piece's key
     melody = score.voices[0].notes
     phrase_ends = set(score.fermata_steps) | ({melody[-1].onset_step} if melody else set())
+    held_steps = {t for n in melody if n.onset_step in phrase_ends for t in range(n.onset_step, n.end_step)}
     for v in (v for v in (1, 2, 3) if v not in locked):
         tie_share = config.bass_tie_share if v == 3 else config.tie_share
         figures = ((_passing, config.passing_share, rng), (_suspension, config.suspension_share, rng),
@@ -145,7 +148,7 @@ def add_figuration(score: Score, *, config: FigurationConfig | None = None, seed
             for figure, share, draws in () if outside else figures:
                 if draws.random() >= share:
                     continue
-                kept = next((c for c in figure(score, v, index, score_key, phrase_ends)
+                kept = next((c for c in figure(score, v, index, score_key, phrase_ends, held_steps)
                              if _no_new_marks(score, c, a.onset_step, b.end_step)), None)
                 if kept is not None:
                     added = len(kept.voices[v].notes) - len(score.voices[v].notes)
@@ -165,20 +168,23 @@ def _no_new_marks(before: Score, after: Score, start_step: int, end_step: int) -
     return all(counts[1][rule] <= counts[0][rule] for rule in counts[1])
 
 
-def _passing(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int]) -> list[Score]:
+def _passing(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int],
+             held_steps: set[int]) -> list[Score]:
     """The note at ``index`` with its last eighth given to a passing tone (none where none fits)."""
     notes = list(score.voices[v].notes)
     a, b = notes[index], notes[index + 1]
     eighth = score.steps_per_quarter // 2
-    if a.end_step != b.onset_step or abs(b.pitch - a.pitch) not in (3, 4) or a.duration_steps < 2 * eighth:
-        return []
+    if a.end_step != b.onset_step or abs(b.pitch - a.pitch) not in (3, 4) or a.duration_steps < 2 * eighth \
+            or a.end_step - eighth in held_steps:
+        return []  # a third to the next, a quarter or more, not moving under a phrase end's held note
     middle = _step_between(a.pitch, b.pitch, score_key)
     notes[index:index + 1] = [Note(a.onset_step, a.pitch, a.duration_steps - eighth, a.velocity),
                               Note(a.end_step - eighth, middle, eighth, a.velocity)]
     return [_with_voice(score, v, notes)]
 
 
-def _suspension(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int]) -> list[Score]:
+def _suspension(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int],
+                held_steps: set[int]) -> list[Score]:
     """The step down from the note at ``index`` delayed over the beat (none where it does not fit)."""
     notes = list(score.voices[v].notes)
     a, b = notes[index], notes[index + 1]
@@ -193,7 +199,8 @@ def _suspension(score: Score, v: int, index: int, score_key: Key, phrase_ends: s
     return [_with_voice(score, v, notes)]
 
 
-def _neighbour(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int]) -> list[Score]:
+def _neighbour(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int],
+               held_steps: set[int]) -> list[Score]:
     """The note at ``index``, repeated by the note after it, with its last eighth given to the
     scale step below, then the same with the step above (the first the critic allows is kept);
     none where it does not fit."""
@@ -201,8 +208,8 @@ def _neighbour(score: Score, v: int, index: int, score_key: Key, phrase_ends: se
     a, b = notes[index], notes[index + 1]
     eighth = score.steps_per_quarter // 2
     if a.end_step != b.onset_step or a.pitch != b.pitch or a.duration_steps < 2 * eighth \
-            or a.onset_step in phrase_ends:
-        return []  # a repeated note of a quarter or more, not a phrase end's chord (held)
+            or a.end_step - eighth in held_steps:
+        return []  # a repeated note of a quarter or more, not moving under a phrase end's held note
     candidates = []
     for neighbour in _scale_neighbours(a.pitch, score_key):
         figured = list(notes)
@@ -212,7 +219,8 @@ def _neighbour(score: Score, v: int, index: int, score_key: Key, phrase_ends: se
     return candidates
 
 
-def _tie(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int]) -> list[Score]:
+def _tie(score: Score, v: int, index: int, score_key: Key, phrase_ends: set[int],
+         held_steps: set[int]) -> list[Score]:
     """The note at ``index`` held through the repeated note after it (none where it does not fit)."""
     notes = list(score.voices[v].notes)
     a, b = notes[index], notes[index + 1]
@@ -236,7 +244,8 @@ def _step_between(first: int, second: int, score_key: Key) -> int:
 def _scale_neighbours(pitch: int, score_key: Key) -> list[int]:
     """The neighbours of ``pitch`` in ``score_key``: the note one letter below, then the one letter
     above, each a semitone or a whole tone away, in the key's scale where one is (minor: natural
-    and harmonic), never the same letter altered (G#-G-G# is no neighbour figure). Up to two pitches."""
+    and harmonic; the semitone where both are), never the same letter altered (G#-G-G# is no
+    neighbour figure). Up to two pitches."""
     neighbours = []
     for direction in (-1, 1):
         steps = [pitch + direction * semitones for semitones in (1, 2)]

@@ -300,14 +300,16 @@ def large_leaps(score: Score) -> float:
     return _per_100_transitions(count, beat_starts(score))
 
 
-def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2, 3)) -> float:
+def move_share(scores: Sequence[Score], semitones: Sequence[int], voices: Sequence[int] = (1, 2, 3)) -> float:
     """Of the given voices' moves from one note straight into the next (no rest between), the share
-    that strike the same pitch again, pooled over ``scores``.
+    by one of ``semitones`` (up or down), pooled over ``scores``.
 
     Parameters
     ----------
     scores : sequence of Score
         The pieces; their moves are pooled (a long piece weighs more than a short one).
+    semitones : sequence of int
+        The sizes of move counted, e.g. ``(0,)`` a repeated pitch, ``(1, 2)`` a step.
     voices : sequence of int
         Voice indices; default the alto, tenor and bass of a four-part score. An index beyond a
         score's voices counts no moves there.
@@ -322,15 +324,21 @@ def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2,
     A held pitch is one note, not a repeat: the readers merge tied notes (music21's ``stripTies``),
     and the decoder and the figuration write a held pitch as one note.
     """
-    repeats = moves = 0
+    counted = moves = 0
     for score in scores:
         for v in voices:
             notes = score.voices[v].notes if v < score.num_voices else ()
             for a, b in zip(notes, notes[1:]):
                 if a.end_step == b.onset_step:
                     moves += 1
-                    repeats += a.pitch == b.pitch
-    return repeats / max(moves, 1)
+                    counted += abs(b.pitch - a.pitch) in semitones
+    return counted / max(moves, 1)
+
+
+def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2, 3)) -> float:
+    """Of the given voices' moves from one note straight into the next, the share that strike the
+    same pitch again, pooled over ``scores`` (:func:`move_share` of ``(0,)``)."""
+    return move_share(scores, (0,), voices)
 
 
 # -- harmony -------------------------------------------------------------------------------------
