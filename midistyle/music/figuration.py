@@ -55,18 +55,19 @@ class FigurationConfig:
 
     The defaults were chosen on the Bach valid split's sopranos harmonized by the shipped joint
     decoder (``python -m benchmarks figuration_ablation`` reproduces the choice; its latest figures
-    here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (3.86 to
-    3.02); ties bring the lower voices' repeated notes (33 % of their moves; Bach 12 %) down but,
-    tried at every place in the alto and tenor too, the distance up (8.17). At these shares:
-    passing tones 16.8 per 100 quarter beats (Bach 14.5), suspensions 7.8 (Bach 8.4), neighbour
-    notes 4.4 (Bach 3.3), repeated notes 18 % (the bass's 10 %; Bach 12 % and 2.4 %), Fréchet
-    distance 2.61, and the critic's two-sample test 0.77 (0.99 without figuration).
+    here). Passing tones alone bring the style classifier's Fréchet distance to Bach down (3.93 to
+    3.18); ties bring the lower voices' repeated notes (34 % of their moves; Bach 12 %) down but,
+    tried at every place in the alto and tenor too, the distance up (8.65). At these shares:
+    passing tones 15.6 per 100 quarter beats (Bach 14.5), suspensions 7.0 (Bach 8.4), neighbour
+    notes 3.8 (Bach 3.3), repeated notes 20 % (the bass's 10 %; Bach 12 % and 2.4 %), Fréchet
+    distance 2.50, and the critic's two-sample test 0.87 (0.99 without figuration).
 
     Ties are tried at every place in the bass (``bass_tie_share``): on the valid split Bach's bass
     strikes its pitch again in 2.4 % of its moves and his alto and tenor in 18 % and 16 %, the
-    decoder's bass in 29 %. Bass ties alone take the distance down (3.86 to 2.90).
-    Neighbour notes at a twentieth of the repeats write near Bach's rate; more bring the distance
-    further down (1.51 at 0.3) but the two-sample test, which counts them, up (0.80 at 0.1, 0.81 at 0.3).
+    decoder's bass in 30 %. Bass ties alone take the distance down (3.93 to 2.99).
+    Neighbour notes at a twentieth of the repeats write Bach's rate; more bring the distance
+    further down (1.64 at 0.2) while the two-sample test, which counts them, stays within a piece
+    or two (0.85 at 0.1, 0.88 at 0.2) and rises at 0.3 (0.91).
 
     Attributes
     ----------
