@@ -28,7 +28,7 @@ Ten questions, asked on sets that no README table of the harmonizer is measured 
   strongest features are the lower voices' moves.
 - How much should an alto or tenor moving by step earn (``INNER_STEP_BONUS``)? Bach's alto, tenor
   and bass move by a semitone in 0.27 of their moves on the valid split, the decoder's without the
-  bonus, after figuration, in 0.21 (the column "lower voices moving by a semitone").
+  bonus, after figuration, in 0.20 (the column "lower voices moving by a semitone"). Built, off.
 - Should the decoder look one chord ahead on a bare melody too? The look ahead
   (``decode_harmony(lookahead=...)``) was built for steered decoding, where written voices or
   chord symbols can leave a likely chord no way on but into parallels. A bare melody can do the

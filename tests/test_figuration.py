@@ -125,3 +125,15 @@ def test_the_lower_voices_hold_under_a_phrase_end_s_held_note():
     for v in (1, 2):
         assert not any(0 < n.onset_step < 4 for n in held.voices[v].notes)
     assert [n.onset_step for n in held.voices[1].notes][:3] == [0, 4, 6]  # the next G4 gets its neighbour
+
+
+def test_a_neighbour_begun_before_a_fermata_does_not_move_under_it():
+    # the alto's half note G4 starts before the fermata (step 4) and is struck again after it: its
+    # neighbour eighth would sound at step 6, under the held soprano note
+    score = chorale(alto=(67, 67, 67, 67), tenor=(64, 64, 62, 64), bass=(48, 52, 55, 48))
+    half = [Note(0, 67, 8), Note(8, 67, 4), Note(12, 67, 4)]
+    alto = Voice(score.voices[1].name, tuple(half), score.voices[1].program)
+    score = score.replace(voices=(score.voices[0], alto, *score.voices[2:]))
+    assert [n.onset_step for n in add_figuration(score, config=ONLY_NEIGHBOURS).voices[1].notes][:2] == [0, 6]
+    held = add_figuration(score.replace(fermata_steps=(4,)), config=ONLY_NEIGHBOURS)
+    assert not any(4 <= n.onset_step < 8 for n in held.voices[1].notes)

@@ -376,7 +376,7 @@ def test_a_leaping_folk_tune_gets_no_hidden_octaves_in_the_outer_voices(shipped,
 def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, penalty, monkeypatch):
     """folk_03 bar 3 and folk_11 bar 5: the tenor falling B3 -> A3 under the soprano's B4 -> A4 was
     6 nats likelier than the next pitch, and a parallel cost 4 (``PARALLEL_PENALTY`` until an earlier
-    release). With this release's figuration, at 4 nats folk_11 bar 5 has one, the bass rising
+    release). Since the neighbour notes (commit 4c7d14a), at 4 nats folk_11 bar 5 has one, the bass rising
     G#2 -> A2 under the soprano's G#4 -> A4 (with or without the step rewards, which are never
     paid into parallels); at 8 neither tune has a parallel octave."""
     octaves = _folk_marks(shipped, monkeypatch, "PARALLEL_PENALTY", penalty, "parallel_octaves", (3, 11))
@@ -386,7 +386,7 @@ def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, 
 def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
     """folk_02 (G major) ends A4 A4 | G4: with the bass rewarded for stepping at the dominant's beat
     too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; the cadence's
-    approach and end are the cadence plan's, and the tune ends V-I."""
+    approach and end are the cadence plan's, and the tune ends with an authentic cadence on its tonic."""
     from midistyle.data.folk import load_folk_melodies
     from midistyle.music.harmony import critique
 

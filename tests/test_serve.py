@@ -382,7 +382,7 @@ def test_the_disk_budget_forgets_the_oldest_finished_jobs_then_refuses(tmp_path)
     big, deadline = holding.folder / "big.bin", time.time() + 5
     while not (big.exists() and big.stat().st_size == size) and time.time() < deadline:  # written, not just opened
         time.sleep(0.02)
-    assert big.stat().st_size == size, "the held job did not write its file within 5 s"
+    assert big.exists() and big.stat().st_size == size, "the held job did not write its file within 5 s"
     with pytest.raises(BusyError) as full:  # a running job's files cannot be deleted
         store.submit("test", lambda job: None)
     assert full.value.status == 503 and "disk budget" in str(full.value)

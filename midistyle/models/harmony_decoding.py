@@ -124,9 +124,9 @@ BASS_SIXTH_LEAP_PENALTY = 2.0
 BASS_STEP_BONUS = 1.0
 # an alto or tenor that moves on by a semitone or a whole tone (same conditions, but dissonance allowed: an
 # inner voice's passing note). Bach's alto, tenor and bass move by a semitone in 0.27 of their moves on the
-# valid split, the decoder's without this bonus, after figuration, in 0.21 (harmonizer_dev's column "lower
+# valid split, the decoder's without this bonus, after figuration, in 0.20 (harmonizer_dev's column "lower
 # voices moving by a semitone"). Built, off: at 0.5 nat the valid sopranos' harmonizations moved by a
-# semitone a little more (0.21 -> 0.22) but clashed more (0.76 -> 1.05 per 100 beats), doubled the
+# semitone a little more (0.20 -> 0.21) but clashed more (0.76 -> 1.05 per 100 beats), doubled the
 # leading tone (0.05 -> 0.19; Bach 0.10) and left it unresolved (0.76 -> 0.95; Bach 0.71), over 1.25 x
 # Bach's rates on the same chorales, for a two-sample test within a few pieces (benchmarks leadsheet,
 # column "lead sheets, ignored"; harmonizer_dev's "inner step bonus" rows)

@@ -14,18 +14,19 @@ the lower voices (never the melody) with the figures Bach uses most:
 * **neighbour note**: a note of a quarter or longer struck again at once gives its last eighth to the
   note one letter below it (or above, where the critic refuses the one below), in the key's scale
   where it can be: G-F-G in the alto, G#-F#-G# (never G#-G-G#; the semitone where both a semitone
-  and a whole tone are in the scale: G#-A in A minor). Bach writes 3.3 per 100 quarter beats on the
+  and a whole tone are in the scale: A-G#-A in A minor, not A-G-A). Bach writes 3.3 per 100 quarter beats on the
   valid split; tried at one place in twenty, before a tie, with a seeded stream of draws of its own;
 * **tie**: a note repeated at once is held instead (the common tone kept), up to a half note,
   within the bar and not into a phrase end. Tried at every such place in the bass, at some in the
   alto and tenor: on the valid split Bach's bass strikes its pitch again in 2.4 % of its moves, his
-  alto and tenor in 18 % and 16 %, and the decoder's bass in 29 %, eighth notes included.
+  alto and tenor in 18 % and 16 %, and the decoder's bass in 30 %, eighth notes included.
 
 A note just made by a passing tone, a neighbour or a tie is not tried again with the note after it
 (of three repeated eighths the first two are tied and the third is struck again; a passing or
 neighbour eighth is not then held over the beat as a suspension); a suspension's delayed
-resolution is. Under a melody note that ends a phrase (a fermata, the last note) the lower voices
-hold: no passing tone or neighbour moves there.
+resolution is. Under a melody note that ends a phrase (a fermata or the last note; not the phrase
+ends the decoder finds in a melody without fermatas) the figuration adds no passing tone or
+neighbour.
 
 Each candidate is tried in score order, with a seeded draw deciding whether it is tried at all
 (``passing_share``, ``suspension_share``, ``neighbour_share``, ``tie_share`` and ``bass_tie_share``: how
