@@ -127,8 +127,8 @@ BASS_STEP_BONUS = 1.0
 # valid split, the decoder's without this bonus, after figuration, in 0.20 (harmonizer_dev's column "lower
 # voices moving by a semitone"). Built, off: at 0.5 nat the valid sopranos' harmonizations moved by a
 # semitone a little more (0.20 -> 0.21) but clashed more (0.76 -> 1.05 per 100 beats), doubled the
-# leading tone (0.05 -> 0.19; Bach 0.10) and left it unresolved (0.76 -> 0.95; Bach 0.71), over 1.25 x
-# Bach's rates on the same chorales, for a two-sample test within a few pieces (benchmarks leadsheet,
+# leading tone (0.05 -> 0.19; Bach 0.10) and left it unresolved (0.76 -> 0.95; Bach 0.71, so over 1.25 x
+# his rate on the same chorales), for a two-sample test within a few pieces (benchmarks leadsheet,
 # column "lead sheets, ignored"; harmonizer_dev's "inner step bonus" rows)
 INNER_STEP_BONUS = 0.0
 # per new note a semitone or major 7th from the melody or another decoded voice, not reached by step (the
