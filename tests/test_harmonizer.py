@@ -383,6 +383,25 @@ def test_the_network_s_surest_voice_does_not_outweigh_parallel_octaves(shipped, 
     assert (octaves == 0) if penalty is None else (octaves >= 1)
 
 
+@pytest.mark.parametrize("penalty", [None, 0.0])
+def test_the_bass_does_not_rise_an_augmented_fourth_where_it_need_not(shipped, penalty, monkeypatch):
+    """bwv248.53-5 (valid split), A major: with no ``BASS_AUGMENTED_LEAP_PENALTY`` the bass rose
+    D3 -> G#3 (bars 1 and 5) and A2 -> D#3 (bar 3) into the leading tone's chord; at the shipped cost it
+    leaps no augmented interval, and still ends with an authentic cadence."""
+    from midistyle.data.chorales import load_chorales
+    from midistyle.evaluation.harmonizer_report import melodies_of
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    if penalty is not None:
+        monkeypatch.setattr(harmony_decoding, "BASS_AUGMENTED_LEAP_PENALTY", penalty)
+    chorale = next(c for c in load_chorales("valid") if c.title == "bwv248.53-5")
+    score = shipped.harmonize(melodies_of([chorale])[0])[0].score
+    share = metrics.augmented_leap_share([score])
+    assert (share == 0.0) if penalty is None else (share > 0.0)
+    assert critique(score).cadences[-1].kind == "authentic"
+
+
 def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
     """folk_02 (G major) ends A4 A4 | G4: with the bass rewarded for stepping at the dominant's beat
     too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; the cadence's

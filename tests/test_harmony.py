@@ -6,7 +6,7 @@ import pytest
 
 from midistyle.errors import InputError
 from midistyle.music.harmony import RULES, bach_rates, critique, pooled_rates
-from midistyle.music.keys import is_augmented_or_diminished
+from midistyle.music.keys import is_augmented, is_augmented_or_diminished
 from midistyle.music.score import Key, Note, Score, make_voices
 
 C_MAJOR = Key(0, "major")
@@ -118,6 +118,16 @@ def test_augmented_and_diminished_intervals_however_spelled():
     assert not is_augmented_or_diminished(65, 66, C_MAJOR)  # F-F#: a chromatic step
     score = satb([72, 72, 72], [65, 71, 72], [64, 62, 64], [48, 55, 48])
     assert "augmented_diminished_interval" in rules_of(score)
+
+
+def test_augmented_not_diminished_as_the_key_spells_them():
+    assert is_augmented(50, 56, C_MAJOR) and is_augmented(48, 54, C_MAJOR)  # D-G#, C-F# rising fourths
+    assert is_augmented(59, 53, C_MAJOR)  # B down to F is F-B, an augmented fourth, whichever way it moves
+    assert not is_augmented(53, 47, C_MAJOR)  # F3 down to B2: a diminished fifth
+    assert not is_augmented(58, 52, C_MAJOR)  # Bb3 down to E3: a diminished fifth
+    assert is_augmented(53, 56, A_MINOR)  # F-G#: an augmented second
+    assert not is_augmented(56, 60, A_MINOR)  # G#-C: a diminished fourth
+    assert not is_augmented(48, 55, C_MAJOR) and not is_augmented(48, 49, C_MAJOR)  # a fifth; a chromatic step
 
 
 def test_sevenths_and_leaps_beyond_an_octave():

@@ -7,7 +7,7 @@ import pytest
 
 from midistyle.errors import InputError
 from midistyle.music import metrics
-from midistyle.music.score import Note, Score, make_voices
+from midistyle.music.score import Key, Note, Score, make_voices
 
 
 def chorale(*voices, time_signature=(4, 4), anacrusis_steps=0):
@@ -186,6 +186,14 @@ def test_repeated_pitch_share_counts_a_pitch_struck_again_but_not_across_a_rest(
     assert metrics.repeated_pitch_share([score, one_repeat]) == 2 / 3  # pooled moves, not a mean of shares
     assert metrics.repeated_pitch_share([score], voices=(0,)) == 1.0
     assert metrics.repeated_pitch_share([Score(make_voices([soprano]))]) == 0.0
+
+
+def test_augmented_leap_share_counts_the_bass_s_augmented_leaps_in_the_key():
+    """Bass in C major C3 F#3 G3 F3 B2 C3: five moves, one augmented fourth (C-F#), one diminished fifth (F-B)."""
+    bass = [Note(0, 48, 4), Note(4, 54, 4), Note(8, 55, 4), Note(12, 53, 4), Note(16, 47, 4), Note(20, 48, 4)]
+    score = Score(make_voices([[Note(0, 72, 24)], [], [], bass]), key=Key(0, "major"))
+    assert metrics.augmented_leap_share([score]) == 1 / 5
+    assert metrics.augmented_leap_share([score], voices=(1, 2)) == 0.0
 
 
 def test_move_share_counts_moves_of_the_given_sizes_up_or_down():

@@ -23,7 +23,8 @@ Three decoders:
   than an octave, for dissonances against the bass (more when a dissonant voice leaves by leap),
   for a new note a semitone or major seventh from any other voice when not reached by step, for
   cross-relations, and for melodic leaps (a little per semitone, a lot past an octave, some for a
-  sixth in the bass, ``BASS_SIXTH_LEAP_PENALTY``); a bonus for a bass moving by step into a
+  sixth in the bass, ``BASS_SIXTH_LEAP_PENALTY``, and for an augmented leap in the bass,
+  ``BASS_AUGMENTED_LEAP_PENALTY``); a bonus for a bass moving by step into a
   chord it is consonant with (``BASS_STEP_BONUS``; one for an alto or tenor moving by step,
   ``INNER_STEP_BONUS``, is built but off), both only for a voice that wants a new note (its held pitch no
   longer fits, or the network puts an onset on it or prefers another pitch), never into parallel
@@ -78,7 +79,7 @@ import numpy as np
 
 from midistyle.models.harmonizer_data import HARMONY_VOICES, LOWEST_PITCH, Placement
 from midistyle.music.chord_symbols import symbol_spans
-from midistyle.music.keys import is_augmented_or_diminished, letters_in_key
+from midistyle.music.keys import is_augmented, is_augmented_or_diminished, letters_in_key
 from midistyle.music.metrics import DISSONANT_INTERVAL_CLASSES, chord_name
 from midistyle.music.motion import REST, cross_relations, hidden_perfects, leap_rule, perfect_motion
 from midistyle.music.score import SATB_RANGES, Key, Note
@@ -159,6 +160,7 @@ FINAL_TONIC_BONUS = 16.0
 OPENING_TONIC_BONUS = 2.0
 ROOT_POSITION_BONUS = 1.0  # under a chord symbol without a slash bass: its root in the bass
 COMPLETE_CHORD_BONUS = 1.0  # under a chord symbol: its root and its third (or 4th/2nd of a sus chord) sound
+BASS_AUGMENTED_LEAP_PENALTY = 2.0  # a decoded bass leaping an augmented interval (no chord symbol)
 AWKWARD_INTERVAL_PENALTY = 2.0  # under a chord symbol: a voice moving by an augmented or diminished interval
 NETWORK_WEIGHT_UNDER_CHORD = 0.25  # under a chord symbol the network's log probabilities count a quarter: it
 # did not choose that chord, so its preferences among the chord's tones matter less than the rules (valid split)
@@ -677,6 +679,9 @@ class _Decoder:
                 score = score - _leap_penalty(self.current[v], combos[:, v])
                 if v == HARMONY_VOICES - 1:
                     score = score - BASS_SIXTH_LEAP_PENALTY * np.isin(leap, (8, 9))
+                    if not under_chord:  # under a symbol every voice pays AWKWARD_INTERVAL_PENALTY below
+                        score = score - BASS_AUGMENTED_LEAP_PENALTY * _augmented(self.current[v], combos[:, v],
+                                                                                 self.minor)
                 # how a voice moves when it moves: no reward for stepping where it would hold (a cadence's
                 # chord, chosen by every voice, keeps its common tones), nor in a cadence's approach or at
                 # its end, where the cadence's bonuses choose the bass (folk_02's bass had stepped G-F-Eb
@@ -831,6 +836,18 @@ def _awkward(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
     """Whether moving from ``previous_row`` to each of ``rows`` is an augmented or diminished interval
     as the harmony critic spells it in the model's C major or A minor, shape=(N,), bool."""
     return np.array([_awkward_pair(int(previous_row), int(row), minor) for row in rows], bool)
+
+
+def _augmented(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
+    """Whether moving from ``previous_row`` to each of ``rows`` is an augmented interval (not a
+    diminished one) as the harmony critic spells it in the model's C major or A minor, shape=(N,), bool."""
+    return np.array([_augmented_pair(int(previous_row), int(row), minor) for row in rows], bool)
+
+
+@lru_cache(maxsize=4096)
+def _augmented_pair(previous_row: int, row: int, minor: bool) -> bool:
+    key = Key(0, "minor" if minor else "major")
+    return previous_row != row and is_augmented(previous_row + LOWEST_PITCH, row + LOWEST_PITCH, key)
 
 
 @lru_cache(maxsize=4096)

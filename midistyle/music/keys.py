@@ -237,6 +237,18 @@ def is_augmented_or_diminished(first: int, second: int, score_key: Key) -> bool:
     return True
 
 
+def is_augmented(first: int, second: int, score_key: Key) -> bool:
+    """True when :func:`is_augmented_or_diminished` holds and, written as :func:`spelled` writes the
+    two pitches in ``score_key``, the interval is wider than a plain one of its letters: an augmented
+    fourth F-B or D-G# rising, an augmented second, but not the diminished fifth B-F."""
+    if not is_augmented_or_diminished(first, second, score_key):
+        return False
+    letters = letters_in_key(score_key.sharps, score_key.mode)
+    low, high = sorted((first, second))
+    steps = _diatonic_step(high, letters[high % 12]) - _diatonic_step(low, letters[low % 12])
+    return steps >= 0 and high - low - 12 * (steps // 7) > max(_PLAIN_SEMITONES[steps % 7])
+
+
 def spelled(pitch: int, score_key: Key) -> tuple[int, int, int]:
     """A MIDI pitch as written in ``score_key``: ``(letter, alteration, octave)``, letter 0 = C … 6 = B,
     alteration in semitones (+1 sharp, -2 double flat), octave as in scientific pitch (B#3 is MIDI 60)."""

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from midistyle.errors import InputError
+from midistyle.music.keys import estimate_key, is_augmented
 from midistyle.music.score import SATB_RANGES, Score
 
 REST = -1
@@ -339,6 +340,30 @@ def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2,
     """Of the given voices' moves from one note straight into the next, the share that strike the
     same pitch again, pooled over ``scores`` (:func:`move_share` of ``(0,)``)."""
     return move_share(scores, (0,), voices)
+
+
+def augmented_leap_share(scores: Sequence[Score], voices: Sequence[int] = (3,)) -> float:
+    """Of the given voices' moves from one note straight into the next, the share that leap an
+    augmented interval as the harmony critic spells it in each score's key
+    (:func:`midistyle.music.keys.is_augmented`: a rising F-B, not a falling B-F), pooled over
+    ``scores``; default the bass. A score without a key is read in the key
+    :func:`midistyle.music.keys.estimate_key` finds.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when there is no such move.
+    """
+    counted = moves = 0
+    for score in scores:
+        score_key = score.key if score.key is not None else estimate_key(score)
+        for v in voices:
+            notes = score.voices[v].notes if v < score.num_voices else ()
+            for a, b in zip(notes, notes[1:]):
+                if a.end_step == b.onset_step:
+                    moves += 1
+                    counted += is_augmented(a.pitch, b.pitch, score_key)
+    return counted / max(moves, 1)
 
 
 # -- harmony -------------------------------------------------------------------------------------
