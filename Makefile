@@ -71,8 +71,12 @@ test-deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
 	fi
 
+# Two pytest workers (pytest-xdist), one test file each at a time (`--dist loadfile`: a file's
+# fixtures are built once, in one worker): the budget machine has 2 cores, most tests wait on a
+# subprocess, a model load or TensorFlow's start, and each worker holds its own TensorFlow (about
+# 1.5 GB), so more workers than cores would not pay.
 test: setup test-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check midistyle tests benchmarks
