@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from midistyle.errors import InputError
-from midistyle.music.harmony import RULES, bach_rates, critique, pooled_rates
+from midistyle.music.harmony import RULES, above_bach, bach_rates, critique, pooled_rates
 from midistyle.music.keys import is_augmented, is_augmented_or_diminished
 from midistyle.music.score import Key, Note, Score, make_voices
 
@@ -118,6 +118,13 @@ def test_augmented_and_diminished_intervals_however_spelled():
     assert not is_augmented_or_diminished(65, 66, C_MAJOR)  # F-F#: a chromatic step
     score = satb([72, 72, 72], [65, 71, 72], [64, 62, 64], [48, 55, 48])
     assert "augmented_diminished_interval" in rules_of(score)
+
+
+def test_above_bach_is_over_a_quarter_more_than_his_rate_with_a_tenth_where_his_is_about_zero():
+    bach = {"parallel_fifths": 0.27, "seventh_leap": 0.42, "cross_relation": 0.09}
+    rates = {"parallel_fifths": 0.34, "seventh_leap": 0.52, "cross_relation": 0.21, "voice_crossing": 0.11}
+    # 0.34 > 1.25 x 0.27 = 0.3375; 0.52 <= 0.525; 0.21 <= 1.25 x 0.09 + 0.1; a rule Bach never breaks: 0.11 > 0.1
+    assert above_bach(rates, bach) == ["parallel_fifths", "voice_crossing"]
 
 
 def test_augmented_not_diminished_as_the_key_spells_them():

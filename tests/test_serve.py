@@ -11,6 +11,7 @@ import pytest
 import soundfile
 import symusic
 
+from midistyle.music.harmony import above_bach
 from midistyle.music.io import read_score
 
 fastapi = pytest.importorskip("fastapi")
@@ -253,6 +254,7 @@ def test_check_an_uploaded_score_and_a_finished_job(client, harmonized, data_dir
     assert all({"rule", "bar", "beat", "voices"} <= set(m) for m in found["marks"])
     assert found["marks"] and "#d00000" in client.get(job["files"]["svg"]).text.lower()  # the marked notes in red
     assert any(line.startswith("above Bach's rate:") for line in job["messages"])
+    assert found["above_bach"] == above_bach(found["rates"], found["bach_rates"])  # what the page colours
     again = _wait(client, client.post("/api/check", data={"job": harmonized["id"]}).json())
     assert again["status"] == "done" and "cadences: " in again["messages"][0]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from midistyle.music.harmony import RULES, Critique
+from midistyle.music.harmony import RULES, Critique, above_bach
 
 
 def format_critique(critique: Critique, bach: dict) -> str:
@@ -28,9 +28,10 @@ def format_critique(critique: Critique, bach: dict) -> str:
     lines.append("")
     lines.append(f"{'rule':<44} {'marks':>5} {'per 100 beats':>13} {'Bach':>6}")
     counts, rates = critique.counts(), critique.rates()
+    above = above_bach(rates, bach["rates"])
     for rule, label in RULES.items():
         reference = bach["rates"].get(rule, 0.0)
-        flag = "  above Bach" if rates[rule] > 1.25 * reference + 0.1 else ""
+        flag = "  above Bach" if rule in above else ""
         lines.append(f"{label[:44]:<44} {counts[rule]:>5} {rates[rule]:>13.2f} {reference:>6.2f}{flag}")
     shares = critique.cadence_shares()
     lines.append(f"{'phrase ends with a cadential bass (share)':<44} {'':>5} {shares['cadential_bass_share']:>13.2f} "

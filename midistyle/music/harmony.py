@@ -544,6 +544,31 @@ def bach_rates() -> dict:
         raise InputError(f"{BACH_RATES_PATH}: no calibration; run `midistyle data build --critic-rates`") from None
 
 
+ABOVE_BACH_FACTOR = 1.25  # the critic issue's bound: a rule's rate up to 1.25 x Bach's is his practice ...
+NEAR_ZERO_RATE_PER_100_QUARTERS = 0.1  # ... plus 0.1 per 100 quarter beats where his own rate is below 0.1
+
+
+def above_bach(rates: Mapping[str, float], bach: Mapping[str, float]) -> list[str]:
+    """The rules whose rate is above Bach's by the critic issue's reading: over ``ABOVE_BACH_FACTOR``
+    times his rate, plus ``NEAR_ZERO_RATE_PER_100_QUARTERS`` where his is about 0 (below that).
+
+    Parameters
+    ----------
+    rates, bach : mapping of str to float
+        Marks per 100 quarter beats by rule (a rule missing from ``bach`` counts as 0).
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`RULES`, in its order.
+    """
+    def bound(reference: float) -> float:
+        allowance = NEAR_ZERO_RATE_PER_100_QUARTERS if reference < NEAR_ZERO_RATE_PER_100_QUARTERS else 0.0
+        return ABOVE_BACH_FACTOR * reference + allowance
+
+    return [rule for rule in RULES if rates.get(rule, 0.0) > bound(bach.get(rule, 0.0)) + 1e-9]
+
+
 RAREST_RATE_PER_100_QUARTERS = 0.05  # a rule Bach (almost) never breaks weighs as if he did at this rate
 
 

@@ -135,19 +135,20 @@ class Studio:
         import json
 
         from midistyle.music.engrave import EngraveConfig, engrave_svg, stack_pages
-        from midistyle.music.harmony import RULES, bach_rates, critique
+        from midistyle.music.harmony import RULES, above_bach, bach_rates, critique
         from midistyle.music.io import write_atomically
 
         job.step(0.1, "checking every onset")
         found = critique(score)
         bach = bach_rates()["train"]
-        report = {**found.to_dict(), "bach_rates": bach["rates"], "rule_names": RULES, "title": score.title}
+        above = above_bach(found.rates(), bach["rates"])
+        report = {**found.to_dict(), "bach_rates": bach["rates"], "above_bach": above, "rule_names": RULES,
+                  "title": score.title}
         text = json.dumps(report, indent=1)
         job.add_file(write_atomically(job.folder / "marks.json", lambda t: t.write_text(text)), "marks (JSON)")
         job.messages.append(f"key {found.key}: {len(found.marks)} marks in {found.quarters:g} quarter beats; "
                             "cadences: " + (", ".join(f"bar {c.bar} {c.kind}" for c in found.cadences) or "none"))
-        above = [RULES[rule] for rule, rate in found.rates().items() if rate > 1.25 * bach["rates"][rule] + 0.1]
-        job.messages.append("above Bach's rate: " + ("; ".join(above) if above else "nothing"))
+        job.messages.append("above Bach's rate: " + ("; ".join(RULES[rule] for rule in above) or "nothing"))
         job.step(0.5, "engraving the marks")
         svg = stack_pages(engrave_svg(score, EngraveConfig(long_page=True), found.note_labels()))
         job.add_file(write_atomically(job.folder / "marked.svg", lambda t: t.write_text(svg)), "marked score (SVG)")
