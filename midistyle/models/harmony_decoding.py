@@ -839,27 +839,26 @@ def _leap_penalty(origin: int, rows: np.ndarray) -> np.ndarray:
 def _awkward(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
     """Whether moving from ``previous_row`` to each of ``rows`` is an augmented or diminished interval
     as the harmony critic spells it in the model's C major or A minor, shape=(N,), bool."""
-    return np.array([_awkward_pair(int(previous_row), int(row), minor) for row in rows], bool)
+    return _interval_kinds(int(previous_row), minor)[0][rows]
 
 
 def _augmented(previous_row: int, rows: np.ndarray, minor: bool) -> np.ndarray:
     """Whether moving from ``previous_row`` to each of ``rows`` is an augmented interval (not a
     diminished one) as the harmony critic spells it in the model's C major or A minor, shape=(N,), bool."""
-    return np.array([_augmented_pair(int(previous_row), int(row), minor) for row in rows], bool)
+    return _interval_kinds(int(previous_row), minor)[1][rows]
 
 
-@lru_cache(maxsize=4096)
-def _augmented_pair(previous_row: int, row: int, minor: bool) -> bool:
-    key = Key(0, "minor" if minor else "major")
-    return previous_row != row and is_augmented(previous_row + LOWEST_PITCH, row + LOWEST_PITCH, key)
-
-
-@lru_cache(maxsize=4096)
-def _awkward_pair(previous_row: int, row: int, minor: bool) -> bool:
-    if previous_row == row:
-        return False
+@lru_cache(maxsize=512)
+def _interval_kinds(previous_row: int, minor: bool) -> tuple[np.ndarray, np.ndarray]:
+    """From ``previous_row`` to every row of MIDI pitches 0..127 (in the model's rows), whether the
+    move is augmented or diminished, and whether it is augmented, shape=(128 - LOWEST_PITCH,) each,
+    bool; computed once per row and mode."""
     key = Key(0, "minor" if minor else "major")  # no sharps or flats: C major or A minor
-    return is_augmented_or_diminished(previous_row + LOWEST_PITCH, row + LOWEST_PITCH, key)
+    first = previous_row + LOWEST_PITCH
+    seconds = range(LOWEST_PITCH, 128)
+    awkward = np.array([second != first and is_augmented_or_diminished(first, second, key) for second in seconds])
+    augmented = np.array([second != first and is_augmented(first, second, key) for second in seconds])
+    return awkward, augmented
 
 
 def _resume_steps(given: np.ndarray, free: tuple[int, ...]) -> np.ndarray:
