@@ -119,7 +119,7 @@ def test_under_bachs_chords_the_bass_does_not_step_onto_the_sopranos_leading_ton
     chorale = next(c for c in valid if c.title == title)
     melody = melodies_of([chorale])[0].replace(chord_symbols=lead_sheet_symbols(chorale))
     marks = critique(shipped.harmonize(melody)[0].score).marks
-    assert not [m for m in marks if m.rule == "doubled_leading_tone" and m.voices == ("Soprano", "Bass")]
+    assert not [m for m in marks if m.rule == "doubled_leading_tone" and "Bass" in m.voices]
 
 
 def test_given_voices_come_back_unchanged_and_the_others_are_written(valid, shipped):

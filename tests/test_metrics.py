@@ -189,11 +189,16 @@ def test_repeated_pitch_share_counts_a_pitch_struck_again_but_not_across_a_rest(
 
 
 def test_augmented_leap_share_counts_the_bass_s_augmented_leaps_in_the_key():
-    """Bass in C major C3 F#3 G3 F3 B2 C3: five moves, one augmented fourth (C-F#), one diminished fifth (F-B)."""
+    """Bass in C major C3 F#3 G3 F3 B2 C3: five moves, one augmented fourth (C-F#), one diminished
+    fifth (F-B); the tenor's B2 F3 E3 (a diminished fifth rising, a step) and the alto's F4 B4 A4 (an
+    augmented fourth, a step)."""
     bass = [Note(0, 48, 4), Note(4, 54, 4), Note(8, 55, 4), Note(12, 53, 4), Note(16, 47, 4), Note(20, 48, 4)]
-    score = Score(make_voices([[Note(0, 72, 24)], [], [], bass]), key=Key(0, "major"))
+    tenor = [Note(0, 47, 8), Note(8, 53, 8), Note(16, 52, 8)]
+    alto = [Note(0, 65, 8), Note(8, 71, 8), Note(16, 69, 8)]
+    score = Score(make_voices([[Note(0, 72, 24)], alto, tenor, bass]), key=Key(0, "major"))
     assert metrics.augmented_leap_share([score]) == 1 / 5
-    assert metrics.augmented_leap_share([score], voices=(1, 2)) == 0.0
+    assert metrics.augmented_leap_share([score], voices=(2,)) == 0.0
+    assert metrics.augmented_leap_share([score], voices=(1, 2)) == 1 / 4
 
 
 def test_move_share_counts_moves_of_the_given_sizes_up_or_down():

@@ -550,7 +550,9 @@ NEAR_ZERO_RATE_PER_100_QUARTERS = 0.1  # ... plus 0.1 per 100 quarter beats wher
 
 def above_bach(rates: Mapping[str, float], bach: Mapping[str, float]) -> list[str]:
     """The rules whose rate is above Bach's by the critic issue's reading: over ``ABOVE_BACH_FACTOR``
-    times his rate, plus ``NEAR_ZERO_RATE_PER_100_QUARTERS`` where his is about 0 (below that).
+    times his rate, plus ``NEAR_ZERO_RATE_PER_100_QUARTERS`` where his is about 0 (below that). The
+    bound jumps where the allowance stops (his 0.09 allows 0.21, his 0.10 allows 0.125), as the
+    issue's reading does.
 
     Parameters
     ----------

@@ -240,7 +240,20 @@ def is_augmented_or_diminished(first: int, second: int, score_key: Key) -> bool:
 def is_augmented(first: int, second: int, score_key: Key) -> bool:
     """True when :func:`is_augmented_or_diminished` holds and, written as :func:`spelled` writes the
     two pitches in ``score_key``, the interval is wider than a plain one of its letters: an augmented
-    fourth F-B or D-G# rising, an augmented second, but not the diminished fifth B-F."""
+    fourth F-B (either way) or D-G# rising, an augmented second, but not the diminished fifth B-F.
+
+    Parameters
+    ----------
+    first, second : int
+        MIDI pitches, in the order sung (the interval's size does not depend on it).
+    score_key : Key
+        The key whose one spelling per pitch class decides (C major spells D#/Eb as Bach most often
+        did, so D#3-A3 reads as a diminished fifth where Eb3-A3 would be an augmented fourth).
+
+    Returns
+    -------
+    bool
+    """
     if not is_augmented_or_diminished(first, second, score_key):
         return False
     letters = letters_in_key(score_key.sharps, score_key.mode)

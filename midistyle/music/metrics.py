@@ -345,9 +345,16 @@ def repeated_pitch_share(scores: Sequence[Score], voices: Sequence[int] = (1, 2,
 def augmented_leap_share(scores: Sequence[Score], voices: Sequence[int] = (3,)) -> float:
     """Of the given voices' moves from one note straight into the next, the share that leap an
     augmented interval as the harmony critic spells it in each score's key
-    (:func:`midistyle.music.keys.is_augmented`: a rising F-B, not a falling B-F), pooled over
-    ``scores``; default the bass. A score without a key is read in the key
+    (:func:`midistyle.music.keys.is_augmented`: F-B either way, C-F# rising; not F falling to B, a
+    diminished fifth), pooled over ``scores``. A score without a key is read in the key
     :func:`midistyle.music.keys.estimate_key` finds.
+
+    Parameters
+    ----------
+    scores : sequence of Score
+        The pieces; their moves are pooled.
+    voices : sequence of int
+        Voice indices; default the bass of a four-part score.
 
     Returns
     -------

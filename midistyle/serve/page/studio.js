@@ -85,7 +85,7 @@ async function showCritique(url) {
     const here = found.rates[rule], bach = found.bach_rates[rule];
     const row = cells(document.createElement("tr"), [name, found.marks.filter((m) => m.rule === rule).length,
       here.toFixed(2), bach.toFixed(2)]);
-    if (found.above_bach.includes(rule)) row.className = "above";  // the critic's bound, from the server
+    if ((found.above_bach ?? []).includes(rule)) row.className = "above";  // the critic's bound, from the server
     return row;
   }));
   $("marks").tBodies[0].replaceChildren(...found.marks.map((m) => cells(document.createElement("tr"),
