@@ -325,6 +325,12 @@ def move_share(scores: Sequence[Score], semitones: Sequence[int], voices: Sequen
     A held pitch is one note, not a repeat: the readers merge tied notes (music21's ``stripTies``),
     and the decoder and the figuration write a held pitch as one note.
     """
+    return _share_of_moves(scores, voices, lambda a, b, _: abs(b.pitch - a.pitch) in semitones)
+
+
+def _share_of_moves(scores: Sequence[Score], voices: Sequence[int], counts: Callable) -> float:
+    """Of the given voices' moves from one note straight into the next (no rest between), pooled over
+    ``scores``, the share for which ``counts(note, next_note, score)`` is true; 0 with no moves."""
     counted = moves = 0
     for score in scores:
         for v in voices:
@@ -332,7 +338,7 @@ def move_share(scores: Sequence[Score], semitones: Sequence[int], voices: Sequen
             for a, b in zip(notes, notes[1:]):
                 if a.end_step == b.onset_step:
                     moves += 1
-                    counted += abs(b.pitch - a.pitch) in semitones
+                    counted += bool(counts(a, b, score))
     return counted / max(moves, 1)
 
 
@@ -361,16 +367,8 @@ def augmented_leap_share(scores: Sequence[Score], voices: Sequence[int] = (3,)) 
     float
         In [0, 1]; 0 when there is no such move.
     """
-    counted = moves = 0
-    for score in scores:
-        score_key = score.key if score.key is not None else estimate_key(score)
-        for v in voices:
-            notes = score.voices[v].notes if v < score.num_voices else ()
-            for a, b in zip(notes, notes[1:]):
-                if a.end_step == b.onset_step:
-                    moves += 1
-                    counted += is_augmented(a.pitch, b.pitch, score_key)
-    return counted / max(moves, 1)
+    keys = {id(score): score.key if score.key is not None else estimate_key(score) for score in scores}
+    return _share_of_moves(scores, voices, lambda a, b, score: is_augmented(a.pitch, b.pitch, keys[id(score)]))
 
 
 # -- harmony -------------------------------------------------------------------------------------
