@@ -402,6 +402,21 @@ def test_the_bass_does_not_rise_an_augmented_fourth_where_it_need_not(shipped, p
     assert critique(score).cadences[-1].kind == "authentic"
 
 
+@pytest.mark.parametrize("title", ["bwv17.7", "bwv29.8"])
+def test_the_inner_step_reward_is_not_paid_into_a_doubled_leading_tone(shipped, title):
+    """bwv17.7 and bwv29.8 (valid split): with ``INNER_STEP_BONUS`` paid into any chord, an alto or
+    tenor stepping into a dominant earned it where the soprano and bass doubled its leading tone (bar
+    38 of each, in 3/4; the soprano's and bass's notes are the ones marked); withheld from such chords, as the bass's
+    reward is, neither doubles it."""
+    from midistyle.data.chorales import load_chorales
+    from midistyle.evaluation.harmonizer_report import melodies_of
+    from midistyle.music.harmony import critique
+
+    chorale = next(c for c in load_chorales("valid") if c.title == title)
+    marks = critique(shipped.harmonize(melodies_of([chorale])[0])[0].score).marks
+    assert not [m for m in marks if m.rule == "doubled_leading_tone" and m.bar == 38]
+
+
 def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
     """folk_02 (G major) ends A4 A4 | G4: with the bass rewarded for stepping at the dominant's beat
     too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; the cadence's

@@ -26,9 +26,9 @@ Three decoders:
   sixth in the bass, ``BASS_SIXTH_LEAP_PENALTY``, and for an augmented leap in the bass,
   ``BASS_AUGMENTED_LEAP_PENALTY``); a bonus for a bass moving by step into a
   chord it is consonant with (``BASS_STEP_BONUS``; one for an alto or tenor moving by step,
-  ``INNER_STEP_BONUS``, is built but off), both only for a voice that wants a new note (its held pitch no
+  ``INNER_STEP_BONUS``, dissonance allowed), both only for a voice that wants a new note (its held pitch no
   longer fits, or the network puts an onset on it or prefers another pitch), never into parallel
-  or hidden fifths/octaves (nor, for the bass, into a doubled leading tone), and not on a cadence's
+  or hidden fifths/octaves nor into a doubled leading tone, and not on a cadence's
   dominant beat or its end, where the cadence's
   bonuses choose; a cost on a voice striking its held pitch again
   (``REPEATED_NOTE_PENALTY``) is built but off.
@@ -130,12 +130,14 @@ BASS_STEP_BONUS = 1.0
 # an alto or tenor that moves on by a semitone or a whole tone (same conditions, but dissonance allowed: an
 # inner voice's passing note). Bach's alto, tenor and bass move by a semitone in 0.27 of their moves on the
 # valid split, the decoder's without this bonus, after figuration, in 0.20 (harmonizer_dev's column "lower
-# voices moving by a semitone"). Built, off: at 0.5 nat the valid sopranos' harmonizations moved by a
-# semitone a little more (0.20 -> 0.21) but clashed more (0.76 -> 1.05 per 100 beats), doubled the
-# leading tone (0.05 -> 0.19; Bach 0.10) and left it unresolved (0.76 -> 0.95; Bach 0.71, so over 1.25 x
-# his rate on the same chorales), for a two-sample test within a few pieces (benchmarks leadsheet,
-# column "lead sheets, ignored"; harmonizer_dev's "inner step bonus" rows)
-INNER_STEP_BONUS = 0.0
+# voices moving by a semitone"). Paid into any chord at first, 0.5 nat doubled the leading tone under
+# Bach's valid lead sheets (0.05 -> 0.19 per 100 beats; Bach 0.10) and 1 nat raised the valid sopranos'
+# seventh leaps 0.33 -> 0.43; withheld, as the bass's is, from a chord doubling the leading tone, 0, 1,
+# 1.5 nats gave the valid sopranos the two-sample test 0.85, 0.81, 0.81, hidden fifths/octaves 0.24,
+# 0.14, 0.19, clashes 0.76, 0.95, 1.05 (Bach 1.00), sevenths 0.33, 0.33, 0.43 per 100 beats, no rule
+# above Bach at any; the Essen development tunes at 1 nat: augmented/diminished 1.87 -> 1.50, hidden
+# 0.62 -> 0.44, clashes 1.69 -> 1.81 (harmonizer_dev's "inner step bonus" rows)
+INNER_STEP_BONUS = 1.0
 # per new note a semitone or major 7th from the melody or another decoded voice, not reached by step (the
 # dissonance penalty sees only the bass); on valid 0, 1, 2, 4 gave 25, 19, 19, 16 clashes and nothing else worse
 INNER_CLASH_PENALTY = 4.0
@@ -349,6 +351,7 @@ class _Decoder:
         self.resume = _resume_steps(given, free)  # (T,): where a free stretch meets written notes again, or -1
         self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
         self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
+        self.approaches: set[int] = set()  # steps of the beat before a dominant's beat
         self.dominant_beats: set[int] = set()  # the first of those steps, and the melody's last onset among them
         # when it steps into the end and a dominant holds it: every voice chooses again there
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
@@ -394,6 +397,8 @@ class _Decoder:
                     self.dominant_beats.add(last)  # an off-beat note steps into the end (B4 A4 | G): choose there too
                 for t in range(beat, end):
                     self.dominants.setdefault(t, end)
+                if len(before) >= 2:
+                    self.approaches.update(range(int(before[-2]), beat))
 
     def _resolving(self, roots: np.ndarray, end: int) -> np.ndarray:
         """Whether a dominant on each root (a pitch class, -1 for none) is one the cadence at ``end``
@@ -694,11 +699,15 @@ class _Decoder:
                 # how a voice moves when it moves: no reward for stepping where it would hold (a cadence's
                 # chord, chosen by every voice, keeps its common tones), nor in a cadence's approach or at
                 # its end, where the cadence's bonuses choose the bass (folk_02's bass had stepped G-F-Eb
-                # under the dominant's beat and the tune ended with no cadence)
-                if self._wants_new_note(v, t) and t not in self.dominants and t not in self.cadences:
-                    step = np.isin(leap, (1, 2)) & ~hidden & (parallel_cost == 0)  # no reward into a fault
-                    if v == HARMONY_VOICES - 1:
-                        score = score + BASS_STEP_BONUS * (step & ~dissonant.any(axis=1) & ~doubled_leading_tone)
+                # under the dominant's beat and the tune ended with no cadence); nor, for an alto or
+                # tenor, on the beat before (folk_02's tenor stepped A3-B3 there, the bass followed G3-F3
+                # into V4/2 of IV, and the tune ended with no cadence again)
+                rewarded = t not in self.dominants and t not in self.cadences and (
+                    v == HARMONY_VOICES - 1 or t not in self.approaches)
+                if self._wants_new_note(v, t) and rewarded:
+                    step = np.isin(leap, (1, 2)) & ~hidden & (parallel_cost == 0) & ~doubled_leading_tone
+                    if v == HARMONY_VOICES - 1:  # no reward into a fault
+                        score = score + BASS_STEP_BONUS * (step & ~dissonant.any(axis=1))
                     else:
                         score = score + INNER_STEP_BONUS * step
                 was_dissonant = v < 2 and previous[3] >= 0 and (
