@@ -28,8 +28,9 @@ Eleven questions, asked on sets that no README table of the harmonizer is measur
   strongest features are the lower voices' moves.
 - How much should an alto or tenor moving by step earn (``INNER_STEP_BONUS``)? Bach's alto, tenor
   and bass move by a semitone in 0.27 of their moves on the valid split, the decoder's without the
-  bonus, after figuration, in 0.20 (the column "lower voices moving by a semitone"). Shipped at 1
-  nat since it is withheld from chords doubling the leading tone.
+  bonus, after figuration, in 0.20 (the column "lower voices moving by a semitone"). Built off;
+  shipped at 1 nat once withheld from chords doubling the leading tone, from the beat before a
+  cadence's dominant and from a semitone against a written voice.
 - How much should a bass leaping an augmented interval cost (``BASS_AUGMENTED_LEAP_PENALTY``)? The
   decoder's bass rises an augmented fourth (C3-F#3 into V6 of the key, twice in the demo's Ode to
   Joy) where Bach's falls a diminished fifth; the critic marks both, a teacher the first. Under a

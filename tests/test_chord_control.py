@@ -150,9 +150,6 @@ def test_decoded_voices_keep_clear_of_parallels_and_clashes_with_a_given_bass(va
                          for m in critique(result.score).marks)
         return count
 
-    # the weights alone: the inner voices' step reward (shipped after them) adds a clash in valid[21]
-    # bar 10 (tenor A3 over the bass's Bb2), 5 marks with the weights and 11 without
-    monkeypatch.setattr(harmony_decoding, "INNER_STEP_BONUS", 0.0)
     weighted = marks_against_the_bass()
     monkeypatch.setattr(harmony_decoding, "WRITTEN_PAIR_FACTOR", 1.0)  # the decoder before the weights:
     monkeypatch.setattr(harmony_decoding, "PARALLEL_PENALTY", 4.0)  # parallels 4 nats with any voice
@@ -249,6 +246,26 @@ def test_the_decoder_spells_cross_relations_as_the_critic_does(valid, shipped, m
     assert cross_relations_with_the_bass() == []
     monkeypatch.setattr(harmony_decoding, "SPELL_IN_KEY", False)
     assert len(cross_relations_with_the_bass()) == 1  # alto G#4 against the bass G3
+
+
+@pytest.mark.parametrize("gated", [True, False])
+def test_the_inner_step_reward_is_not_paid_into_a_semitone_against_a_given_bass(valid, shipped, monkeypatch, gated):
+    """bwv374 (valid[21]) under Bach's bass: rewarded for any step, the tenor stepped G3 -> A3 over the
+    bass's Bb2 in bar 10 (a major seventh the written bass cannot resolve); the reward is not paid
+    into a semitone, major seventh or minor ninth against a written voice."""
+    import numpy as np
+
+    from midistyle.models import harmony_decoding
+    from midistyle.music.harmony import critique
+
+    if not gated:
+        monkeypatch.setattr(harmony_decoding._Decoder, "_semitone_from_written",
+                            lambda self, t, rows: np.zeros(len(rows), bool))
+    chorale = valid[21]
+    result = shipped.harmonize(chorale.select_voices([0]), given={"bass": chorale.voices[3].notes},
+                               figuration=FigurationConfig.none())[0]
+    bar_10 = [m.detail for m in critique(result.score).marks if m.rule == "clash" and m.bar == 10]
+    assert bar_10 == ([] if gated else ["T:A3 B:Bb2"])
 
 
 def test_a_new_inner_note_keeps_clear_of_a_clash_with_the_melody(valid, shipped, monkeypatch):

@@ -419,8 +419,10 @@ def test_the_inner_step_reward_is_not_paid_into_a_doubled_leading_tone(shipped, 
 
 def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
     """folk_02 (G major) ends A4 A4 | G4: with the bass rewarded for stepping at the dominant's beat
-    too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; the cadence's
-    approach and end are the cadence plan's, and the tune ends with an authentic cadence on its tonic."""
+    too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; with the tenor rewarded
+    on the beat before (A3-B3), the bass followed G3-F3 into V4/2 of IV and again no cadence. The
+    dominant's beat and the end are the cadence plan's (and the beat before it, for the alto and
+    tenor), and the tune ends with an authentic cadence on its tonic."""
     from midistyle.data.folk import load_folk_melodies
     from midistyle.music.harmony import critique
 

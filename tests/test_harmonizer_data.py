@@ -147,7 +147,7 @@ def test_the_repeated_note_cost_weighs_only_a_held_pitch_struck_again(monkeypatc
 
     def decoded(penalty: float) -> tuple[list[list[Note]], int]:
         monkeypatch.setattr(harmony_decoding, "REPEATED_NOTE_PENALTY", penalty)
-        monkeypatch.setattr(harmony_decoding, "INNER_STEP_BONUS", 0.0)  # which would move the voices too
+        monkeypatch.setattr(harmony_decoding, "INNER_STEP_BONUS", 0.0)  # the cost alone: the reward moves them too
         voices = decode_harmony(sustain, onset, condition, placement, model_space=True)
         repeats = sum(a.pitch == b.pitch and a.end_step == b.onset_step for notes in voices
                       for a, b in zip(notes, notes[1:]))
