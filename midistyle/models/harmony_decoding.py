@@ -30,8 +30,8 @@ Three decoders:
   longer fits, or the network puts an onset on it or prefers another pitch), never into parallel
   or hidden fifths/octaves nor into a doubled leading tone, and not on a cadence's
   dominant beat or its end, where the cadence's
-  bonuses choose (the alto's and tenor's not on the beat before either, nor a semitone from a
-  voice the user wrote); a cost on a voice striking its held pitch again
+  bonuses choose (the alto's and tenor's not on the beat before either, nor a semitone from an
+  alto, tenor or bass the user wrote); a cost on a voice striking its held pitch again
   (``REPEATED_NOTE_PENALTY``) is built but off.
   New notes start on the eighth-note grid (or with a melody note).
   At phrase ends (``phrase_ends``: the melody's fermatas and its last note) it plans the cadence:
@@ -129,14 +129,15 @@ BASS_SIXTH_LEAP_PENALTY = 2.0
 # benchmarks leadsheet)
 BASS_STEP_BONUS = 1.0
 # an alto or tenor that moves on by a semitone or a whole tone: the bass's conditions but dissonance
-# allowed (an inner voice's passing note), except a semitone, major 7th or minor 9th from a voice the user
-# wrote (which cannot move to resolve it: under Bach's bass given, valid[21] bar 10's tenor stepped to A3
-# over his Bb2), and also not on the beat before a cadence's dominant (folk_02's tenor stepped A3-B3
-# there, the bass followed G3-F3 into V4/2 of IV, and the tune ended with no cadence). Bach's alto, tenor
-# and bass move by a semitone in 0.27 of their moves on the valid split, the decoder's without this bonus,
-# after figuration, in 0.20 (harmonizer_dev's column "lower voices moving by a semitone"). Paid into any
-# chord, 0.5 nat doubled the leading tone under Bach's valid lead sheets (0.05 -> 0.19 per 100 beats;
-# Bach 0.10) and 1 nat raised the valid sopranos' seventh leaps 0.33 -> 0.43 (the committed JSON of
+# allowed (an inner voice's passing note), except a semitone, major 7th or minor 9th from an alto, tenor
+# or bass the user wrote (which cannot move to resolve it: under Bach's bass given, valid[21] bar 10's
+# tenor stepped to A3 over his Bb2), and also not on the beat before a cadence's dominant (folk_02's
+# tenor stepped A3-B3 there, the bass followed G3-F3 into V4/2 of IV, and the tune ended with no
+# cadence). Bach's alto, tenor and bass move by a semitone in 0.27 of their moves on the valid split, the
+# decoder's without this bonus, after figuration, in 0.20 (harmonizer_dev's column "lower voices moving by
+# a semitone"). Paid into any chord, 0.5 nat doubled the leading tone on the valid sopranos (0.05 -> 0.19
+# per 100 beats, Bach 0.10; benchmarks leadsheet, column "lead sheets, ignored", at commit 2cc7a4e) and
+# 1 nat raised the valid sopranos' seventh leaps 0.33 -> 0.43 (the committed JSON of
 # commit 2e69316). As shipped, harmonizer_dev's "inner step bonus" rows (0, 0.5, 1, 1.5 nats): the valid
 # sopranos' semitone moves 0.203, 0.209, 0.215, 0.223 (Bach 0.267), the two-sample test 0.85, 0.85, 0.81,
 # 0.79, clashes 0.76, 1.00, 0.95, 1.00 (Bach 1.00), sevenths 0.33, 0.33, 0.33, 0.43 per 100 beats, no rule
@@ -357,9 +358,9 @@ class _Decoder:
         self.resume = _resume_steps(given, free)  # (T,): where a free stretch meets written notes again, or -1
         self.cadences: dict[int, bool] = {}  # phrase-end step -> whether it is the last
         self.dominants: dict[int, int] = {}  # step on the beat before a phrase end -> that phrase end
-        self.pre_dominant_steps: set[int] = set()  # steps of the beat before a dominant's beat
         self.dominant_beats: set[int] = set()  # the first of those steps, and the melody's last onset among them
         # when it steps into the end and a dominant holds it: every voice chooses again there
+        self.pre_dominant_steps: set[int] = set()  # steps of the beat before a dominant's beat
         self.tonic_row_class = -1  # pitch class of the key's tonic in model rows
         self.letters = letters_in_key(0, "minor" if minor else "major")  # the model's C major / A minor
         self.row_to_pitch = LOWEST_PITCH  # what a row is spelled as (see spell_as)
