@@ -750,15 +750,20 @@ class _Decoder:
         step after, so a note reached by step (a passing or neighbour note in the making) goes free.
         A free stretch's first note is reached from the written note before it.
         """
-        written = [u for u in range(HARMONY_VOICES) if self.given[t, u] and self.fixed_rows[t, u] >= 0]
+        written = self._written_rows(t)
         count = np.zeros(len(combos))
         for v in starters:
             if not written:
                 break
             leapt = ~self._reached_by_step(v, combos[:, v])
-            for u in written:
-                count += _semitone_apart(combos[:, v], self.fixed_rows[t, u]) & leapt
+            for row in written:
+                count += _semitone_apart(combos[:, v], row) & leapt
         return count
+
+    def _written_rows(self, t: int) -> list[int]:
+        """The rows that the written (given) alto, tenor and bass sound at step t (a resting one left out)."""
+        return [int(self.fixed_rows[t, u]) for u in range(HARMONY_VOICES)
+                if self.given[t, u] and self.fixed_rows[t, u] >= 0]
 
     def _inner_clash_count(self, t: int, combos: np.ndarray, pitches: np.ndarray, starters: list[int]) -> np.ndarray:
         """Per candidate, the pairs of a new decoded note not reached by step and a sounding voice other
@@ -778,9 +783,8 @@ class _Decoder:
         """Whether each of ``rows`` lies a semitone, major seventh or minor ninth from a note a written
         alto, tenor or bass sounds at t (one that cannot move to resolve it), shape=(N,), bool."""
         near = np.zeros(len(rows), bool)
-        for u in range(HARMONY_VOICES):
-            if self.given[t, u] and self.fixed_rows[t, u] >= 0:
-                near |= _semitone_apart(rows, int(self.fixed_rows[t, u]))
+        for row in self._written_rows(t):
+            near |= _semitone_apart(rows, row)
         return near
 
     def _reached_by_step(self, v: int, rows: np.ndarray) -> np.ndarray:
