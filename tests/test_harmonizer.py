@@ -406,9 +406,9 @@ def test_the_bass_does_not_rise_an_augmented_fourth_where_it_need_not(shipped, p
 def test_the_inner_step_reward_is_not_paid_into_a_doubled_leading_tone(shipped, title):
     """bwv17.7 and bwv29.8 (valid split): with ``INNER_STEP_BONUS`` paid into any chord, an alto or
     tenor stepping into a dominant earned it where the soprano and bass doubled its leading tone (bar
-    38 of each, in 3/4; the soprano's and bass's notes are the ones marked); withheld from such chords, as the bass's
-    reward is, neither doubles it (with that condition removed from the decoder, both bars doubled it
-    again at commit 9cb86c1)."""
+    38 of each, in 3/4; the soprano's and bass's notes are the ones marked); withheld from such
+    chords, as the bass's reward is, neither doubles it (with that condition taken out of the code of
+    9cb86c1, both bars doubled it again)."""
     from midistyle.data.chorales import load_chorales
     from midistyle.evaluation.harmonizer_report import melodies_of
     from midistyle.music.harmony import critique
@@ -423,8 +423,8 @@ def test_the_step_rewards_leave_a_cadence_to_its_plan(shipped):
     too, it walked G3-F3-Eb3 under the A4s and the tune ended with no cadence; with the tenor rewarded
     on the beat before (A3-B3), the bass followed G3-F3 into V4/2 of IV and again no cadence. The
     dominant's beat and the end are the cadence plan's (and the beat before it, for the alto and
-    tenor; without that, the tune ended with no cadence at commit 3de7e81), and the tune ends with an
-    authentic cadence on its tonic."""
+    tenor; with that condition taken out of the code of 3de7e81, the tune ended with no cadence), and
+    the tune ends with an authentic cadence on its tonic."""
     from midistyle.data.folk import load_folk_melodies
     from midistyle.music.harmony import critique
 
