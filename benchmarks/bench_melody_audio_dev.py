@@ -19,6 +19,8 @@ the held-out table. A recording refused counts as nothing heard. Settings:
   is the network's own threshold: every start it finds may strike the key again);
 * **hidden off, repeats at 0.8**: both of the above: the note-finding before, but for the in-order
   matching of starts;
+* **hidden notes sought 3 frames after a start**: the window in which another key's onset may begin a
+  hidden note ends 3 frames (35 ms) after the start, as it did until commit ede73eb; shipped: 12;
 * **match score 49 / 1000**: ``snap_match_frames`` (49 is one more than the window, so that every
   match in it counts; 1000 matches as many runs as possible whatever the distance).
 """
@@ -53,6 +55,7 @@ def settings() -> dict:
         "no hidden notes": dataclasses.replace(shipped, hidden_onset_likelihood=2.0),
         "repeats at 0.8": dataclasses.replace(shipped, repeat_threshold=0.8),
         "hidden off, repeats at 0.8": dataclasses.replace(shipped, hidden_onset_likelihood=2.0, repeat_threshold=0.8),
+        "hidden notes sought 3 frames after a start": dataclasses.replace(shipped, hidden_after_frames=3),
         "match score 49": dataclasses.replace(shipped, snap_match_frames=49.0),
         "match score 1000": dataclasses.replace(shipped, snap_match_frames=1000.0),
     }

@@ -23,9 +23,9 @@ line, so this module decodes one:
    order (a monotone matching, as in aligning two sequences), where a match is worth more than the
    distance it costs, up to ``snap_match_frames``. The starts left over inside a run are notes the line did not
    show: a short note under a held one, where basic-pitch's onset head has another key start there
-   (``hidden_onset_likelihood``), else the run's key struck again where the network is sure enough
-   (``repeat_threshold``). Notes shorter than ``min_note_seconds`` join the note before them when
-   they touch it (a scoop), else are dropped.
+   or within ``hidden_after_frames`` after (``hidden_onset_likelihood``), else the run's key struck
+   again where the network is sure enough (``repeat_threshold``). Notes shorter than
+   ``min_note_seconds`` join the note before them when they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
    pitched (speech, noise); another key struck with a note of the line and held under it in more
    than a few per cent of the music (a band, a piano with chords; the note before, ringing on, and
@@ -73,6 +73,7 @@ class TranscribeConfig:
     snap_match_frames: float = 64.0  # "network": a match scores this less its distance in frames (see _snap)
     hidden_onset_likelihood: float = 0.5  # "network": a start left over in a run begins another key whose onset
     hidden_note_likelihood: float = 0.3  # head is this likely there and which then sounds this likely
+    hidden_after_frames: int = 12  # "there": from 2 frames before the start to this many after it (139 ms)
     repeat_threshold: float = 0.6  # "network": else it strikes the run's key again from this probability
     onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
     dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
@@ -564,8 +565,10 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
                    ) -> list[tuple[int, int, int]]:
     """The run [start, end) of ``key`` cut at the network's starts left over inside it.
 
-    At each start, the key whose onset basic-pitch hears most strongly (from 2 frames before to 3
-    after; not the run's key nor a key its harmonics could be) begins a note there when its onset
+    At each start, the key whose onset basic-pitch hears most strongly (from 2 frames before to
+    ``hidden_after_frames`` after, 139 ms: in a legato render basic-pitch hears the short note's onset
+    several frames after the network's start, while the held note still sounds over it; not the
+    run's key nor a key its harmonics could be) begins a note there when its onset
     is at least ``hidden_onset_likelihood`` likely and it then sounds at least
     ``hidden_note_likelihood``: it ends the run's note and lasts to the next cut or the run's end (in
     the recording, a short note under a held one, which the line never reached). Else
@@ -579,7 +582,7 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
         at = int(at)
         if at - cuts[-1][0] < min_frames or end - at < min_frames:
             continue
-        window = slice(max(at - 2, 0), min(at + 4, len(heard.onset)))
+        window = slice(max(at - 2, 0), min(at + config.hidden_after_frames + 1, len(heard.onset)))
         strength = np.where(own, 0.0, heard.onset[window].max(axis=0))
         other = int(strength.argmax())
         if strength[other] >= config.hidden_onset_likelihood \
