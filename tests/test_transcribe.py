@@ -298,7 +298,7 @@ def test_a_short_note_whose_onset_is_heard_late_under_a_held_one_is_found():
     start, while the held note still sounds over it (a sixteenth after a dotted eighth on MuseScore
     General's flute: 6 frames later). Sought up to ``hidden_after_frames`` (12) after the start, it
     begins a note; sought 3 frames after (until commit ede73eb) the held key was struck again. An
-    onset further away belongs to something else."""
+    onset 13 frames after belongs to something else."""
     import dataclasses
 
     from midistyle.audio.transcribe import TranscribeConfig, _cut_at_starts
@@ -314,11 +314,31 @@ def test_a_short_note_whose_onset_is_heard_late_under_a_held_one_is_found():
     narrow = dataclasses.replace(config, hidden_after_frames=3)
     assert _cut_at_starts(0, 120, 40, np.array([60]), late, probability, 0.6, narrow, 6.0) == [
         (0, 60, 40), (60, 120, 40)]
-    too_late = _evidence()
-    too_late.onset[74:77, 43] = 0.8
-    too_late.note[72:90, 43] = 0.6
-    assert _cut_at_starts(0, 120, 40, np.array([60]), too_late, probability, 0.6, config, 6.0) == [
-        (0, 60, 40), (60, 120, 40)]
+    for frame, found in ((72, 43), (73, 40)):  # the window's last frame is 12 after the start
+        edge = _evidence()
+        edge.onset[frame, 43] = 0.8
+        edge.note[frame:90, 43] = 0.6
+        assert _cut_at_starts(0, 120, 40, np.array([60]), edge, probability, 0.6, config, 6.0) == [
+            (0, 60, 40), (60, 120, found)]
+
+
+def test_a_repeat_just_before_the_next_note_does_not_take_that_notes_onset():
+    """A start left over 8 frames before the run's end (a repeated sixteenth before a step up): the
+    next note's onset, at the run's end, belongs to the next run, so the run's key is struck again
+    (a window reaching past the end made it the next note twice). The same holds for the next start
+    left over inside the run."""
+    from midistyle.audio.transcribe import TranscribeConfig, _cut_at_starts
+
+    config = TranscribeConfig()
+    probability = np.zeros(120)
+    probability[[52, 60]] = 0.9
+    heard = _evidence()
+    heard.onset[60:63, 43] = 0.8  # the next note's onset, at the run's end (60)
+    heard.note[60:90, 43] = 0.6
+    assert _cut_at_starts(0, 60, 40, np.array([52]), heard, probability, 0.6, config, 6.0) == [
+        (0, 52, 40), (52, 60, 40)]
+    assert _cut_at_starts(0, 120, 40, np.array([52, 60]), heard, probability, 0.6, config, 6.0) == [
+        (0, 52, 40), (52, 60, 40), (60, 120, 43)]
 
 
 def _fits(runs, starts, i, j, chosen, config) -> bool:

@@ -23,7 +23,8 @@ line, so this module decodes one:
    order (a monotone matching, as in aligning two sequences), where a match is worth more than the
    distance it costs, up to ``snap_match_frames``. The starts left over inside a run are notes the line did not
    show: a short note under a held one, where basic-pitch's onset head has another key start there
-   or within ``hidden_after_frames`` after (``hidden_onset_likelihood``), else the run's key struck
+   or up to ``hidden_after_frames`` frames after, before the next start or the run's end
+   (``hidden_onset_likelihood``), else the run's key struck
    again where the network is sure enough (``repeat_threshold``). Notes shorter than
    ``min_note_seconds`` join the note before them when they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
@@ -73,7 +74,7 @@ class TranscribeConfig:
     snap_match_frames: float = 64.0  # "network": a match scores this less its distance in frames (see _snap)
     hidden_onset_likelihood: float = 0.5  # "network": a start left over in a run begins another key whose onset
     hidden_note_likelihood: float = 0.3  # head is this likely there and which then sounds this likely
-    hidden_after_frames: int = 12  # "there": from 2 frames before the start to this many after it (139 ms)
+    hidden_after_frames: int = 12  # "there": 2 frames before the start to this many after (139 ms), before the next
     repeat_threshold: float = 0.6  # "network": else it strikes the run's key again from this probability
     onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
     dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
@@ -565,12 +566,13 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
                    ) -> list[tuple[int, int, int]]:
     """The run [start, end) of ``key`` cut at the network's starts left over inside it.
 
-    At each start, the key whose onset basic-pitch hears most strongly (from 2 frames before to
-    ``hidden_after_frames`` after, 139 ms: in a legato render basic-pitch hears the short note's onset
-    several frames after the network's start, while the held note still sounds over it; not the
-    run's key nor a key its harmonics could be) begins a note there when its onset
-    is at least ``hidden_onset_likelihood`` likely and it then sounds at least
-    ``hidden_note_likelihood``: it ends the run's note and lasts to the next cut or the run's end (in
+    At each start, consider the keys other than the run's and those its harmonics could be, from 2
+    frames before the start to ``hidden_after_frames`` frames after it (in a legato render basic-pitch
+    hears a short note's onset several frames after the network's start, while the held note still
+    sounds over it), but not from the next start or the run's end on (those onsets are the next
+    note's). The one whose onset basic-pitch hears most strongly there begins a note at the start
+    when its onset is at least ``hidden_onset_likelihood`` likely and it sounds at least
+    ``hidden_note_likelihood`` in that stretch: it ends the run's note and lasts to the next cut or the run's end (in
     the recording, a short note under a held one, which the line never reached). Else
     the run's key is struck again there when the network's probability is ``repeat_probability``
     or more. Every piece keeps ``min_frames``.
@@ -578,11 +580,12 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
     below = key - np.arange(KEYS)
     own = (below == 0) | np.isin(-below, HARMONIC_INTERVALS)
     cuts = [(start, key)]
-    for at in starts:
+    for index, at in enumerate(starts):
         at = int(at)
         if at - cuts[-1][0] < min_frames or end - at < min_frames:
             continue
-        window = slice(max(at - 2, 0), min(at + config.hidden_after_frames + 1, len(heard.onset)))
+        next_start = int(starts[index + 1]) if index + 1 < len(starts) else end  # its onsets are not this one's
+        window = slice(max(at - 2, 0), min(at + config.hidden_after_frames + 1, next_start, end))
         strength = np.where(own, 0.0, heard.onset[window].max(axis=0))
         other = int(strength.argmax())
         if strength[other] >= config.hidden_onset_likelihood \
