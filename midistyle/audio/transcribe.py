@@ -24,8 +24,8 @@ line, so this module decodes one:
    distance it costs, up to ``snap_match_frames``. The starts left over inside a run are notes the line did not
    show: a short note under a held one, where basic-pitch's onset head has another key start there
    or up to ``hidden_after_frames`` frames after, before the next start or the run's end
-   (``hidden_onset_likelihood``), else the run's key struck
-   again where the network is sure enough (``repeat_threshold``). Notes shorter than
+   (``hidden_onset_likelihood``), else the run's key struck again where the network is sure enough
+   (``repeat_threshold``). Notes shorter than
    ``min_note_seconds`` join the note before them when they touch it (a scoop), else are dropped.
 5. **Refusals**, one line each: nothing pitched heard (silence, noise); too little of the sound
    pitched (speech, noise); another key struck with a note of the line and held under it in more
@@ -74,7 +74,8 @@ class TranscribeConfig:
     snap_match_frames: float = 64.0  # "network": a match scores this less its distance in frames (see _snap)
     hidden_onset_likelihood: float = 0.5  # "network": a start left over in a run begins another key whose onset
     hidden_note_likelihood: float = 0.3  # head is this likely there and which then sounds this likely
-    hidden_after_frames: int = 12  # "there": 2 frames before the start to this many after (139 ms), before the next
+    hidden_after_frames: int = 12  # "there": 2 frames before the start to this many after (139 ms), short of
+    # the next start and the run's end
     repeat_threshold: float = 0.6  # "network": else it strikes the run's key again from this probability
     onset_threshold: float = 0.7  # the onset head fires: a repeated note ...
     dip_ratio: float = 0.5  # ... if the key's likelihood fell under this share of what it rises to ...
@@ -572,8 +573,8 @@ def _cut_at_starts(start: int, end: int, key: int, starts: np.ndarray, heard: Ev
     sounds over it), but not from the next start or the run's end on (those onsets are the next
     note's). The one whose onset basic-pitch hears most strongly there begins a note at the start
     when its onset is at least ``hidden_onset_likelihood`` likely and it sounds at least
-    ``hidden_note_likelihood`` in that stretch: it ends the run's note and lasts to the next cut or the run's end (in
-    the recording, a short note under a held one, which the line never reached). Else
+    ``hidden_note_likelihood`` in that stretch: it ends the run's note and lasts to the next cut or
+    the run's end (in the recording, a short note under a held one, which the line never reached). Else
     the run's key is struck again there when the network's probability is ``repeat_probability``
     or more. Every piece keeps ``min_frames``.
     """
