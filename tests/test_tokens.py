@@ -43,6 +43,17 @@ def test_save_and_load_rebuild_the_same_tokenizer(tokenizer, test_chorales, tmp_
     loaded = ScoreTokenizer.load(path)
     assert loaded.config == tokenizer.config
     assert loaded.encode(test_chorales[0]) == tokenizer.encode(test_chorales[0])
+    assert loaded.fingerprint() == tokenizer.fingerprint()
+
+
+def test_fingerprints_tell_apart_tokenizers_that_encode_differently(all_chorales):
+    remi, tsd = build_tokenizer(), build_tokenizer(TokenizerConfig(scheme="TSD"))
+    fewer, more = (build_tokenizer(TokenizerConfig(bpe_vocab_size=600)) for _ in range(2))
+    fewer.train_bpe(all_chorales[:20])
+    more.train_bpe(all_chorales[:40])  # the same vocabulary size, other merges
+    prints = {t.fingerprint() for t in (remi, tsd, fewer, more)}
+    assert len(prints) == 4
+    assert build_tokenizer().fingerprint() == remi.fingerprint()
 
 
 def test_config_json_round_trip():

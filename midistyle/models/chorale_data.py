@@ -5,6 +5,10 @@ tokenizer has it). Training chorales are also taken at every transposition that 
 in range (``augment_by_transposition``); valid and test chorales only as written.
 Training batches are random windows of ``context + 1`` tokens (inputs and next-token targets),
 padded with PAD, which the loss ignores.
+
+A split's sequences are encoded once per process and tokenizer (:func:`bach_sequences`): training,
+its validation after every epoch, fine-tuning and a resumed run all read the same ones, and encoding
+the transposed train split takes miditok about ten seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from midistyle.data.chorales import augment_by_transposition
+from midistyle.data.chorales import augment_by_transposition, load_chorales
 from midistyle.music.score import Score
 from midistyle.music.tokens import ScoreTokenizer
 
@@ -23,6 +27,22 @@ def token_sequences(tokenizer: ScoreTokenizer, scores: Sequence[Score], *, augme
     if augment:
         scores = [shifted for shifted, _ in augment_by_transposition(scores)]
     return [np.array([tokenizer.bos_id, *tokenizer.encode(s), tokenizer.eos_id], dtype=np.int32) for s in scores]
+
+
+_BACH_SEQUENCES: dict[tuple[str, str, bool], list[np.ndarray]] = {}
+
+
+def bach_sequences(tokenizer: ScoreTokenizer, split: str, *, augment: bool) -> list[np.ndarray]:
+    """:func:`token_sequences` of a Bach split (``load_chorales(split)``), encoded once per process
+    for each tokenizer (told apart by :meth:`ScoreTokenizer.fingerprint`); the arrays are read-only,
+    since every caller shares them."""
+    key = (tokenizer.fingerprint(), split, augment)
+    if key not in _BACH_SEQUENCES:
+        sequences = token_sequences(tokenizer, load_chorales(split), augment=augment)
+        for sequence in sequences:
+            sequence.flags.writeable = False
+        _BACH_SEQUENCES[key] = sequences
+    return _BACH_SEQUENCES[key]
 
 
 def random_windows(

@@ -31,9 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
-from midistyle.models.chorale_data import random_windows, token_sequences
+from midistyle.models.chorale_data import bach_sequences, random_windows
 from midistyle.models.chorale_finetuning import start_fine_tuning
 from midistyle.models.chorale_training import masked_loss, split_nll
 from midistyle.models.compose import ChoraleGenerator
@@ -132,7 +131,7 @@ def distil_retries(
     run = start_fine_tuning(init_dir, out_dir, config, config_name="distillation_config", growable="rounds",
                             resume=resume)
     model, tokenizer, optimizer, step = run.model, run.tokenizer, run.optimizer, run.step
-    bach = token_sequences(tokenizer, load_chorales("train"), augment=run.model_config.augment)
+    bach = bach_sequences(tokenizer, "train", augment=run.model_config.augment)
     generator = ChoraleGenerator(run.model_config, model, tokenizer)
     length = run.model_config.context + 1
 

@@ -31,7 +31,7 @@ from midistyle.models.checkpoints import (
     replace_checkpoint,
 )
 from midistyle.models.chorale import ChoraleConfig, build_model, keras, ops
-from midistyle.models.chorale_data import evaluation_windows, random_windows, token_sequences
+from midistyle.models.chorale_data import bach_sequences, evaluation_windows, random_windows
 from midistyle.music.tokens import ScoreTokenizer, TokenizerConfig, build_tokenizer
 
 TINY = dict(
@@ -86,7 +86,7 @@ def split_nll(model, tokenizer: ScoreTokenizer, split: str, batch_size: int = 32
     """Negative log-likelihood of a split's chorales (as written) in nats, per token and per note."""
     scores = load_chorales(split)
     windows = evaluation_windows(
-        token_sequences(tokenizer, scores, augment=False), model.config.context + 1, tokenizer.pad_id
+        bach_sequences(tokenizer, split, augment=False), model.config.context + 1, tokenizer.pad_id
     )
     total = count = 0.0
     for start in range(0, len(windows), batch_size):
@@ -117,7 +117,7 @@ def train_chorale_model(
     tokenizer = ScoreTokenizer.load(out_dir / "tokenizer.json") if resume else prepare_tokenizer(config)
     tokenizer.save(out_dir / "tokenizer.json")
     config = dataclasses.replace(config, vocab_size=tokenizer.vocab_size)
-    sequences = token_sequences(tokenizer, load_chorales("train"), augment=config.augment)
+    sequences = bach_sequences(tokenizer, "train", augment=config.augment)
     model = build_model(config)
     optimizer = keras.optimizers.Adam(config.learning_rate)
     optimizer.build(model.trainable_variables)

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from midistyle.data.chorales import load_chorales
 from midistyle.errors import InputError
 from midistyle.models.chorale import ChoraleConfig, ops, sample_batch
-from midistyle.models.chorale_data import random_windows, token_sequences
+from midistyle.models.chorale_data import bach_sequences, random_windows
 from midistyle.models.chorale_finetuning import start_fine_tuning
 from midistyle.models.chorale_training import masked_loss, split_nll
 from midistyle.models.compose import make_monophonic
@@ -120,7 +119,7 @@ def finetune_unlikelihood(
     run = start_fine_tuning(init_dir, out_dir, config, config_name="unlikelihood_config", growable="steps",
                             resume=resume)
     model, tokenizer, optimizer, step = run.model, run.tokenizer, run.optimizer, run.step
-    sequences = token_sequences(tokenizer, load_chorales("train"), augment=run.model_config.augment)
+    sequences = bach_sequences(tokenizer, "train", augment=run.model_config.augment)
     banned = (tokenizer.eos_id, tokenizer.pad_id)
 
     @tf.function

@@ -13,6 +13,7 @@ so pickups travel as a short first time signature, exactly as in a MIDI file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -97,6 +98,12 @@ class ScoreTokenizer:
     @property
     def eos_id(self) -> int:
         return self.miditok_tokenizer["EOS_None"]
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of everything that decides the ids (miditok's config, vocabulary and BPE merges,
+        and ours): two tokenizers with one fingerprint encode every score alike."""
+        content = {"miditok": self.miditok_tokenizer.to_dict(), "midistyle": asdict(self.config)}
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
     def encode(self, score: Score) -> list[int]:
         """Token ids of a score (BPE applied when trained), without BOS/EOS."""
