@@ -1,5 +1,6 @@
-"""The chorale models side by side on the tuning seeds: the shipped (distilled) model, the
-maximum-likelihood Transformer it was distilled from, and other training runs found in ``runs/``.
+"""The chorale models side by side on the tuning seeds: the shipped (distilled) model, a retrained
+copy of the maximum-likelihood Transformer it was distilled from, and a distillation of that copy
+with a guarded teacher (the two folders below in ``runs/``).
 
 Each model writes 60 chorales (5 with ``--quick``) of 16 bars with seeds 1000-1059 (the tuning seeds, never the
 evaluation seeds 0-99 of ``bench_chorale``), as ``midistyle chorale`` does (phrase plan, parallel
@@ -10,7 +11,7 @@ out when absent):
 * ``runs/chorale_transformer``: ``midistyle train chorale --out runs/chorale_transformer --epochs 14``,
   the maximum-likelihood model the shipped one was distilled from, trained again;
 * ``runs/chorale_distilled_guarded``: ``midistyle train chorale-distil --init runs/chorale_transformer
-  --out runs/chorale_distilled_guarded --config benchmarks/configs/chorale_distillation_guarded.json``
+  --out runs/chorale_distilled_guarded --config benchmarks/configs/chorale_distillation_guard.json``
   (two rounds, the teacher sampling with the parallel guard).
 
 Every set goes through the code of ``bench_chorale``: the Fréchet distance of the style

@@ -84,17 +84,3 @@ def test_a_batched_draw_that_stops_early_keeps_its_own_state(kind):
         expected, _ = step(np.array([[tokens[-1]]], np.int32), fresh.cache, position)
         np.testing.assert_allclose(np.asarray(logits), np.asarray(expected), atol=1e-5)
 
-
-def test_bach_sequences_are_encoded_once_per_tokenizer_and_read_only(test_chorales, tmp_path):
-    from midistyle.models.chorale_data import bach_sequences, token_sequences
-    from midistyle.music.tokens import ScoreTokenizer, TokenizerConfig, build_tokenizer
-
-    tokenizer = build_tokenizer()
-    sequences = bach_sequences(tokenizer, "test", augment=False)
-    assert [s.tolist() for s in sequences] == [s.tolist() for s in token_sequences(tokenizer, test_chorales,
-                                                                                   augment=False)]
-    reloaded = ScoreTokenizer.load(tokenizer.save(tmp_path / "tokenizer.json"))
-    assert bach_sequences(reloaded, "test", augment=False) is sequences  # the same tokens: not encoded again
-    assert bach_sequences(build_tokenizer(TokenizerConfig(scheme="TSD")), "test", augment=False) is not sequences
-    with pytest.raises(ValueError, match="read-only"):
-        sequences[0][0] = 0

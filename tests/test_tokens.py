@@ -89,3 +89,19 @@ def test_next_onset_step_is_what_a_full_decode_gives_for_any_prefix(test_chorale
     expected = [_next_onset(generator._decoded(ids)) for ids in prefixes]
     assert [tokenizer.next_onset_step(ids) for ids in prefixes] == expected
     assert max(expected) > 0 and 0 in expected  # both finished bars and undecodable noise were tried
+
+
+def test_bach_sequences_are_encoded_once_per_tokenizer_and_read_only(all_chorales, test_chorales, tmp_path):
+    from midistyle.models.chorale_data import bach_sequences, token_sequences
+
+    tokenizer = build_tokenizer()
+    sequences = bach_sequences(tokenizer, "test", augment=False)
+    assert [s.tolist() for s in sequences] == [s.tolist() for s in token_sequences(tokenizer, test_chorales,
+                                                                                   augment=False)]
+    reloaded = ScoreTokenizer.load(tokenizer.save(tmp_path / "tokenizer.json"))
+    assert bach_sequences(reloaded, "test", augment=False) is sequences  # the same tokens: not encoded again
+    assert bach_sequences(build_tokenizer(TokenizerConfig(scheme="TSD")), "test", augment=False) is not sequences
+    with pytest.raises(ValueError, match="read-only"):
+        sequences[0][0] = 0
+    tokenizer.train_bpe(all_chorales[:10], vocab_size=tokenizer.vocab_size + 20)  # changed in place
+    assert bach_sequences(tokenizer, "test", augment=False) is not sequences

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from midistyle.data.chorales import augment_by_transposition, load_chorales
+from midistyle.data.chorales import augment_by_transposition, default_dataset_dir, load_chorales
 from midistyle.music.score import Score
 from midistyle.music.tokens import ScoreTokenizer
 
@@ -29,19 +29,19 @@ def token_sequences(tokenizer: ScoreTokenizer, scores: Sequence[Score], *, augme
     return [np.array([tokenizer.bos_id, *tokenizer.encode(s), tokenizer.eos_id], dtype=np.int32) for s in scores]
 
 
-_BACH_SEQUENCES: dict[tuple[str, str, bool], list[np.ndarray]] = {}
+_BACH_SEQUENCES: dict[tuple[str, str, str, bool], tuple[np.ndarray, ...]] = {}
 
 
-def bach_sequences(tokenizer: ScoreTokenizer, split: str, *, augment: bool) -> list[np.ndarray]:
+def bach_sequences(tokenizer: ScoreTokenizer, split: str, *, augment: bool) -> tuple[np.ndarray, ...]:
     """:func:`token_sequences` of a Bach split (``load_chorales(split)``), encoded once per process
-    for each tokenizer (told apart by :meth:`ScoreTokenizer.fingerprint`); the arrays are read-only,
-    since every caller shares them."""
-    key = (tokenizer.fingerprint(), split, augment)
+    for each tokenizer (told apart by :meth:`ScoreTokenizer.fingerprint`) and dataset folder; a
+    tuple of read-only arrays, since every caller shares them."""
+    key = (tokenizer.fingerprint(), str(default_dataset_dir().resolve()), split, augment)
     if key not in _BACH_SEQUENCES:
         sequences = token_sequences(tokenizer, load_chorales(split), augment=augment)
         for sequence in sequences:
             sequence.flags.writeable = False
-        _BACH_SEQUENCES[key] = sequences
+        _BACH_SEQUENCES[key] = tuple(sequences)
     return _BACH_SEQUENCES[key]
 
 
