@@ -2,8 +2,8 @@
 copy of the maximum-likelihood Transformer it was distilled from, and a distillation of that copy
 with a guarded teacher (the two folders below in ``runs/``).
 
-Each model writes 60 chorales (5 with ``--quick``) of 16 bars with seeds 1000-1059 (the tuning seeds, never the
-evaluation seeds 0-99 of ``bench_chorale``), as ``midistyle chorale`` does (phrase plan, parallel
+Each model writes 60 chorales (5 with ``--quick``) of 16 bars with seeds 1000-1059 (the tuning
+seeds, never the evaluation seeds 0-99 of ``bench_chorale``), as ``midistyle chorale`` does (phrase plan, parallel
 guard, 3 voice-leading retries, temperature 0.8, top-p 0.95) and with ``--retries 0`` (the
 maximum-likelihood model also with ``--retries 6``). Model folders (gitignored ``runs/``, rows left
 out when absent):

@@ -83,4 +83,3 @@ def test_a_batched_draw_that_stops_early_keeps_its_own_state(kind):
         fresh._fill_cache()
         expected, _ = step(np.array([[tokens[-1]]], np.int32), fresh.cache, position)
         np.testing.assert_allclose(np.asarray(logits), np.asarray(expected), atol=1e-5)
-

@@ -7,8 +7,8 @@ Training batches are random windows of ``context + 1`` tokens (inputs and next-t
 padded with PAD, which the loss ignores.
 
 A split's sequences are encoded once per process and tokenizer (:func:`bach_sequences`): training,
-its validation after every epoch, fine-tuning and a resumed run all read the same ones, and encoding
-the transposed train split takes miditok about ten seconds.
+its validation after every epoch, fine-tuning and a resumed run all read the same ones (encoding
+the transposed train split, 1 246 sequences, takes miditok 7.7 s on this machine).
 """
 
 from __future__ import annotations
